@@ -1,0 +1,1 @@
+"""The science: pharmacokinetics, receptors, cascade, network, symptoms, acute effects, comparators."""
