@@ -1,6 +1,7 @@
 """Quantities with units at the edges: parse ``"0.5 mg/kg"`` into engine units.
 
-Inside the engine time is in hours, amounts in mg, volumes in L, weights in kg.
+Inside the engine time is in hours, amounts in mg, volumes in L, weights in kg. Doses per body
+weight (``"0.5 mg/kg"``) are parsed by the protocol layer, since pint treats mg/kg as dimensionless.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from ketasim.errors import InputError
 ENGINE_UNITS = {
     "time": "hour",
     "mass": "milligram",
-    "mass_per_weight": "milligram / kilogram",
     "weight": "kilogram",
     "volume": "liter",
     "concentration": "nanogram / milliliter",
@@ -24,7 +24,6 @@ ENGINE_UNITS = {
 EXAMPLES = {
     "time": '"40 min", "24 h", "3 d" or "12 w"',
     "mass": '"56 mg"',
-    "mass_per_weight": '"0.5 mg/kg"',
     "weight": '"80 kg"',
     "volume": '"5 L"',
     "concentration": '"185 ng/mL"',
@@ -34,29 +33,9 @@ EXAMPLES = {
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The one unit registry, with clinical abbreviations (``w`` for week, ``d`` for day)."""
-    ureg = pint.UnitRegistry()
+    ureg: pint.UnitRegistry = pint.UnitRegistry()
     ureg.define("w = week")
     return ureg
-
-
-def _parse(text: str, key_path: str, kinds: tuple[str, ...], error: type[InputError]) -> tuple[str, float]:
-    examples = " or ".join(EXAMPLES[k] for k in kinds)
-    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        raise error(key_path, f"expected a quantity with a unit, got {type(text).__name__}", f"write e.g. {examples}")
-    if not isinstance(text, str):
-        raise error(key_path, f"bare number {text!r} has no unit", f"write e.g. {examples}")
-    ureg = registry()
-    try:
-        quantity = ureg.Quantity(text.strip())
-    except Exception:  # pint raises many unrelated types on garbage
-        raise error(key_path, f"cannot read {text!r} as a quantity", f"write e.g. {examples}") from None
-    if not isinstance(quantity, pint.Quantity) or quantity.dimensionless:
-        raise error(key_path, f"{text!r} has no unit", f"write e.g. {examples}")
-    for kind in kinds:
-        target = ureg.Unit(ENGINE_UNITS[kind])
-        if quantity.check(target.dimensionality):
-            return kind, float(quantity.to(target).magnitude)
-    raise error(key_path, f"{text!r} has the wrong dimension", f"write e.g. {examples}")
 
 
 def parse_quantity(text: Any, kind: str, key_path: str = "", error: type[InputError] = InputError) -> float:
@@ -73,11 +52,19 @@ def parse_quantity(text: Any, kind: str, key_path: str = "", error: type[InputEr
     error
         Which `InputError` subclass to raise.
     """
-    return _parse(text, key_path, (kind,), error)[1]
-
-
-def parse_either(
-    text: Any, kinds: tuple[str, ...], key_path: str = "", error: type[InputError] = InputError
-) -> tuple[str, float]:
-    """Parse ``text`` as the first matching kind of ``kinds``; return the kind and its magnitude."""
-    return _parse(text, key_path, kinds, error)
+    examples = EXAMPLES[kind]
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise error(key_path, f"expected a quantity with a unit, got {type(text).__name__}", f"write e.g. {examples}")
+    if not isinstance(text, str):
+        raise error(key_path, f"bare number {text!r} has no unit", f"write e.g. {examples}")
+    ureg = registry()
+    try:
+        quantity: pint.Quantity = ureg.Quantity(text.strip())
+    except Exception:  # pint raises many unrelated types on garbage
+        raise error(key_path, f"cannot read {text!r} as a quantity", f"write e.g. {examples}") from None
+    if not isinstance(quantity, pint.Quantity) or quantity.dimensionless:
+        raise error(key_path, f"{text!r} has no unit", f"write e.g. {examples}")
+    target = ureg.Unit(ENGINE_UNITS[kind])
+    if quantity.check(target.dimensionality):
+        return float(quantity.to(target).magnitude)
+    raise error(key_path, f"{text!r} has the wrong dimension", f"write e.g. {examples}")
