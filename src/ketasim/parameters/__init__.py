@@ -1,0 +1,90 @@
+"""The parameter registry: named parameter sets, one per source, and the ``default`` set the model uses.
+
+``get_parameter_set("default")`` merges every set (pharmacokinetics, mechanism, network, population); a source
+name gives that source's own parameters only, and `complete_set` gives the default set with that source's
+values taking precedence, for simulating with it.
+"""
+
+from __future__ import annotations
+
+from difflib import get_close_matches
+from functools import cache
+
+from ketasim.errors import ParameterError
+from ketasim.parameters.registry import Parameter, ParameterSet, Reference, merge
+
+__all__ = ["Parameter", "ParameterSet", "Reference", "available_sets", "complete_set", "get_parameter_set"]
+
+DEFAULT = "default"
+
+
+def _all_sets() -> list[ParameterSet]:
+    """Every named set, pharmacokinetics first, in the order they are merged into the default set."""
+    from ketasim.parameters import (
+        chong2006,
+        covariates,
+        dose_limits,
+        effect_site,
+        escitalopram,
+        kamp2020,
+        mechanism,
+        midazolam,
+        molar_masses,
+        network_params,
+        perez_ruixo2021,
+        population_params,
+        routes,
+    )
+
+    return [
+        kamp2020.KAMP2020_SET,
+        perez_ruixo2021.PEREZ_RUIXO2021_SET,
+        chong2006.CHONG2006_SET,
+        routes.ROUTES_SET,
+        midazolam.MIDAZOLAM,
+        escitalopram.ESCITALOPRAM,
+        molar_masses.MOLAR_MASSES,
+        covariates.COVARIATES,
+        effect_site.EFFECT_SITE,
+        dose_limits.DOSE_LIMITS,
+        mechanism.mechanism_set(),
+        network_params.NETWORK,
+        population_params.POPULATION,
+    ]
+
+
+@cache
+def _registry() -> dict[str, ParameterSet]:
+    sets = _all_sets()
+    named = {s.name: s for s in sets}
+    if len(named) != len(sets):
+        raise ParameterError("two parameter sets share a name")
+    default = merge(DEFAULT, "Every parameter the model uses, merged from all sources", *sets)
+    return {DEFAULT: default, **named}
+
+
+def available_sets() -> list[str]:
+    """Names of the parameter sets: ``default`` first, then the sources alphabetically."""
+    names = [n for n in _registry() if n != DEFAULT]
+    return [DEFAULT, *sorted(names)]
+
+
+def get_parameter_set(name: str) -> ParameterSet:
+    """The parameter set called ``name``; a `ParameterError` naming close matches if there is none."""
+    registry = _registry()
+    try:
+        return registry[name]
+    except KeyError:
+        close = get_close_matches(name, list(registry), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ParameterError(
+            f"unknown parameter set {name!r}{hint} (available: {', '.join(available_sets())})"
+        ) from None
+
+
+def complete_set(name: str) -> ParameterSet:
+    """The default set with the parameters of set ``name`` taking precedence: complete enough to simulate."""
+    chosen = get_parameter_set(name)
+    if name == DEFAULT:
+        return chosen
+    return merge(name, f"{chosen.description} (other parameters from the default set)", _registry()[DEFAULT], chosen)
