@@ -67,7 +67,10 @@ class Schedule:
 class NonlinearModel(Protocol):
     """The nonlinear part: states driven by the linear readouts and the schedule's signals."""
 
-    output_names: tuple[str, ...]
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """Names of the outputs `observe` returns."""
+        ...
 
     def initial_state(self) -> jax.Array:
         """(patients, states) at the start."""
