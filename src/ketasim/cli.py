@@ -1,0 +1,203 @@
+"""The ``ketasim`` command (``spec/cli.md``): a thin face over the public API, with no science in it.
+
+Every `KetasimError` (and every file system error) becomes one line ``error: <message>`` on stderr and exit
+status 2; ``--debug`` prints the traceback first. Progress bars go to stderr, only on a terminal, and
+``--quiet`` silences them. Heavy modules are imported inside the commands so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ketasim import __version__
+from ketasim.errors import KetasimError
+
+app = typer.Typer(
+    name="ketasim",
+    help="Simulate ketamine for depression, anxiety and trauma, from the dose to the rating scale. "
+    "Research and education tool; not medical advice.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
+ProtocolPath = Annotated[
+    Path, typer.Argument(help="Protocol file (YAML, JSON or TOML).", exists=True, dir_okay=False, readable=True)
+]
+
+
+@contextmanager
+def _errors_to_exit(debug: bool) -> Iterator[None]:
+    """Turn a `KetasimError` or `OSError` into one ``error:`` line and exit status 2."""
+    try:
+        yield
+    except (KetasimError, OSError) as exc:
+        if debug:
+            traceback.print_exc()
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _progress(quiet: bool) -> Any:
+    """A transient rich progress bar on stderr; disabled with ``--quiet`` or when stderr is not a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet or not console.is_terminal,
+    )
+
+
+def _warn(messages: Any) -> None:
+    for message in messages:
+        typer.echo(f"warning: {message}", err=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ketasim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_show_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Simulate ketamine for depression, anxiety and trauma. Research and education tool; not medical advice."""
+
+
+@app.command()
+def simulate(
+    protocol: ProtocolPath,
+    out: Annotated[Path, typer.Option("--out", help="Folder for timecourses.nc and plot.html.", file_okay=False)],
+    patients: Annotated[int | None, typer.Option("--patients", min=1, help="Patients per arm.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Root seed (overrides `seed`).")] = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Simulate every arm's patients; write DIR/timecourses.nc and DIR/plot.html."""
+    with _errors_to_exit(debug):
+        from ketasim.io.netcdf import write_timecourses
+        from ketasim.protocol import load_protocol
+        from ketasim.report.timecourse_plot import write_timecourse_plot
+        from ketasim.simulation import simulate as simulate_protocol
+
+        loaded = load_protocol(protocol)
+        _warn(loaded.warnings)
+        size = patients if patients is not None else loaded.population.size
+        with _progress(quiet) as bar:
+            task = bar.add_task("simulating", total=size * len(loaded.arms))
+            dataset = simulate_protocol(
+                loaded, patients=patients, seed=seed, progress=lambda done: bar.advance(task, done)
+            )
+            bar.update(task, description="writing files")
+            netcdf = write_timecourses(dataset, out / "timecourses.nc")
+            plot = write_timecourse_plot(dataset, out / "plot.html", title=loaded.name)
+        typer.echo(f"wrote {netcdf}")
+        typer.echo(f"wrote {plot}")
+
+
+@app.command()
+def validate(
+    targets: Annotated[
+        Path, typer.Option("--targets", help="Targets file (spec/targets.md).", exists=True, dir_okay=False)
+    ],
+    json_out: Annotated[Path, typer.Option("--json", help="Where to write the JSON results.", dir_okay=False)],
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Folder for an HTML report with one plot per target.")
+    ] = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Run every target of a targets file. Exit 0: all ran; 1: some could not run; 2: bad command line or file."""
+    with _errors_to_exit(debug):
+        from ketasim.validation import load_targets, run_targets, write_report, write_results_json
+
+        loaded = load_targets(targets)
+        with _progress(quiet) as bar:
+            task = bar.add_task("validating", total=len(loaded.targets))
+            run = run_targets(
+                loaded, on_target=lambda done, target: bar.update(task, completed=done, description=target.id)
+            )
+            bar.update(task, completed=len(loaded.targets))
+        _warn(run.warnings)
+        if not quiet:
+            _print_results(run)
+        for result in run.results:
+            if result.error is not None:
+                typer.echo(f"target {result.target.id} could not run: {result.error}", err=True)
+        typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
+        typer.echo(f"wrote {write_results_json(run, json_out)}")
+        if report is not None:
+            typer.echo(f"wrote {write_report(run, report)}")
+    if run.errors:
+        raise typer.Exit(1)
+
+
+def _print_results(run: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("target", "simulated", "expected", "band", "result")
+    for result in run.results:
+        low, high = result.target.band
+        simulated = "-" if result.simulated is None else f"{result.simulated:.4g}"
+        verdict = "error" if result.error is not None else ("pass" if result.passed else "fail")
+        table.add_row(result.target.id, simulated, f"{result.target.expected:.4g}", f"{low:.4g} to {high:.4g}", verdict)
+    Console().print(table)
+
+
+@app.command()
+def params(
+    set_name: Annotated[str, typer.Option("--set", help="Name of the parameter set.")] = "default",
+    debug: Debug = False,
+) -> None:
+    """Print the parameter registry: value, unit, source and confidence of every parameter."""
+    with _errors_to_exit(debug):
+        from ketasim.parameters import get_parameter_set
+        from ketasim.parameters.listing import format_parameters
+
+        listing = format_parameters(get_parameter_set(set_name))
+        if isinstance(listing, str):
+            typer.echo(listing)
+        else:
+            from rich.console import Console
+
+            Console().print(listing)
+
+
+@app.command()
+def cite(protocol: ProtocolPath, debug: Debug = False) -> None:
+    """Print the references behind everything the protocol uses."""
+    with _errors_to_exit(debug):
+        from ketasim.parameters import get_parameter_set
+        from ketasim.protocol import load_protocol
+
+        loaded = load_protocol(protocol)
+        _warn(loaded.warnings)
+        for reference in get_parameter_set(loaded.population.parameter_set).cited():
+            doi = f" https://doi.org/{reference.doi}" if reference.doi else ""
+            typer.echo(f"[{reference.key}] {reference.citation}{doi}")
+
+
+if __name__ == "__main__":
+    app()

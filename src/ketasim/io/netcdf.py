@@ -1,0 +1,53 @@
+"""Simulated time courses to and from NetCDF (HDF5 via h5netcdf), units kept in the variables' attributes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ketasim import __version__
+
+_PLAIN = (str, int, float, np.integer, np.floating, np.ndarray)
+
+
+def _storable(attrs: dict[Any, Any]) -> dict[str, Any]:
+    """Attributes NetCDF can hold: booleans as 0/1, mappings and lists as JSON text, None left out."""
+    kept: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        if isinstance(value, (bool, np.bool_)):
+            kept[str(key)] = int(value)
+        elif isinstance(value, _PLAIN):
+            kept[str(key)] = value
+        else:
+            kept[str(key)] = json.dumps(value, default=str)
+    return kept
+
+
+def write_timecourses(dataset: xr.Dataset, path: str | Path) -> Path:
+    """Write a simulated dataset (dims arm, patient, time) to a NetCDF file and return its path.
+
+    Every variable keeps its ``units`` and ``long_name`` attributes; the time coordinate is in hours
+    (``units: "h"`` is added if missing). Folders are created; an existing file is replaced.
+    """
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ds = dataset.copy()
+    ds.attrs = _storable({**dataset.attrs, "ketasim": __version__})
+    for name in ds.variables:
+        ds[name].attrs = _storable(dict(dataset[name].attrs))
+    if "time" in ds.coords:
+        ds["time"].attrs.setdefault("units", "h")
+    ds.to_netcdf(out, engine="h5netcdf")
+    return out
+
+
+def read_timecourses(path: str | Path) -> xr.Dataset:
+    """Read a file written by `write_timecourses` fully into memory."""
+    with xr.open_dataset(Path(path), engine="h5netcdf") as ds:
+        return ds.load()

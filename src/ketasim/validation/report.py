@@ -1,0 +1,166 @@
+"""The HTML page of a validation run: a summary table and one plot per target, offline and phone-readable.
+
+Each plot shows the simulated course (median across patients, 5-95 % band with more than one patient) over the
+target's window or around its ``at`` time, the expected value as a dashed line, its band shaded, and the
+simulated value; endpoint targets show the simulated value against the band on one axis.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, time_axis
+from ketasim.validation.runner import TargetResult, ValidationRun
+
+EXPECTED_COLOUR = "#2e7d32"
+SIMULATED_COLOUR = "#222222"
+LEGEND = "Green dashed line: expected value; green shading: its band; black dot or dotted line: simulated value."
+
+
+def write_report(run: ValidationRun, directory: str | Path) -> Path:
+    """Write ``report.html`` for a validation run into ``directory`` (created) and return its path."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / "report.html"
+    out.write_text(report_html(run), encoding="utf-8")
+    return out
+
+
+def report_html(run: ValidationRun) -> str:
+    """The complete, self-contained HTML page of a validation run."""
+    name = run.targets_file.name if run.targets_file is not None else "targets"
+    summary = (
+        f"<p><strong>{run.passed}</strong> passed, <strong>{run.failed}</strong> failed, "
+        f"<strong>{run.errors}</strong> could not run, of {len(run.results)} targets "
+        f"from <code>{html.escape(str(run.targets_file or ''))}</code>.</p>"
+    )
+    sections = "\n".join(_section(r) for r in run.results)
+    return offline_page(f"ketasim validation: {name}", summary + _table(run) + sections)
+
+
+def _badge(result: TargetResult) -> str:
+    if result.error is not None:
+        return '<span class="badge error">error</span>'
+    return '<span class="badge pass">pass</span>' if result.passed else '<span class="badge fail">fail</span>'
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4g}"
+
+
+def _what(result: TargetResult) -> str:
+    measure = result.target.measure
+    if measure.endpoint is not None:
+        return f"{measure.arm}: endpoint {measure.endpoint}"
+    return f"{measure.arm}: {measure.statistic} of {measure.output}"
+
+
+def _anchor(result: TargetResult) -> str:
+    return f"target-{result.target.index}"
+
+
+def _table(run: ValidationRun) -> str:
+    rows = []
+    for r in run.results:
+        low, high = r.target.band
+        rows.append(
+            "<tr>"
+            f'<td><a href="#{_anchor(r)}">{html.escape(r.target.id)}</a></td>'
+            f"<td>{html.escape(_what(r))}</td>"
+            f'<td class="num">{_number(r.simulated)}</td>'
+            f'<td class="num">{_number(r.target.expected)}</td>'
+            f'<td class="num">{_number(low)} to {_number(high)}</td>'
+            f"<td>{_badge(r)}</td>"
+            "</tr>"
+        )
+    head = "<tr><th>target</th><th>measure</th><th>simulated</th><th>expected</th><th>band</th><th></th></tr>"
+    return f'<div class="scroll"><table><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def _section(result: TargetResult) -> str:
+    target = result.target
+    doi = (
+        f' <a href="https://doi.org/{html.escape(target.doi)}">doi:{html.escape(target.doi)}</a>' if target.doi else ""
+    )
+    lines = [
+        f'<section id="{_anchor(result)}">',
+        f"<h2>{html.escape(target.id)} {_badge(result)}</h2>",
+        f"<p>{html.escape(target.title)}</p>",
+        f'<p class="context">{html.escape(target.source)}{doi}; confidence {html.escape(target.confidence)}; '
+        f"{html.escape(_what(result))}.</p>",
+    ]
+    if result.error is not None:
+        lines.append(f'<p class="error-text">{html.escape(result.error)}</p>')
+    else:
+        low, high = target.band
+        lines.append(
+            f"<p>simulated <strong>{_number(result.simulated)}</strong>, expected {_number(target.expected)} "
+            f"(band {_number(low)} to {_number(high)}), {result.seconds:.2f} s.</p>"
+        )
+        lines.append(f'<div class="plot">{figure_html(target_figure(result))}</div>')
+        lines.append(f'<p class="context">{LEGEND}</p>')
+    lines.append("</section>")
+    return "\n".join(lines)
+
+
+def target_figure(result: TargetResult) -> go.Figure:
+    """The plot of one target that ran: its course with expected value and band, or its endpoint on one axis."""
+    if result.course is None:
+        return _endpoint_figure(result)
+    target, course = result.target, result.course
+    x, x_title, divisor = time_axis(course.time_h)
+    figure = go.Figure(
+        band_traces(x, course.median, course.low, course.high, name=target.measure.arm, colour=COLOURS[0])
+    )
+    low, high = target.band
+    simulated = float(result.simulated) if result.simulated is not None else float("nan")
+    if target.measure.statistic == "time_of_max":
+        figure.add_vrect(x0=low / divisor, x1=high / divisor, fillcolor=EXPECTED_COLOUR, opacity=0.15, line_width=0)
+        figure.add_vline(x=target.expected / divisor, line_dash="dash", line_color=EXPECTED_COLOUR)
+        figure.add_vline(x=simulated / divisor, line_dash="dot", line_color=SIMULATED_COLOUR)
+    else:
+        figure.add_hrect(y0=low, y1=high, fillcolor=EXPECTED_COLOUR, opacity=0.15, line_width=0)
+        figure.add_hline(y=target.expected, line_dash="dash", line_color=EXPECTED_COLOUR)
+        if target.measure.at_h is not None:
+            figure.add_vline(x=target.measure.at_h / divisor, line_color="#999999", line_width=1)
+            figure.add_trace(_simulated_marker(target.measure.at_h / divisor, simulated))
+        else:
+            figure.add_hline(y=simulated, line_dash="dot", line_color=SIMULATED_COLOUR)
+    figure.update_layout(
+        height=340,
+        margin={"l": 60, "r": 20, "t": 30, "b": 50},
+        xaxis_title=x_title,
+        yaxis_title=f"{course.label} ({course.unit})" if course.unit else course.label,
+        legend={"orientation": "h", "y": -0.3},
+        template="plotly_white",
+    )
+    return figure
+
+
+def _simulated_marker(x: float, y: float) -> go.Scatter:
+    return go.Scatter(
+        x=[x], y=[y], mode="markers", marker={"color": SIMULATED_COLOUR, "size": 9}, name="simulated value"
+    )
+
+
+def _endpoint_figure(result: TargetResult) -> go.Figure:
+    target = result.target
+    low, high = target.band
+    simulated = float(result.simulated) if result.simulated is not None else float("nan")
+    figure = go.Figure(_simulated_marker(simulated, 0.0))
+    figure.add_vrect(x0=low, x1=high, fillcolor=EXPECTED_COLOUR, opacity=0.15, line_width=0)
+    figure.add_vline(x=target.expected, line_dash="dash", line_color=EXPECTED_COLOUR)
+    values = [low, high, simulated]
+    pad = 0.1 * (max(values) - min(values) or 1.0)
+    figure.update_layout(
+        height=170,
+        margin={"l": 20, "r": 20, "t": 20, "b": 50},
+        xaxis={"title": target.measure.endpoint, "range": [min(values) - pad, max(values) + pad]},
+        yaxis={"visible": False, "range": [-1, 1]},
+        showlegend=False,
+        template="plotly_white",
+    )
+    return figure

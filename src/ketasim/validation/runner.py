@@ -1,0 +1,257 @@
+"""Run every target of a targets file and collect one result per target.
+
+Targets that share a protocol (the same mapping, e.g. through a YAML anchor, or the same ``protocol_file``)
+share one simulation. A target whose protocol fails to load or run, or whose measure cannot be read off the
+simulation, gets an error with its message; the run goes on with the next target.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+
+from ketasim import __version__
+from ketasim.errors import KetasimError, TargetsError, UnsupportedError
+from ketasim.validation.statistics import (
+    FloatArray,
+    across_patients,
+    band_over_patients,
+    cumulative_auc,
+    per_patient,
+    window_courses,
+)
+from ketasim.validation.targets import Target, TargetsFile
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The functions of the simulation layer the runner calls; tests pass fakes."""
+
+    load_protocol: Callable[..., Any]
+    simulate: Callable[[Any], Any]
+    endpoint_value: Callable[[Any, Any, str, str], float]
+
+
+def default_backend() -> Backend:
+    """The real protocol loader, simulator and endpoint reader."""
+    from ketasim.protocol import load_protocol
+    from ketasim.simulation import endpoint_value, simulate
+
+    return Backend(load_protocol=load_protocol, simulate=simulate, endpoint_value=endpoint_value)
+
+
+@dataclass(frozen=True)
+class Course:
+    """What the report plots for one target: the median course and 5-95 % band over the target's time span.
+
+    For ``auc`` targets the course is the running area from the window start, in ``unit``.
+    """
+
+    time_h: FloatArray
+    median: FloatArray
+    low: FloatArray | None
+    high: FloatArray | None
+    unit: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """The outcome of one target: its simulated value and pass/fail, or the error that stopped it."""
+
+    target: Target
+    simulated: float | None
+    passed: bool
+    seconds: float
+    error: str | None = None
+    course: Course | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The result's entry in the JSON file of ``spec/targets.md``."""
+        entry: dict[str, Any] = {
+            "id": self.target.id,
+            "simulated": self.simulated,
+            "expected": self.target.expected,
+            "band": list(self.target.band),
+            "passed": self.passed,
+            "seconds": round(self.seconds, 3),
+        }
+        if self.error is not None:
+            entry["error"] = self.error
+        return entry
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    """All results of a targets file, in file order, and the protocol warnings met on the way."""
+
+    targets_file: Path | None
+    results: tuple[TargetResult, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def passed(self) -> int:
+        """Targets that ran and landed in their band."""
+        return sum(1 for r in self.results if r.error is None and r.passed)
+
+    @property
+    def failed(self) -> int:
+        """Targets that ran and missed their band."""
+        return sum(1 for r in self.results if r.error is None and not r.passed)
+
+    @property
+    def errors(self) -> int:
+        """Targets that could not be run."""
+        return sum(1 for r in self.results if r.error is not None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document of ``spec/targets.md``."""
+        return {
+            "ketasim": __version__,
+            "targets_file": str(self.targets_file) if self.targets_file is not None else None,
+            "passed": self.passed,
+            "failed": self.failed,
+            "errors": self.errors,
+            "results": [r.to_json() for r in self.results],
+        }
+
+
+def write_results_json(run: ValidationRun, path: str | Path) -> Path:
+    """Write the run's JSON document to ``path`` (folders created) and return the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(run.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return out
+
+
+@dataclass
+class _Simulation:
+    protocol: Any = None
+    dataset: Any = None
+    error: str | None = None
+
+
+def run_targets(
+    targets: TargetsFile,
+    *,
+    backend: Backend | None = None,
+    on_target: Callable[[int, Target], None] | None = None,
+) -> ValidationRun:
+    """Run every target of a loaded targets file.
+
+    Parameters
+    ----------
+    targets
+        From `load_targets`.
+    backend
+        Protocol loader, simulator and endpoint reader; the real ones if None.
+    on_target
+        Called with the target's position and the target before it runs (for progress bars).
+
+    Returns
+    -------
+    ValidationRun
+        One `TargetResult` per target; a target that failed carries its error message.
+    """
+    engine = backend if backend is not None else default_backend()
+    uses = Counter(t.protocol_key() for t in targets.targets)
+    cache: dict[str, _Simulation] = {}
+    results: list[TargetResult] = []
+    warnings: list[str] = []
+    for position, target in enumerate(targets.targets):
+        if on_target is not None:
+            on_target(position, target)
+        start = perf_counter()
+        key = target.protocol_key()
+        if key not in cache:
+            cache[key] = _simulate(target, engine, warnings)
+        simulation = cache[key]
+        try:
+            if simulation.error is not None:
+                raise KetasimError(simulation.error)
+            value, course = _measure(target, simulation, engine)
+            results.append(TargetResult(target, value, target.passes(value), perf_counter() - start, course=course))
+        except KetasimError as exc:
+            results.append(TargetResult(target, None, False, perf_counter() - start, error=str(exc)))
+        uses[key] -= 1
+        if uses[key] == 0:
+            del cache[key]  # no later target needs this simulation: free its memory
+    return ValidationRun(targets_file=targets.path, results=tuple(results), warnings=tuple(warnings))
+
+
+def _simulate(target: Target, engine: Backend, warnings: list[str]) -> _Simulation:
+    try:
+        if target.protocol_file is not None:
+            protocol = engine.load_protocol(target.protocol_file)
+        else:
+            protocol = engine.load_protocol(target.protocol, base_dir=target.base_dir)
+    except KetasimError as exc:
+        return _Simulation(error=f"protocol does not load: {exc}")
+    warnings.extend(f"{target.id}: {w}" for w in getattr(protocol, "warnings", []))
+    try:
+        return _Simulation(protocol=protocol, dataset=engine.simulate(protocol))
+    except KetasimError as exc:
+        return _Simulation(protocol=protocol, error=f"simulation failed: {exc}")
+
+
+def _measure(target: Target, simulation: _Simulation, engine: Backend) -> tuple[float, Course | None]:
+    measure = target.measure
+    dataset = simulation.dataset
+    where = f"{target.key_path}.measure"
+    arms = [str(a) for a in np.asarray(dataset["arm"].values).ravel()]
+    if measure.arm not in arms:
+        close = get_close_matches(measure.arm, arms, n=1)
+        fix = f"did you mean {close[0]!r}?" if close else f"the protocol's arms are {', '.join(arms)}"
+        raise TargetsError(f"{where}.arm", f"arm {measure.arm!r} is not in the protocol", fix)
+    if measure.endpoint is not None:
+        value = float(engine.endpoint_value(simulation.protocol, dataset, measure.arm, measure.endpoint))
+        return _finite(value), None
+    output = measure.output or ""
+    if output not in dataset.data_vars:
+        raise UnsupportedError(f"output {output!r} is not simulated yet")
+    courses = dataset[output].sel(arm=measure.arm).transpose("patient", "time")
+    values = np.asarray(courses.values, dtype=np.float64)
+    time_h = np.asarray(dataset["time"].values, dtype=np.float64)
+    statistic = measure.statistic or ""
+    numbers = per_patient(statistic, time_h, values, at_h=measure.at_h, window_h=measure.window_h, key_path=where)
+    value = _finite(across_patients(numbers, measure.across_patients))
+    unit = str(courses.attrs.get("units", ""))
+    label = str(courses.attrs.get("long_name", output))
+    return value, _course(target, time_h, values, unit, label)
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise KetasimError(f"the simulated value is {value}, not a finite number")
+    return value
+
+
+def _course(target: Target, time_h: FloatArray, values: FloatArray, unit: str, label: str) -> Course:
+    """The median course and band over the target's window, or around its ``at`` time."""
+    measure = target.measure
+    if measure.window_h is not None:
+        span = measure.window_h
+    else:
+        at = float(measure.at_h or 0.0)
+        step = float(np.median(np.diff(time_h))) if time_h.size > 1 else 0.0
+        half = max(at - float(time_h[0]), 2.0 * step)
+        span = (max(float(time_h[0]), at - half), min(float(time_h[-1]), at + half))
+    if not span[0] < span[1]:  # a one-point grid: nothing to draw but the point
+        times, cut = time_h[:1], values[:, :1]
+    else:
+        times, cut = window_courses(time_h, values, span)
+    if measure.statistic == "auc":
+        cut = cumulative_auc(times, cut)
+        unit = f"{unit}·h" if unit else "h"
+        label = f"area under {label} since {span[0]:g} h"
+    band = band_over_patients(cut)
+    return Course(time_h=times, median=band.median, low=band.low, high=band.high, unit=unit, label=label)
