@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ketasim.population.presets import COVARIATES, condition_covariates
+from ketasim.population.streams import uniforms
 
 STREAM_COVARIATES = 1
 
@@ -30,11 +31,6 @@ class Patients:
         return int(self.weight_kg.shape[0])
 
 
-def patient_rng(seed: int, arm: int, patient: int, stream: int) -> np.random.Generator:
-    """The random stream of one patient: independent of chunking and of the number of workers."""
-    return np.random.default_rng([seed, arm, patient, stream])
-
-
 def make_patients(population, arm: int, first: int, count: int, seed: int) -> Patients:
     """Draw patients ``first`` .. ``first + count - 1`` of arm ``arm``.
 
@@ -54,11 +50,8 @@ def make_patients(population, arm: int, first: int, count: int, seed: int) -> Pa
         if not population.variability:
             values[name] = np.full(count, float(dist.typical()))
             continue
-        column = np.empty(count)
-        for i in range(count):
-            rng = patient_rng(seed, arm, first + i, STREAM_COVARIATES + COVARIATES.index(name))
-            column[i] = dist.sample(rng, 1)[0]
-        values[name] = column
+        u = uniforms(seed, arm, np.arange(first, first + count), STREAM_COVARIATES + COVARIATES.index(name))
+        values[name] = dist.quantile(u[:, 0])
     return Patients(
         condition=population.condition,
         weight_kg=values["weight"],

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-from scipy.stats import truncnorm
+from scipy.special import ndtr, ndtri
 
 from ketasim.errors import InputError, ProtocolError
 from ketasim.outputs import VOCABULARY
@@ -324,20 +324,26 @@ class Distribution(BaseModel):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draw ``n`` values with ``rng``; integer covariates are rounded, all stay within [lower, upper]."""
+        return self.quantile(rng.random(n))
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        """Values at probabilities ``u`` (inverse CDF), so that uniform draws become draws of this distribution."""
+        u = np.asarray(u, dtype=float)
         if self.form == "normal":
-            draws = self._truncated_normal(rng, n, self.mean, self.sd, self.lower, self.upper)
+            draws = self._truncated_normal(u, self.mean, self.sd, self.lower, self.upper)
         elif self.form == "lognormal":
             low = np.log(self.lower) if self.lower > 0 else -np.inf
             high = np.log(self.upper) if self.upper > 0 else -np.inf
-            draws = np.exp(self._truncated_normal(rng, n, np.log(self.median), np.log(self.gsd), low, high))
+            draws = np.exp(self._truncated_normal(u, np.log(self.median), np.log(self.gsd), low, high))
         elif self.form == "uniform":
-            draws = rng.uniform(self.minimum, self.maximum, size=n)
+            draws = self.minimum + u * (self.maximum - self.minimum)
         elif self.form == "categorical":
-            draws = rng.choice(np.asarray(self.values, dtype=float), size=n, p=self._probabilities())
+            index = np.searchsorted(np.cumsum(self._probabilities()), u, side="right")
+            draws = np.asarray(self.values, dtype=float)[np.minimum(index, len(self.values) - 1)]
         elif self.form == "fraction":
-            draws = (rng.random(n) < self.fraction).astype(float)
+            draws = (u < self.fraction).astype(float)
         else:
-            draws = np.full(n, self.value)
+            draws = np.full(u.shape, self.value)
         if self.integer:
             draws = np.rint(draws)
         return np.clip(np.asarray(draws, dtype=float), self.lower, self.upper)
@@ -347,13 +353,11 @@ class Distribution(BaseModel):
         return weights / weights.sum()
 
     @staticmethod
-    def _truncated_normal(
-        rng: np.random.Generator, n: int, mean: float, sd: float, low: float, high: float
-    ) -> np.ndarray:
+    def _truncated_normal(u: np.ndarray, mean: float, sd: float, low: float, high: float) -> np.ndarray:
         if sd <= 0:
-            return np.full(n, mean)
-        a, b = (low - mean) / sd, (high - mean) / sd
-        return np.asarray(truncnorm.rvs(a, b, loc=mean, scale=sd, size=n, random_state=rng), dtype=float)
+            return np.full(u.shape, mean)
+        below, above = ndtr((low - mean) / sd), ndtr((high - mean) / sd)
+        return mean + sd * ndtri(below + u * (above - below))
 
 
 def _distribution_number(value: Any, unit: str, key: str) -> float:
