@@ -9,9 +9,9 @@ import xarray as xr
 
 from ketasim import __version__
 from ketasim.engine.grid import StepPolicy, build_grid
-from ketasim.engine.run import NoNonlinearPart, run
+from ketasim.engine.run import run
 from ketasim.engine.schedule import build_schedule, dose_kind
-from ketasim.errors import UnsupportedError
+from ketasim.models.brain import BRAIN_OUTPUTS, BrainModel
 from ketasim.models.pk import KETAMINE_PRODUCTS, build_pk
 from ketasim.models.system import assemble
 from ketasim.outputs import VOCABULARY
@@ -21,7 +21,7 @@ from ketasim.protocol.drugs import resolve_parameter_set
 
 DEFAULT_CHUNK_SIZE = 4096
 FAST_DRUGS = (*KETAMINE_PRODUCTS, "midazolam")
-SIMULATED_OUTPUTS = ("plasma_ketamine", "plasma_norketamine")
+SIMULATED_OUTPUTS = ("plasma_ketamine", "plasma_norketamine", *BRAIN_OUTPUTS)
 
 ProgressCallback = Callable[[int], None]
 
@@ -59,7 +59,8 @@ def _arm_outputs(
         count = min(chunk_size, patients - first)
         cohort = make_patients(protocol.population, arm, first, count, seed)
         problem = assemble(build_pk(pset, cohort, routes), kinds, count)
-        result = run(problem, schedule, grid, NoNonlinearPart(count), SIMULATED_OUTPUTS)
+        brain = BrainModel.build(pset, protocol.population.condition, count)
+        result = run(problem, schedule, grid, brain, SIMULATED_OUTPUTS)
         for name, values in result.items():
             pieces.setdefault(name, []).append(values)
         if advance is not None:
@@ -115,5 +116,7 @@ def simulate(
 
 
 def endpoint_value(protocol: Protocol, dataset: xr.Dataset, arm: str, endpoint: str) -> float:
-    """The value of a trial endpoint of one arm (rating scales arrive with the trial layer)."""
-    raise UnsupportedError(f"endpoint {endpoint!r}: trial endpoints are not simulated yet (rating scales pending)")
+    """The estimate of a trial endpoint in one arm: a fraction, a mean or median, or (time_to_*) a median in days."""
+    from ketasim.trial.summary import endpoint_value as trial_endpoint_value
+
+    return trial_endpoint_value(protocol, dataset, arm, endpoint)

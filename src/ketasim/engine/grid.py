@@ -20,7 +20,7 @@ class StepPolicy:
     nonlinear cascade does while the drug acts.
     """
 
-    fine_h: float = 2.0 / 60.0
+    fine_h: float = 1.0 / 60.0
     fine_window_h: float = 6.0
     medium_h: float = 0.25
     medium_window_h: float = 24.0

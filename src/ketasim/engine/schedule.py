@@ -36,7 +36,8 @@ def build_schedule(doses: Sequence[Dose], kinds: list[DoseKind], grid: TimeGrid,
         k = kinds.index(dose_kind(dose))
         start = _grid_index(grid, dose.time_h)
         if dose.infusion_h > 0:
-            end = _grid_index(grid, dose.time_h + dose.infusion_h)
+            stop = dose.time_h + dose.infusion_h
+            end = steps if stop > grid.times_h[-1] else _grid_index(grid, stop)  # an infusion may outlast the run
             rates[start:end, k] += dose.amount / dose.infusion_h
         elif start < steps:
             boluses[start, k] += dose.amount

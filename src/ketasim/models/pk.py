@@ -39,7 +39,6 @@ PK_READOUTS = (
     "plasma_ketamine",
     "plasma_norketamine",
     *EFFECT_SITE_READOUTS,
-    "effect_site_ketamine_ng_per_ml",
     "plasma_midazolam",
     "plasma_escitalopram",
 )
@@ -210,7 +209,6 @@ def _ketamine_block(
     system.read("plasma_norketamine", block, "metabolite", mw_metabolite / vm1)
     system.read(f"ce_{enantiomer}_ketamine_um", block, "effect", np.full(patients.count, unbound))
     system.read(f"ce_{enantiomer}_norketamine_um", block, "metabolite_effect", np.full(patients.count, unbound))
-    system.read("effect_site_ketamine_ng_per_ml", block, "effect", np.full(patients.count, mw_parent))
 
 
 def _simple_block(

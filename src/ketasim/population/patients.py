@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import ndtri
 
 from ketasim.population.presets import COVARIATES, condition_covariates
 from ketasim.population.streams import uniforms
 
-STREAM_COVARIATES = 1
+STREAM_COVARIATES = 1  # streams 1-7: one per covariate
+STREAM_VARIABILITY = 100  # streams 100+: between-patient variability, one per named use (see `Patients.normals`)
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,35 @@ class Patients:
     childhood_neglect: np.ndarray
     failed_treatments: np.ndarray
     chronic_stress: np.ndarray
+    seed: int = 0
+    arm: int = 0
+    first: int = 0
+    variability: bool = False
+    baseline: dict = field(default_factory=dict)
 
     @property
     def count(self) -> int:
         """Number of patients."""
         return int(self.weight_kg.shape[0])
+
+    @property
+    def indices(self) -> np.ndarray:
+        """Patient indices within the arm."""
+        return np.arange(self.first, self.first + self.count)
+
+    def uniforms(self, stream: int, draws: int = 1) -> np.ndarray:
+        """(patients, draws) uniforms of this patient batch's own stream ``stream`` (chunking-independent)."""
+        return uniforms(self.seed, self.arm, self.indices, stream, draws)
+
+    def normals(self, use: str, draws: int = 1) -> np.ndarray:
+        """(patients, draws) standard normal deviates for the named ``use`` (e.g. ``"pk_clearance"``).
+
+        All zeros when the population has no variability, so every patient is the typical patient.
+        """
+        if not self.variability:
+            return np.zeros((self.count, draws))
+        stream = STREAM_VARIABILITY + zlib.crc32(use.encode())
+        return ndtri(self.uniforms(stream, draws))
 
 
 def make_patients(population, arm: int, first: int, count: int, seed: int) -> Patients:
@@ -61,4 +88,9 @@ def make_patients(population, arm: int, first: int, count: int, seed: int) -> Pa
         childhood_neglect=values["childhood_neglect"],
         failed_treatments=values["failed_treatments"],
         chronic_stress=values["chronic_stress"],
+        seed=seed,
+        arm=arm,
+        first=first,
+        variability=population.variability,
+        baseline=dict(population.baseline),
     )

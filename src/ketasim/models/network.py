@@ -1,0 +1,314 @@
+"""Default mode network as a linear stochastic (Ornstein-Uhlenbeck) region network.
+
+Nine regions fluctuate around rest, dx = A x dt + B dW, with drift A = (-damping + W) / tau and diagonal
+noise D = B Bᵀ. The stationary covariance S solves the continuous Lyapunov equation A S + S Aᵀ + D = 0 and
+functional connectivity (FC) is the correlation matrix of S, so no time series is simulated.
+
+Two scalar controls per patient shape A:
+
+* ``dmn_gain`` (g): the loop gain of the within-DMN couplings (the spectral radius of their weight matrix).
+  Depression raises it; NMDA receptor blockade lowers it while the drug is on board.
+* ``prefrontal_control`` (c): dlPFC top-down regulation of the DMN, modelled as control-gated local inhibition
+  that adds c to the damping of every DMN region (fluctuations die out faster and are less shared). It falls
+  with depression and rises for days with prefrontal spine restoration.
+
+FC (PCC-mPFC Fisher z) and a rumination index are tabulated once over a grid of (g, c) and read in the engine by
+bilinear interpolation (`lookup`); full FC matrices at chosen times come from an exact solve (`fc_matrix`).
+See docs/network.md for the equations, sources and calibration.
+
+References
+----------
+Gilson M et al. (2016) PLoS Comput Biol, doi:10.1371/journal.pcbi.1004762 (Ornstein-Uhlenbeck network, Lyapunov FC).
+Scheidegger M et al. (2012) PLoS One 7:e44799, doi:10.1371/journal.pone.0044799.
+Evans JW et al. (2018) Biol Psychiatry 84:582, doi:10.1016/j.biopsych.2018.01.027.
+Kaiser RH et al. (2015) JAMA Psychiatry 72:603, doi:10.1001/jamapsychiatry.2015.0071.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+import scipy.linalg
+
+from ketasim.errors import ParameterError
+
+if TYPE_CHECKING:
+    import jax
+    import plotly.graph_objects as go
+
+    from ketasim.parameters.registry import ParameterSet
+
+REGIONS: tuple[str, ...] = (
+    "PCC",
+    "mPFC",
+    "dmPFC",
+    "sgACC",
+    "hippocampus",
+    "angular_gyrus_left",
+    "angular_gyrus_right",
+    "insula",
+    "dlPFC",
+)
+"""Region order of every matrix in this module."""
+
+DMN_REGIONS: tuple[str, ...] = REGIONS[:7]
+"""Regions whose mutual couplings scale with ``dmn_gain`` and whose damping rises with ``prefrontal_control``."""
+
+RUMINATION_REGIONS: tuple[str, ...] = ("PCC", "mPFC", "dmPFC", "sgACC", "hippocampus")
+"""Regions whose mean pairwise FC defines the rumination index."""
+
+_INDEX = {name: i for i, name in enumerate(REGIONS)}
+_PCC, _MPFC = _INDEX["PCC"], _INDEX["mPFC"]
+_FIRST, _SECOND = np.triu_indices(len(RUMINATION_REGIONS), k=1)
+_RUMINATION_ROWS = np.array([_INDEX[r] for r in RUMINATION_REGIONS])[_FIRST]
+_RUMINATION_COLS = np.array([_INDEX[r] for r in RUMINATION_REGIONS])[_SECOND]
+
+
+class NetworkTable(NamedTuple):
+    """FC readouts tabulated on a uniform grid of the two controls (a JAX pytree, so `lookup` can be jitted).
+
+    Attributes
+    ----------
+    dmn_gain
+        Grid of ``dmn_gain``, shape (m,), uniform spacing.
+    prefrontal_control
+        Grid of ``prefrontal_control``, shape (k,), uniform spacing.
+    fc_z
+        PCC-mPFC Fisher z at every grid point, shape (m, k).
+    rumination
+        Rumination index at every grid point, shape (m, k); 0 = healthy, 1 = typical TRD.
+    """
+
+    dmn_gain: jax.Array
+    prefrontal_control: jax.Array
+    fc_z: jax.Array
+    rumination: jax.Array
+
+
+def dmn_template(p: ParameterSet) -> np.ndarray:
+    """Symmetric within-DMN weight matrix over `REGIONS`, scaled to spectral radius 1 (so ``dmn_gain`` is the loop gain).
+
+    Core pairs (PCC, mPFC, both angular gyri) weigh 1; dmPFC, hippocampus and sgACC links weigh the ratios
+    ``dmn_dmpfc_coupling_ratio``, ``dmn_hippocampus_coupling_ratio`` and ``dmn_sgacc_coupling_ratio``.
+    """
+    weights = np.zeros((len(REGIONS), len(REGIONS)))
+
+    def link(partner: str, others: tuple[str, ...], weight: float) -> None:
+        for other in others:
+            weights[_INDEX[partner], _INDEX[other]] = weights[_INDEX[other], _INDEX[partner]] = weight
+
+    core = ("PCC", "mPFC", "angular_gyrus_left", "angular_gyrus_right")
+    for i, a in enumerate(core):
+        link(a, core[i + 1 :], 1.0)
+    link("dmPFC", ("PCC", "mPFC"), p["dmn_dmpfc_coupling_ratio"])
+    link("hippocampus", core, p["dmn_hippocampus_coupling_ratio"])
+    link("sgACC", ("PCC", "mPFC", "dmPFC", "hippocampus"), p["dmn_sgacc_coupling_ratio"])
+    return weights / np.max(np.linalg.eigvalsh(weights))
+
+
+def drift_matrix(dmn_gain: np.ndarray | float, prefrontal_control: np.ndarray | float, p: ParameterSet) -> np.ndarray:
+    """Drift matrix A (per second) for controls of any broadcastable shape; result shape (..., 9, 9).
+
+    A = (W - diag(1 + c·[region in DMN])) / tau, where W = g·template + fixed salience and control links:
+    insula <-> sgACC and dmPFC and insula -> dlPFC (``salience_coupling``), dlPFC -> PCC, mPFC, dmPFC and sgACC
+    (``control_direct_inhibition``, negative: the resting anticorrelation of control and default networks).
+    """
+    g = np.asarray(dmn_gain, dtype=float)[..., None, None]
+    c = np.asarray(prefrontal_control, dtype=float)[..., None, None]
+    fixed = np.zeros((len(REGIONS), len(REGIONS)))
+    salience = p["salience_coupling"]
+    for target in ("sgACC", "dmPFC"):
+        fixed[_INDEX["insula"], _INDEX[target]] = fixed[_INDEX[target], _INDEX["insula"]] = salience
+    fixed[_INDEX["dlPFC"], _INDEX["insula"]] = salience
+    for target in ("PCC", "mPFC", "dmPFC", "sgACC"):
+        fixed[_INDEX[target], _INDEX["dlPFC"]] = -p["control_direct_inhibition"]
+    in_dmn = np.array([r in DMN_REGIONS for r in REGIONS], dtype=float)
+    damping = np.eye(len(REGIONS)) * (1.0 + c * in_dmn)
+    return (g * dmn_template(p) + fixed - damping) / p["network_time_constant_s"]
+
+
+def noise_matrix(p: ParameterSet) -> np.ndarray:
+    """Diagonal noise intensity D (per second): 2/tau, so an uncoupled region has unit variance."""
+    return np.eye(len(REGIONS)) * 2.0 / p["network_time_constant_s"]
+
+
+def stationary_covariance(drift: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Solve A S + S Aᵀ + D = 0 for a batch of drift matrices (..., n, n), vectorised over the batch.
+
+    With A = V Λ V⁻¹, S = V X Vᴴ where X_ij = -(V⁻¹ D V⁻ᴴ)_ij / (λ_i + conj(λ_j)). The rare nearly defective A
+    (eigenvector condition number above 1e8) is solved by Bartels-Stewart (scipy) instead.
+    Raises `ParameterError` if any A has an eigenvalue with non-negative real part (no stationary state).
+    """
+    n = drift.shape[-1]
+    batch = drift.reshape(-1, n, n)
+    eigenvalues, vectors = np.linalg.eig(batch)
+    worst = float(np.max(eigenvalues.real))
+    if worst >= 0.0:
+        raise ParameterError(
+            f"network drift matrix is unstable (largest eigenvalue real part {worst:.3g} per s); "
+            "lower dmn_gain or the network coupling parameters"
+        )
+    inverse = np.linalg.inv(vectors)
+    projected = inverse @ noise @ np.conj(np.swapaxes(inverse, -1, -2))
+    inner = -projected / (eigenvalues[:, :, None] + np.conj(eigenvalues[:, None, :]))
+    covariance = (vectors @ inner @ np.conj(np.swapaxes(vectors, -1, -2))).real
+    for k in np.flatnonzero(np.linalg.cond(vectors) > 1e8):
+        covariance[k] = scipy.linalg.solve_continuous_lyapunov(batch[k], -noise)
+    covariance = covariance.reshape(drift.shape)
+    return 0.5 * (covariance + np.swapaxes(covariance, -1, -2))
+
+
+def correlation(covariance: np.ndarray) -> np.ndarray:
+    """Correlation matrices from covariance matrices of shape (..., n, n)."""
+    sd = np.sqrt(np.diagonal(covariance, axis1=-2, axis2=-1))
+    return covariance / (sd[..., :, None] * sd[..., None, :])
+
+
+def fc_matrix(
+    dmn_gain: np.ndarray | float, prefrontal_control: np.ndarray | float, p: ParameterSet
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Exact FC (correlation) matrices for the given controls: (`REGIONS`, array of shape (..., 9, 9))."""
+    covariance = stationary_covariance(drift_matrix(dmn_gain, prefrontal_control, p), noise_matrix(p))
+    return REGIONS, correlation(covariance)
+
+
+def readouts(fc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PCC-mPFC Fisher z and mean Fisher z over the `RUMINATION_REGIONS` pairs, from FC matrices (..., 9, 9)."""
+    core = fc[..., _RUMINATION_ROWS, _RUMINATION_COLS]
+    return np.arctanh(fc[..., _PCC, _MPFC]), np.arctanh(core).mean(axis=-1)
+
+
+def controls(
+    occupancy: jax.Array, spine_density_change_pct: jax.Array, severity: jax.Array, p: ParameterSet
+) -> tuple[jax.Array, jax.Array]:
+    """Map per-patient mechanism states to the two network controls (smooth, vectorised; shapes broadcast).
+
+    dmn_gain = dmn_gain_healthy · exp(dmn_gain_log_increase_per_severity · severity)
+               · (1 − dmn_gain_reduction_per_occupancy · occupancy);
+    prefrontal_control = prefrontal_control_healthy · exp(−prefrontal_control_log_decrease_per_severity · severity
+               + prefrontal_control_log_increase_per_spine_pct · spine_density_change_pct).
+
+    Parameters
+    ----------
+    occupancy
+        Cortical NMDA receptor occupancy, 0-1.
+    spine_density_change_pct
+        Prefrontal spine density change from the patient's own baseline, %.
+    severity
+        Depression severity on the project's 0-1 scale (0 = healthy; typical TRD is ``typical_severity_trd``).
+    p
+        Parameter set holding the ``network`` parameters.
+
+    Returns
+    -------
+    tuple
+        (dmn_gain, prefrontal_control), JAX arrays of the broadcast shape.
+    """
+    occupancy = jnp.asarray(occupancy)
+    spines = jnp.asarray(spine_density_change_pct)
+    severity = jnp.asarray(severity)
+    gain = (
+        p["dmn_gain_healthy"]
+        * jnp.exp(p["dmn_gain_log_increase_per_severity"] * severity)
+        * (1.0 - p["dmn_gain_reduction_per_occupancy"] * occupancy)
+    )
+    control = p["prefrontal_control_healthy"] * jnp.exp(
+        -p["prefrontal_control_log_decrease_per_severity"] * severity
+        + p["prefrontal_control_log_increase_per_spine_pct"] * spines
+    )
+    return gain, control
+
+
+def reference_rumination(p: ParameterSet) -> tuple[float, float]:
+    """Mean core Fisher z of the untreated healthy person and typical TRD patient.
+
+    Needs ``typical_severity_trd`` (mechanism set) besides the ``network`` parameters, i.e. the merged set.
+    """
+    gain, control = controls(jnp.zeros(2), jnp.zeros(2), jnp.array([0.0, p["typical_severity_trd"]]), p)
+    _, fc = fc_matrix(np.asarray(gain), np.asarray(control), p)
+    _, core = readouts(fc)
+    return float(core[0]), float(core[1])
+
+
+def rumination_index(mean_core_z: np.ndarray, p: ParameterSet) -> np.ndarray:
+    """Rescale the mean core Fisher z so the healthy person reads 0 and the typical TRD patient reads 1."""
+    healthy, trd = reference_rumination(p)
+    if not trd > healthy:
+        raise ParameterError(
+            "depression must raise within-DMN connectivity for the rumination index to be defined; "
+            "check dmn_gain_log_increase_per_severity and prefrontal_control_log_decrease_per_severity"
+        )
+    return (np.asarray(mean_core_z) - healthy) / (trd - healthy)
+
+
+def tabulate(
+    p: ParameterSet,
+    dmn_gain_range: tuple[float, float] = (0.3, 0.92),
+    prefrontal_control_range: tuple[float, float] = (0.0, 1.5),
+    points: tuple[int, int] = (125, 121),
+) -> NetworkTable:
+    """Solve the network once on a uniform grid of the controls and return the `NetworkTable` for `lookup`.
+
+    With the default parameters the grid covers the whole severity scale, full NMDA blockade and spine gains up to
+    about +40 % (healthy) or +47 % (typical TRD); `lookup` clamps controls outside it to its edge.
+    Raises `ParameterError` if the network is unstable anywhere on the grid.
+    """
+    gains = np.linspace(*dmn_gain_range, points[0])
+    controls_grid = np.linspace(*prefrontal_control_range, points[1])
+    _, fc = fc_matrix(gains[:, None], controls_grid[None, :], p)
+    fc_z, core = readouts(fc)
+    return NetworkTable(
+        jnp.asarray(gains), jnp.asarray(controls_grid), jnp.asarray(fc_z), jnp.asarray(rumination_index(core, p))
+    )
+
+
+def lookup(table: NetworkTable, dmn_gain: jax.Array, prefrontal_control: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Bilinear interpolation of (PCC-mPFC Fisher z, rumination index) for controls of any broadcastable shape.
+
+    Controls outside the table are clamped to its edge. Pure JAX: jit-able, differentiable, vectorised.
+    """
+    rows, cols = table.fc_z.shape
+    u = _fractional_index(table.dmn_gain, jnp.asarray(dmn_gain), rows)
+    v = _fractional_index(table.prefrontal_control, jnp.asarray(prefrontal_control), cols)
+    u, v = jnp.broadcast_arrays(u, v)
+    i = jnp.clip(jnp.floor(u).astype(jnp.int32), 0, rows - 2)
+    j = jnp.clip(jnp.floor(v).astype(jnp.int32), 0, cols - 2)
+    s, t = u - i, v - j
+
+    def blend(values: jax.Array) -> jax.Array:
+        return (
+            (1 - s) * (1 - t) * values[i, j]
+            + s * (1 - t) * values[i + 1, j]
+            + (1 - s) * t * values[i, j + 1]
+            + s * t * values[i + 1, j + 1]
+        )
+
+    return blend(table.fc_z), blend(table.rumination)
+
+
+def _fractional_index(grid: jax.Array, x: jax.Array, size: int) -> jax.Array:
+    """Position of x on a uniform grid in units of the spacing, clamped to [0, size - 1]."""
+    return jnp.clip((x - grid[0]) / (grid[-1] - grid[0]) * (size - 1), 0.0, size - 1.0)
+
+
+def fc_heatmap(matrix: np.ndarray, regions: tuple[str, ...] | list[str], title: str) -> go.Figure:
+    """A plotly heatmap of one FC matrix (correlations, diverging colour scale fixed to [-1, 1])."""
+    import plotly.graph_objects as go
+
+    labels = list(regions)
+    figure = go.Figure(
+        go.Heatmap(
+            z=np.asarray(matrix),
+            x=labels,
+            y=labels,
+            zmin=-1.0,
+            zmax=1.0,
+            colorscale="RdBu_r",
+            colorbar={"title": "correlation"},
+            hovertemplate="%{y} - %{x}: %{z:.2f}<extra></extra>",
+        )
+    )
+    figure.update_layout(title=title, yaxis={"autorange": "reversed"}, width=640, height=560)
+    return figure
