@@ -17,7 +17,7 @@ def _mix(x: np.ndarray | np.uint64) -> np.ndarray:
     with np.errstate(over="ignore"):
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+        return np.asarray(x ^ (x >> np.uint64(31)))
 
 
 def uniforms(seed: int, arm: int, patients: np.ndarray, stream: int, draws: int = 1) -> np.ndarray:
