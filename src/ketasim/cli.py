@@ -116,6 +116,89 @@ def simulate(
         typer.echo(f"wrote {plot}")
 
 
+def _check_distribution(workers: int | None, scheduler: str | None, resume: bool) -> None:
+    """Refuse the distribution options this release does not run yet (``--workers 1`` is fine)."""
+    from ketasim.errors import UnsupportedError
+
+    if workers is not None and workers != 1:
+        raise UnsupportedError(f"--workers {workers}: parallel workers are not supported yet (use --workers 1)")
+    if scheduler is not None:
+        raise UnsupportedError(f"--scheduler {scheduler}: Dask clusters are not supported yet (leave it out)")
+    if resume:
+        raise UnsupportedError("--resume: resuming a run is not supported yet (run again without --resume)")
+
+
+@app.command()
+def trial(
+    protocol: ProtocolPath,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for summary.json, patients.parquet and report.html.", file_okay=False)
+    ],
+    patients: Annotated[int | None, typer.Option("--patients", min=1, help="Patients per arm.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Root seed (overrides `seed`).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Local processes (only 1 in this release).")
+    ] = None,
+    chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1, help="Patients per chunk.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Address of a Dask cluster (not supported yet).")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run (not supported yet).")] = False,
+    timecourses: Annotated[bool, typer.Option("--timecourses", help="Also write DIR/timecourses.nc.")] = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Run a virtual trial; write DIR/summary.json, DIR/patients.parquet and DIR/report.html."""
+    with _errors_to_exit(debug):
+        _check_distribution(workers, scheduler, resume)
+        from ketasim.protocol import load_protocol
+        from ketasim.trial.run import run_trial
+
+        loaded = load_protocol(protocol)
+        _warn(loaded.warnings)
+        size = patients if patients is not None else loaded.population.size
+        with _progress(quiet) as bar:
+            task = bar.add_task("simulating", total=size * len(loaded.arms))
+            result = run_trial(
+                loaded,
+                out_dir=out,
+                patients=patients,
+                seed=seed,
+                chunk_size=chunk_size,
+                timecourses=timecourses,
+                progress=lambda done: bar.advance(task, done),
+            )
+        if result.summary["failed_patients"]:
+            typer.echo(
+                f"warning: {result.summary['failed_patients']} patient(s) failed; see patients.parquet", err=True
+            )
+        if not quiet:
+            _print_endpoints(result.summary)
+        for key in ("summary", "patients", "report", "timecourses"):
+            if key in result.files:
+                typer.echo(f"wrote {result.files[key]}")
+
+
+def _print_endpoints(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def number(value: Any) -> str:
+        return "-" if value is None else f"{value:.3g}"
+
+    table = Table("arm", "endpoint", "kind", "value", "95 % interval", "n")
+    for arm, content in summary["arms"].items():
+        for name, entry in content["endpoints"].items():
+            if "value_days" in entry:
+                value, count = f"{number(entry['value_days'])} d", f"{entry['events']}/{entry['n_at_risk']}"
+            else:
+                value, count = number(entry["value"]), str(entry["n"])
+            low, high = entry["ci95"]
+            table.add_row(arm, name, entry["kind"], value, f"{number(low)} to {number(high)}", count)
+    if table.row_count:
+        Console().print(table)
+
+
 @app.command()
 def validate(
     targets: Annotated[

@@ -1,0 +1,277 @@
+"""The HTML report of a virtual trial (``report.html`` of ``ketasim trial``): self-contained, offline, phone-friendly.
+
+Sections: the context of use; the trial at a glance; the endpoint table with 95 % intervals; the arm comparisons;
+Kaplan-Meier curves of the time-to-event endpoints; time courses (median, 25-75 % and 5-95 % bands per arm) of every
+rating scale and mechanism output simulated; and the references behind the parameters and definitions used.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ketasim.parameters.registry import Reference
+from ketasim.protocol.schema import SCALE_RANGES
+from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis
+from ketasim.trial.endpoints import BINARY_KINDS, TIME_KINDS
+from ketasim.trial.summary import TrialAnalysis
+from ketasim.validation.statistics import band_over_patients
+
+MECHANISM_OUTPUTS = (
+    "nmda_occupancy",
+    "glutamate_change",
+    "bdnf_change",
+    "spine_density_change",
+    "plasticity_window",
+    "dmn_connectivity",
+)
+BANNER = (
+    "Context of use: research and education, not medical advice. These are simulated patients of a model; "
+    "do not use them to choose a treatment for a person."
+)
+_BANNER_STYLE = "background:#fff4e5;border-left:4px solid #ef6c00;padding:0.5rem 0.75rem;margin:0.5rem 0;"
+_PANEL_HEIGHT = 250
+
+
+def _colour(k: int) -> str:
+    return COLOURS[k % len(COLOURS)]
+
+
+def _format(value: float | None, unit: str, percent: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    shown = 100.0 * value if percent else value
+    return f"{shown:.3g}{unit}" if abs(shown) < 1000 else f"{shown:.0f}{unit}"
+
+
+def _interval_text(ci: Sequence[float | None], unit: str, percent: bool = False, open_end: str = "n/a") -> str:
+    low = _format(ci[0], unit, percent) if ci[0] is not None else open_end
+    high = _format(ci[1], unit, percent) if ci[1] is not None else open_end
+    return f"{low} to {high}"
+
+
+def _units(kind: str, measured: str, dataset: Any) -> tuple[str, bool]:
+    """The unit suffix of an endpoint's numbers and whether fractions are shown as percent."""
+    if kind in BINARY_KINDS:
+        return " %", True
+    if kind in TIME_KINDS:
+        return " d", False
+    if kind == "percent_change":
+        return " %", False
+    if kind == "mean_change":
+        return " points", False
+    unit = str(dataset[measured].attrs.get("units", "")) if measured in dataset.data_vars else ""
+    return (f" {unit}" if unit and unit != "1" else ""), False
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="num">{html.escape(c)}</td>' if i in numeric else f"<td>{html.escape(c)}</td>"
+            for i, c in enumerate(row)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def endpoint_table(summary: dict[str, Any], dataset: Any) -> str:
+    """The endpoint table: one row per arm and endpoint, with value, 95 % interval and counts."""
+    rows = []
+    for arm, content in summary["arms"].items():
+        for name, entry in content["endpoints"].items():
+            kind = entry["kind"]
+            measured = entry.get("scale") or entry.get("output") or ""
+            unit, percent = _units(kind, measured, dataset)
+            if kind in TIME_KINDS:
+                value = _format(entry["value_days"], unit) if entry["value_days"] is not None else "not reached"
+                ci = _interval_text(entry["ci95"], unit, open_end="not reached")
+                count = f"{entry['events']} events / {entry['n_at_risk']} at risk"
+            else:
+                value, ci, count = (
+                    _format(entry["value"], unit, percent),
+                    _interval_text(entry["ci95"], unit, percent),
+                    str(entry["n"]),
+                )
+            rows.append([arm, name, f"{kind} ({measured})", value, ci, count])
+    if not rows:
+        return "<p>The protocol defines no endpoints.</p>"
+    return _table(["arm", "endpoint", "kind", "value", "95 % interval", "patients"], rows, numeric=(3, 4, 5))
+
+
+def comparison_table(summary: dict[str, Any], kinds: Mapping[str, tuple[str, str]], dataset: Any) -> str:
+    """The comparisons: difference between two arms with its 95 % interval and Hedges' g."""
+    rows = []
+    for c in summary["comparisons"]:
+        kind, measured = kinds[c["endpoint"]]
+        unit, percent = _units(kind, measured, dataset)
+        unit = " points" if percent else unit  # a difference of fractions is shown in percentage points
+        g = "n/a" if c["effect_size_g"] is None else f"{c['effect_size_g']:.2f}"
+        rows.append(
+            [
+                c["endpoint"],
+                f"{c['arms'][0]} - {c['arms'][1]}",
+                _format(c["difference"], unit, percent),
+                _interval_text(c["ci95"], unit, percent),
+                g,
+            ]
+        )
+    if not rows:
+        return "<p>No comparisons (one arm, or no endpoints).</p>"
+    return _table(["endpoint", "arms", "difference", "95 % interval", "Hedges g"], rows, numeric=(2, 3, 4))
+
+
+def kaplan_meier_figure(analysis: TrialAnalysis, endpoint: str) -> go.Figure:
+    """Kaplan-Meier curves of one time-to-event endpoint, one step line per arm."""
+    figure = go.Figure()
+    for k, arm in enumerate(analysis.arms):
+        result = analysis.estimates[arm][endpoint]
+        curve = result.curve
+        if curve is None:
+            continue
+        followed = analysis.values[arm][endpoint].counted()
+        end = max(float(followed.max()) if followed.size else 0.0, float(curve.times[-1]) if curve.times.size else 0.0)
+        last = float(curve.survival[-1]) if curve.survival.size else 1.0
+        x = np.concatenate(([0.0], curve.times, [end]))  # the curve starts at 1 and runs flat to the last follow-up
+        y = np.concatenate(([1.0], curve.survival, [last]))
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                line={"shape": "hv", "color": _colour(k), "width": 2},
+                name=f"{arm} ({result.events} events / {result.n_at_risk})",
+            )
+        )
+    kind = analysis.values[analysis.arms[0]][endpoint].endpoint.kind
+    event = "response" if kind == "time_to_response" else "relapse"
+    start = "first treatment" if kind == "time_to_response" else "the start of follow-up (responders)"
+    figure.update_layout(
+        title=f"{endpoint}: Kaplan-Meier",
+        xaxis_title=f"days since {start}",
+        yaxis={"title": f"fraction without {event}", "range": [0, 1.02]},
+        height=360,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.25},
+        template="plotly_white",
+    )
+    return figure
+
+
+def band_figure(dataset: Any, names: Sequence[str]) -> go.Figure:
+    """One panel per output: per arm the median with 25-75 % and 5-95 % bands across patients."""
+    x, x_title, _ = time_axis(dataset["time"].values)
+    rows = len(names)
+    titles = [str(dataset[n].attrs.get("long_name", n)) for n in names]
+    figure = make_subplots(
+        rows=rows, cols=1, shared_xaxes=True, subplot_titles=titles, vertical_spacing=min(0.08, 0.35 / rows)
+    )
+    arms = [str(a) for a in np.asarray(dataset["arm"].values).ravel()]
+    for row, name in enumerate(names, start=1):
+        variable = dataset[name]
+        for k, arm in enumerate(arms):
+            courses = variable.sel(arm=arm).transpose("patient", "time").values
+            outer, inner = band_over_patients(courses, 5.0, 95.0), band_over_patients(courses, 25.0, 75.0)
+            colour = _colour(k)
+            traces = band_traces(x, outer.median, outer.low, outer.high, name=arm, colour=colour, show_legend=row == 1)
+            if inner.low is not None and inner.high is not None:
+                middle = band_traces(x, inner.median, inner.low, inner.high, name=arm, colour=colour)[0]
+                middle.update(name=f"{arm} 25-75 %", fillcolor=rgba(colour, 0.35))
+                traces.insert(1, middle)
+            for trace in traces:
+                figure.add_trace(trace, row=row, col=1)
+        unit = str(variable.attrs.get("units", ""))
+        figure.update_yaxes(title_text=f"{name} ({unit})" if unit else name, row=row, col=1)
+    figure.update_xaxes(title_text=x_title, row=rows, col=1)
+    figure.update_layout(
+        height=120 + _PANEL_HEIGHT * rows,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},
+        template="plotly_white",
+    )
+    return figure
+
+
+def references_html(references: Sequence[Reference]) -> str:
+    """The references as an ordered list, DOIs as links."""
+    if not references:
+        return "<p>No references.</p>"
+    items = []
+    for reference in references:
+        doi = ""
+        if reference.doi:
+            url = f"https://doi.org/{reference.doi}"
+            doi = f' <a href="{html.escape(url)}">doi:{html.escape(reference.doi)}</a>'
+        items.append(f"<li>[{html.escape(reference.key)}] {html.escape(reference.citation)}{doi}</li>")
+    return f"<ol>{''.join(items)}</ol>"
+
+
+def _overview(analysis: TrialAnalysis) -> str:
+    failed = analysis.failed_count
+    note = (
+        f"{failed} patient(s) failed (non-finite outputs): flagged in patients.parquet and left out of the endpoints."
+        if failed
+        else "No patient failed."
+    )
+    return (
+        f"<p>Arms: {html.escape(', '.join(analysis.arms))}; {analysis.patients_per_arm} virtual patients per arm; "
+        f"seed {analysis.seed}. {html.escape(note)}</p>"
+        "<p>Intervals: Wilson (fractions), t (means), order statistics (medians), Brookmeyer-Crowley "
+        "(Kaplan-Meier medians); differences: Newcombe, Welch or percentile bootstrap; Hedges g from the "
+        "per-patient values (1/0 for response and remission).</p>"
+    )
+
+
+def trial_report_html(
+    analysis: TrialAnalysis, summary: dict[str, Any], dataset: Any, *, title: str, references: Sequence[Reference]
+) -> str:
+    """The complete report page as HTML text."""
+    first = analysis.arms[0] if analysis.arms else ""
+    kinds: dict[str, tuple[str, str]] = {
+        name: (str(v.endpoint.kind), v.endpoint.measured) for name, v in analysis.values.get(first, {}).items()
+    }
+    parts = [
+        f'<p style="{_BANNER_STYLE}"><strong>{html.escape(BANNER)}</strong></p>',
+        _overview(analysis),
+        "<h2>Endpoints</h2>",
+        endpoint_table(summary, dataset),
+        "<h2>Comparisons</h2>",
+        comparison_table(summary, kinds, dataset),
+    ]
+    events = [name for name, (kind, _) in kinds.items() if kind in TIME_KINDS]
+    if events:
+        parts.append("<h2>Time to event (Kaplan-Meier)</h2>")
+        parts.extend(f'<div class="plot">{figure_html(kaplan_meier_figure(analysis, name))}</div>' for name in events)
+    groups = (
+        ("Rating scales", [s for s in SCALE_RANGES if s in dataset.data_vars]),
+        ("Mechanism", [m for m in MECHANISM_OUTPUTS if m in dataset.data_vars]),
+    )
+    for heading, names in groups:
+        if names:
+            parts.append(f"<h2>{heading}: median, 25-75 % and 5-95 % of patients</h2>")
+            parts.append(f'<div class="plot">{figure_html(band_figure(dataset, names))}</div>')
+    parts.extend(["<h2>References</h2>", references_html(references)])
+    return offline_page(title, "\n".join(parts))
+
+
+def write_trial_report(
+    analysis: TrialAnalysis,
+    summary: dict[str, Any],
+    dataset: Any,
+    path: str | Path,
+    *,
+    title: str,
+    references: Sequence[Reference] = (),
+) -> Path:
+    """Write ``report.html`` of a trial and return its path (folders created)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(trial_report_html(analysis, summary, dataset, title=title, references=references), encoding="utf-8")
+    return out

@@ -1,0 +1,234 @@
+"""Summaries of a virtual trial: every arm's endpoint estimates, the arm comparisons, ``summary.json``
+(``spec/cli.md``) and the per-patient table of ``patients.parquet``.
+
+Comparisons cover every pair of arms in protocol order, as the earlier arm minus the later one. Bootstraps use a
+generator seeded from the run's seed, the endpoint and the pair of arms, so the same protocol and seed give the
+same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ketasim import __version__
+from ketasim.errors import KetasimError
+from ketasim.protocol.schema import Protocol
+from ketasim.trial.endpoints import TIME_KINDS, PatientValues, arm_values, failed_patients, find_endpoint
+from ketasim.trial.statistics import Comparison, Estimate, compare, estimate
+
+COVARIATE_DIMS = ("arm", "patient")
+
+
+@dataclass(frozen=True)
+class TrialAnalysis:
+    """Everything computed from one simulated trial.
+
+    ``failed`` flags failed patients, shape (arm, patient); ``values`` and ``estimates`` are keyed by arm, then
+    by endpoint name, in protocol order.
+    """
+
+    protocol: str
+    seed: int
+    arms: tuple[str, ...]
+    patients_per_arm: int
+    failed: NDArray[np.bool_]
+    values: dict[str, dict[str, PatientValues]]
+    estimates: dict[str, dict[str, Estimate]]
+    comparisons: tuple[Comparison, ...]
+
+    @property
+    def failed_count(self) -> int:
+        """The number of failed patients over all arms."""
+        return int(np.count_nonzero(self.failed))
+
+
+def _arm_names(dataset: Any) -> tuple[str, ...]:
+    return tuple(str(a) for a in np.asarray(dataset["arm"].values).ravel())
+
+
+def comparison_seed(seed: int, endpoint: str, first: int, second: int) -> np.random.Generator:
+    """The generator of one comparison's bootstrap: a function of the seed, the endpoint and the two arms."""
+    return np.random.default_rng([int(seed), zlib.crc32(endpoint.encode()), first, second])
+
+
+def analyse(protocol: Protocol, dataset: Any, *, seed: int | None = None) -> TrialAnalysis:
+    """Every endpoint of ``protocol`` in every arm of ``dataset``, and the comparisons of every pair of arms.
+
+    Parameters
+    ----------
+    protocol
+        The protocol that was simulated (its endpoints are computed).
+    dataset
+        The simulated time courses, dims (arm, patient, time).
+    seed
+        Seed of the bootstraps (default: the dataset's ``seed`` attribute, else the protocol's seed).
+    """
+    root = seed if seed is not None else int(dataset.attrs.get("seed", protocol.seed))
+    arms = _arm_names(dataset)
+    failed = failed_patients(dataset)
+    values = {
+        arm: {e.name: arm_values(dataset, arm, e, failed[k]) for e in protocol.endpoints} for k, arm in enumerate(arms)
+    }
+    estimates = {arm: {name: estimate(v) for name, v in values[arm].items()} for arm in arms}
+    comparisons = [
+        compare(values[a][e.name], values[b][e.name], (a, b), comparison_seed(root, e.name, i, j))
+        for e in protocol.endpoints
+        for i, a in enumerate(arms)
+        for j, b in enumerate(arms)
+        if i < j
+    ]
+    return TrialAnalysis(
+        protocol=protocol.name,
+        seed=root,
+        arms=arms,
+        patients_per_arm=int(dataset.sizes["patient"]),
+        failed=failed,
+        values=values,
+        estimates=estimates,
+        comparisons=tuple(comparisons),
+    )
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _interval(interval: tuple[float | None, float | None]) -> list[float | None]:
+    return [_number(interval[0]), _number(interval[1])]
+
+
+def estimate_entry(values: PatientValues, result: Estimate) -> dict[str, Any]:
+    """One endpoint of one arm as in ``summary.json``."""
+    endpoint = values.endpoint
+    entry: dict[str, Any] = {"kind": endpoint.kind}
+    entry["output" if endpoint.kind == "value" else "scale"] = endpoint.measured
+    if endpoint.kind in TIME_KINDS:
+        entry.update(
+            value_days=_number(result.value),
+            ci95=_interval(result.ci95),
+            n_at_risk=result.n_at_risk,
+            events=result.events,
+        )
+    else:
+        entry.update(value=_number(result.value), ci95=_interval(result.ci95), n=result.n)
+    return entry
+
+
+def summary_dict(analysis: TrialAnalysis, seconds: float) -> dict[str, Any]:
+    """The content of ``summary.json``: rates as fractions, changes in points, times in days; null = undefined."""
+    arms = {
+        arm: {
+            "endpoints": {
+                name: estimate_entry(analysis.values[arm][name], result)
+                for name, result in analysis.estimates[arm].items()
+            }
+        }
+        for arm in analysis.arms
+    }
+    comparisons = [
+        {
+            "endpoint": c.endpoint,
+            "arms": list(c.arms),
+            "difference": _number(c.difference),
+            "ci95": _interval(c.ci95),
+            "effect_size_g": _number(c.effect_size_g),
+        }
+        for c in analysis.comparisons
+    ]
+    return {
+        "ketasim": __version__,
+        "protocol": analysis.protocol,
+        "seed": analysis.seed,
+        "patients_per_arm": analysis.patients_per_arm,
+        "failed_patients": analysis.failed_count,
+        "arms": arms,
+        "comparisons": comparisons,
+        "seconds": round(float(seconds), 3),
+    }
+
+
+def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
+    """Write ``summary.json`` (strict JSON: no NaN) and return its path; folders are created."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return out
+
+
+def patient_table(analysis: TrialAnalysis, dataset: Any) -> Any:
+    """One row per patient: arm, patient, failed, every covariate present and every endpoint's value.
+
+    Covariates are the dataset's variables with dims (arm, patient). Response and remission are booleans;
+    time-to-event endpoints give the days to the event or to censoring and a ``<name>_event`` column; a value
+    the endpoint does not count (failed patient, not at risk) is missing.
+    """
+    import pandas as pd
+
+    arms, patients = len(analysis.arms), analysis.patients_per_arm
+    columns: dict[str, Any] = {
+        "arm": pd.Categorical(np.repeat(analysis.arms, patients), categories=list(analysis.arms)),
+        "patient": np.tile(np.asarray(dataset["patient"].values), arms),
+        "failed": analysis.failed.ravel(),
+    }
+    for name in dataset.data_vars:
+        variable = dataset[name]
+        if set(variable.dims) == set(COVARIATE_DIMS):
+            columns[str(name)] = np.asarray(variable.transpose(*COVARIATE_DIMS).values).ravel()
+    for endpoint_name in next(iter(analysis.values.values()), {}):
+        per_arm = [analysis.values[arm][endpoint_name] for arm in analysis.arms]
+        kind = per_arm[0].endpoint.kind
+        stacked = np.concatenate([v.values for v in per_arm])
+        included = np.concatenate([v.included for v in per_arm])
+        if kind in ("response", "remission"):
+            columns[endpoint_name] = pd.array(np.where(included, stacked > 0.5, False), dtype="boolean")
+            columns[endpoint_name][~included] = pd.NA
+        else:
+            columns[endpoint_name] = stacked
+        if kind in TIME_KINDS:
+            events = np.concatenate(
+                [v.events if v.events is not None else np.zeros(v.values.shape, bool) for v in per_arm]
+            )
+            column = pd.array(events, dtype="boolean")
+            column[~included] = pd.NA
+            columns[f"{endpoint_name}_event"] = column
+    return pd.DataFrame(columns)
+
+
+def write_patients(table: Any, path: str | Path) -> Path:
+    """Write the per-patient table as Parquet and return its path; folders are created."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(out, index=False)
+    return out
+
+
+def endpoint_value(protocol: Protocol, dataset: Any, arm: str, endpoint: str) -> float:
+    """The estimate of one endpoint in one arm: a fraction, a mean or median, or a median time in days.
+
+    Raises
+    ------
+    KetasimError
+        The endpoint or arm is unknown, some patients of the arm failed (never dropped silently), or the value is
+        undefined (no patients counted, a median not reached by the end).
+    """
+    chosen = find_endpoint(protocol, endpoint)
+    arms = list(_arm_names(dataset))
+    if arm not in arms:
+        raise KetasimError(f"arm {arm!r} is not in the simulation (arms: {', '.join(arms)})")
+    failed = failed_patients(dataset)[arms.index(arm)]
+    if failed.any():
+        count = int(np.count_nonzero(failed))
+        raise KetasimError(f"endpoint {endpoint!r}: {count} patients of arm {arm!r} failed (non-finite outputs)")
+    result = estimate(arm_values(dataset, arm, chosen, failed))
+    if result.value is None:
+        reason = "the median is not reached by the end" if chosen.kind in TIME_KINDS else "no patient counts"
+        raise KetasimError(f"endpoint {endpoint!r} of arm {arm!r} is undefined: {reason}")
+    return float(result.value)
