@@ -3,69 +3,84 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
 from ketasim import __version__
-from ketasim.engine.grid import StepPolicy, build_grid
-from ketasim.engine.run import run
+from ketasim.engine.grid import StepPolicy, TimeGrid, build_grid
+from ketasim.engine.run import Schedule, run
 from ketasim.engine.schedule import build_schedule, dose_kind
-from ketasim.models.brain import BRAIN_OUTPUTS, BrainModel
-from ketasim.models.pk import KETAMINE_PRODUCTS, build_pk
+from ketasim.models import scales, symptoms
+from ketasim.models.brain import BrainModel
+from ketasim.models.pk import KETAMINE_PRODUCTS, DoseKind, build_pk
+from ketasim.models.signals import signal_intervals
 from ketasim.models.system import assemble
 from ketasim.outputs import VOCABULARY
-from ketasim.population import make_patients
+from ketasim.parameters.registry import ParameterSet
+from ketasim.population import Patients, make_patients
 from ketasim.protocol import Protocol, arm_events, observation_times
 from ketasim.protocol.drugs import resolve_parameter_set
 
-DEFAULT_CHUNK_SIZE = 4096
+DEFAULT_CHUNK_SIZE = 2048
 FAST_DRUGS = (*KETAMINE_PRODUCTS, "midazolam")
-SIMULATED_OUTPUTS = ("plasma_ketamine", "plasma_norketamine", *BRAIN_OUTPUTS)
+STREAM_RATER = 200  # streams 200+: rater noise, one per scale
+COVARIATE_FIELDS = (
+    "weight_kg",
+    "age_years",
+    "female",
+    "cyp2b6_slow",
+    "childhood_neglect",
+    "failed_treatments",
+    "chronic_stress",
+)
 
 ProgressCallback = Callable[[int], None]
 
 
-def _arm_outputs(
-    protocol: Protocol,
-    arm: int,
-    patients: int,
-    seed: int,
-    chunk_size: int,
-    policy: StepPolicy,
-    advance: ProgressCallback | None,
-) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class ArmPlan:
+    """Everything about an arm that all its patients share: parameters, dose kinds, grid and inputs."""
+
+    index: int
+    pset: ParameterSet
+    routes: dict[str, set[str]]
+    kinds: list[DoseKind]
+    grid: TimeGrid
+    schedule: Schedule
+
+
+def plan_arm(protocol: Protocol, arm: int, policy: StepPolicy) -> ArmPlan:
+    """Events, grid and per-step inputs of one arm."""
     events = arm_events(protocol, arm)
-    pset = resolve_parameter_set(protocol.population)
     drugged = [d for d in events.doses if d.drug != "placebo"]
     routes: dict[str, set[str]] = {}
     for dose in drugged:
         routes.setdefault(dose.drug, set()).add(dose.route)
     kinds = sorted({dose_kind(d) for d in drugged}, key=lambda k: (k.drug, k.route, k.per_kg))
-    ends = [d.time_h + d.infusion_h for d in events.doses if d.infusion_h > 0]
-    session_edges = [t for s in events.sessions for t in (s.start_h, s.start_h + s.duration_h)]
-    fast = [d.time_h for d in events.doses if d.drug in FAST_DRUGS]
-    fast += [d.time_h + d.infusion_h for d in events.doses if d.drug in FAST_DRUGS and d.infusion_h > 0]
-    grid = build_grid(
-        protocol.duration_h,
-        observation_times(protocol),
-        np.array([d.time_h for d in events.doses] + ends + session_edges),
-        np.array(fast),
-        policy,
-    )
-    schedule = build_schedule(events.doses, kinds, grid)
-    pieces: dict[str, list[np.ndarray]] = {}
-    for first in range(0, patients, chunk_size):
-        count = min(chunk_size, patients - first)
-        cohort = make_patients(protocol.population, arm, first, count, seed)
-        problem = assemble(build_pk(pset, cohort, routes), kinds, count)
-        brain = BrainModel.build(pset, protocol.population.condition, count)
-        result = run(problem, schedule, grid, brain, SIMULATED_OUTPUTS)
-        for name, values in result.items():
-            pieces.setdefault(name, []).append(values)
-        if advance is not None:
-            advance(count)
-    return {name: np.concatenate(parts) for name, parts in pieces.items()}
+    intervals = signal_intervals(events)
+    edges = [d.time_h for d in events.doses] + [d.time_h + d.infusion_h for d in events.doses if d.infusion_h > 0]
+    edges += [t for spans in intervals.values() for span in spans for t in span]
+    fast = [t for d in events.doses if d.drug in FAST_DRUGS for t in (d.time_h, d.time_h + d.infusion_h)]
+    grid = build_grid(protocol.duration_h, observation_times(protocol), np.array(edges), np.array(fast), policy)
+    schedule = build_schedule(events.doses, kinds, grid, symptoms.SIGNAL_NAMES, intervals)
+    return ArmPlan(arm, resolve_parameter_set(protocol.population), routes, kinds, grid, schedule)
+
+
+def simulate_chunk(plan: ArmPlan, cohort: Patients, outputs: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Outputs (patients, observations) of one chunk of an arm's patients, with rater noise on the scales."""
+    problem = assemble(build_pk(plan.pset, cohort, plan.routes), plan.kinds, cohort.count)
+    result = run(problem, plan.schedule, plan.grid, BrainModel.build(plan.pset, cohort), outputs)
+    if cohort.variability:
+        observations = len(plan.grid.observation_index)
+        for i, scale in enumerate(symptoms.SCALES):
+            if scale in result:
+                u = cohort.uniforms(STREAM_RATER + i, observations)
+                result[scale] = scales.rate(result[scale], scale, u, plan.pset)
+    for name in COVARIATE_FIELDS:
+        result[name] = np.asarray(getattr(cohort, name), dtype=float)
+    return result
 
 
 def simulate(
@@ -93,26 +108,50 @@ def simulate(
         Step sizes of the nonlinear integrator.
     progress
         Called with the number of patients finished after each chunk.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per output of ``observe.outputs`` (unit and meaning in attrs) and the covariates of each
+        patient (dims arm, patient).
     """
     size = patients if patients is not None else protocol.population.size
     root = seed if seed is not None else protocol.seed
     policy = policy or StepPolicy()
-    times = observation_times(protocol)
-    per_arm = [_arm_outputs(protocol, i, size, root, chunk_size, policy, progress) for i in range(len(protocol.arms))]
+    outputs = tuple(protocol.observe.outputs)
+    per_arm: list[dict[str, np.ndarray]] = []
+    for arm in range(len(protocol.arms)):
+        plan = plan_arm(protocol, arm, policy)
+        pieces: dict[str, list[np.ndarray]] = {}
+        for first in range(0, size, chunk_size):
+            cohort = make_patients(protocol.population, arm, first, min(chunk_size, size - first), root)
+            for name, values in simulate_chunk(plan, cohort, outputs).items():
+                pieces.setdefault(name, []).append(values)
+            if progress is not None:
+                progress(cohort.count)
+        per_arm.append({name: np.concatenate(parts) for name, parts in pieces.items()})
+    return _dataset(protocol, per_arm, size, root)
+
+
+def _dataset(protocol: Protocol, per_arm: list[dict[str, np.ndarray]], size: int, seed: int) -> xr.Dataset:
     data = {}
     for name in per_arm[0]:
-        info = VOCABULARY[name]
-        data[name] = xr.Variable(
-            ("arm", "patient", "time"),
-            np.stack([arm[name] for arm in per_arm]),
-            attrs={"units": info.unit, "long_name": info.meaning},
-        )
+        stacked = np.stack([arm[name] for arm in per_arm])
+        if name in VOCABULARY:
+            info = VOCABULARY[name]
+            data[name] = xr.Variable(
+                ("arm", "patient", "time"), stacked, {"units": info.unit, "long_name": info.meaning}
+            )
+        else:
+            data[name] = xr.Variable(("arm", "patient"), stacked, {"long_name": f"covariate {name}"})
     coords = {
         "arm": [a.name for a in protocol.arms],
         "patient": np.arange(size),
-        "time": xr.Variable("time", times, attrs={"units": "h", "long_name": "time since the first treatment"}),
+        "time": xr.Variable(
+            "time", observation_times(protocol), {"units": "h", "long_name": "time since the first treatment"}
+        ),
     }
-    return xr.Dataset(data, coords=coords, attrs={"ketasim": __version__, "protocol": protocol.name, "seed": root})
+    return xr.Dataset(data, coords=coords, attrs={"ketasim": __version__, "protocol": protocol.name, "seed": seed})
 
 
 def endpoint_value(protocol: Protocol, dataset: xr.Dataset, arm: str, endpoint: str) -> float:

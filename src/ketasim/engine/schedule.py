@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -25,8 +25,18 @@ def _grid_index(grid: TimeGrid, time_h: float) -> int:
     return index
 
 
-def build_schedule(doses: Sequence[Dose], kinds: list[DoseKind], grid: TimeGrid, signals: int = 0) -> Schedule:
-    """Per-step bolus amounts and infusion rates for each dose kind (placebo doses carry no drug)."""
+def build_schedule(
+    doses: Sequence[Dose],
+    kinds: list[DoseKind],
+    grid: TimeGrid,
+    signal_names: Sequence[str] = (),
+    intervals: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+) -> Schedule:
+    """Per-step bolus amounts and infusion rates for each dose kind (placebo doses carry no drug), and signals.
+
+    A signal is 1 during the steps inside any of its (start, end) ``intervals``, which must lie on the grid
+    (or end after it).
+    """
     steps = len(grid.times_h) - 1
     boluses = np.zeros((steps, len(kinds)))
     rates = np.zeros((steps, len(kinds)))
@@ -36,9 +46,16 @@ def build_schedule(doses: Sequence[Dose], kinds: list[DoseKind], grid: TimeGrid,
         k = kinds.index(dose_kind(dose))
         start = _grid_index(grid, dose.time_h)
         if dose.infusion_h > 0:
-            stop = dose.time_h + dose.infusion_h
-            end = steps if stop > grid.times_h[-1] else _grid_index(grid, stop)  # an infusion may outlast the run
+            stop = dose.time_h + dose.infusion_h  # an infusion may outlast the run
+            end = steps if stop > grid.times_h[-1] else _grid_index(grid, stop)
             rates[start:end, k] += dose.amount / dose.infusion_h
         elif start < steps:
             boluses[start, k] += dose.amount
-    return Schedule(boluses, rates, np.zeros((steps, signals)))
+    signals = np.zeros((steps, len(signal_names)))
+    for i, name in enumerate(signal_names):
+        for start_h, end_h in (intervals or {}).get(name, ()):
+            if start_h >= grid.times_h[-1]:
+                continue
+            end = steps if end_h > grid.times_h[-1] else _grid_index(grid, end_h)
+            signals[_grid_index(grid, start_h) : end, i] = 1.0
+    return Schedule(boluses, rates, signals)

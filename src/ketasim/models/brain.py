@@ -1,7 +1,8 @@
-"""The nonlinear model of one arm: receptors, plasticity cascade, default mode network and acute effects.
+"""The nonlinear model of one arm: receptors, plasticity cascade, default mode network, acute effects, symptoms.
 
-It reads the exact PK readouts (unbound effect-site concentrations per species) and holds the cascade
-states; the network and acute effects are algebraic in those. Implements the engine's `NonlinearModel`.
+It reads the exact PK readouts (unbound effect-site concentrations per species, plasma comparators) and
+holds the cascade and symptom states; the network and acute effects are algebraic in those.
+Implements the engine's `NonlinearModel`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
-from ketasim.models import acute, network, plasticity
+from ketasim.models import acute, network, plasticity, symptoms
 from ketasim.models.receptors import ki_from_parameter_set, nmda_occupancy
 from ketasim.parameters.registry import ParameterSet
+from ketasim.population import Patients
 
 SPECIES = ("s_ketamine", "r_ketamine", "s_norketamine", "r_norketamine")
 BRAIN_OUTPUTS = (
@@ -28,6 +30,8 @@ BRAIN_OUTPUTS = (
     "dissociation",
     "systolic_bp_change",
 )
+SCALE_OUTPUTS = symptoms.SCALES
+CASCADE_STATES = len(plasticity.STATE_NAMES)
 _TABLES: dict[tuple[float, ...], network.NetworkTable] = {}
 
 
@@ -41,11 +45,12 @@ def network_table(pset: ParameterSet) -> network.NetworkTable:
 
 @dataclass(frozen=True)
 class BrainModel:
-    """Cascade states of a chunk of patients and the algebraic readouts built on them."""
+    """Cascade and symptom states of a chunk of patients and the algebraic readouts built on them."""
 
     pset: ParameterSet
     cascade: plasticity.CascadeParameters
     acute_parameters: acute.AcuteParameters
+    symptom_parameters: symptoms.SymptomParameters
     ki_um: dict[str, float]
     table: network.NetworkTable
     severity: jax.Array
@@ -53,55 +58,123 @@ class BrainModel:
     patients: int
 
     @classmethod
-    def build(cls, pset: ParameterSet, condition: str, patients: int) -> BrainModel:
-        """The model for ``patients`` patients of ``condition`` at the condition's typical severity."""
-        severity = plasticity.severity_levels(pset, patients, condition)
+    def build(cls, pset: ParameterSet, patients: Patients) -> BrainModel:
+        """The model for a batch of patients at their condition's typical severity."""
+        n = patients.count
+        severity = plasticity.severity_levels(pset, n, patients.condition)
         table = network_table(pset)
-        baseline_fc_z, _ = network.lookup(table, *network.controls(jnp.zeros(patients), jnp.zeros(patients), severity, pset))
+        cascade = plasticity.CascadeParameters.from_parameter_set(pset, n, patients.condition, severity)
+        zeros = jnp.zeros(n)
+        baseline_fc_z, baseline_rumination = network.lookup(table, *network.controls(zeros, zeros, severity, pset))
+        rest = plasticity.observe(plasticity.initial_state(cascade, n), zeros, cascade)
+        untreated = symptoms.Drivers(
+            zeros,
+            zeros,
+            zeros,
+            rest["plasticity_window"],
+            baseline_rumination,
+            zeros,
+            zeros,
+            zeros,
+            jnp.zeros(len(symptoms.SIGNAL_NAMES)),
+        )
+        symptom_parameters = symptoms.SymptomParameters.from_parameter_set(pset, patients).with_baseline_drivers(
+            untreated
+        )
         return cls(
             pset,
-            plasticity.CascadeParameters.from_parameter_set(pset, patients, condition, severity),
+            cascade,
             acute.AcuteParameters.from_parameter_set(pset),
+            symptom_parameters,
             ki_from_parameter_set(pset),
             table,
             severity,
             baseline_fc_z,
-            patients,
+            n,
         )
 
     @property
     def output_names(self) -> tuple[str, ...]:
         """Names of the outputs `observe` returns."""
-        return BRAIN_OUTPUTS
+        return BRAIN_OUTPUTS + SCALE_OUTPUTS
 
     def initial_state(self) -> jax.Array:
-        """The untreated steady state of the cascade."""
-        return plasticity.initial_state(self.cascade, self.patients)
+        """The untreated steady state of the cascade and the baseline symptoms."""
+        return jnp.concatenate(
+            [
+                plasticity.initial_state(self.cascade, self.patients),
+                symptoms.initial_state(self.symptom_parameters, self.patients),
+            ],
+            axis=-1,
+        )
 
     def decay_rates(self) -> jax.Array:
-        """Each cascade state relaxes at 1/τ."""
-        return 1.0 / plasticity.time_constants_h(self.cascade, self.patients)
+        """Each cascade state relaxes at 1/τ; symptom states at their own stiff rates."""
+        return jnp.concatenate(
+            [
+                1.0 / plasticity.time_constants_h(self.cascade, self.patients),
+                symptoms.decay_rates(self.symptom_parameters, self.patients),
+            ],
+            axis=-1,
+        )
 
     def occupancy(self, readouts: Mapping[str, jax.Array]) -> jax.Array:
         """NMDA occupancy from the unbound effect-site concentrations of all species."""
         return nmda_occupancy({s: readouts[f"ce_{s}_um"] for s in SPECIES}, self.ki_um)
 
-    def derivative(self, state: jax.Array, readouts: Mapping[str, jax.Array], signals: jax.Array) -> jax.Array:
-        """The cascade's rates of change."""
-        return plasticity.derivative(state, self.occupancy(readouts), self.cascade)
-
-    def observe(self, state: jax.Array, readouts: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
-        """Every brain output of the vocabulary."""
+    def brain_outputs(
+        self, state: jax.Array, readouts: Mapping[str, jax.Array]
+    ) -> tuple[dict[str, jax.Array], jax.Array]:
+        """Every brain output of the vocabulary, and the rumination index."""
+        cascade_state = state[:, :CASCADE_STATES]
         occupancy = self.occupancy(readouts)
-        outputs = {"nmda_occupancy": occupancy, **plasticity.observe(state, occupancy, self.cascade)}
+        outputs = {"nmda_occupancy": occupancy, **plasticity.observe(cascade_state, occupancy, self.cascade)}
         controls = network.controls(occupancy, outputs["spine_density_change"], self.severity, self.pset)
-        fc_z, _ = network.lookup(self.table, *controls)
+        fc_z, rumination = network.lookup(self.table, *controls)
         outputs["dmn_connectivity"] = fc_z
         outputs["dmn_connectivity_change"] = fc_z - self.baseline_fc_z
         concentration = acute.racemic_equivalent_ng_per_ml(self.effect_site_ng_per_ml(readouts), self.acute_parameters)
         outputs["dissociation"] = acute.dissociation(concentration, self.acute_parameters)
         outputs["systolic_bp_change"] = acute.systolic_bp_change(concentration, self.acute_parameters)
-        return outputs
+        return outputs, rumination
+
+    def drivers(
+        self,
+        outputs: Mapping[str, jax.Array],
+        rumination: jax.Array,
+        readouts: Mapping[str, jax.Array],
+        signals: jax.Array,
+    ) -> symptoms.Drivers:
+        """What the symptom model reads at this moment."""
+        return symptoms.Drivers(
+            outputs["nmda_occupancy"],
+            outputs["glutamate_change"],
+            outputs["spine_density_change"],
+            outputs["plasticity_window"],
+            rumination,
+            outputs["dissociation"],
+            readouts["plasma_midazolam"],
+            readouts["plasma_escitalopram"],
+            signals,
+        )
+
+    def derivative(self, state: jax.Array, readouts: Mapping[str, jax.Array], signals: jax.Array) -> jax.Array:
+        """Rates of change of the cascade and the symptoms."""
+        outputs, rumination = self.brain_outputs(state, readouts)
+        drivers = self.drivers(outputs, rumination, readouts, signals)
+        return jnp.concatenate(
+            [
+                plasticity.derivative(state[:, :CASCADE_STATES], outputs["nmda_occupancy"], self.cascade),
+                symptoms.derivative(state[:, CASCADE_STATES:], drivers, self.symptom_parameters),
+            ],
+            axis=-1,
+        )
+
+    def observe(self, state: jax.Array, readouts: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
+        """Every brain output and the noise-free expected score of every rating scale."""
+        outputs, rumination = self.brain_outputs(state, readouts)
+        drivers = self.drivers(outputs, rumination, readouts, jnp.zeros(len(symptoms.SIGNAL_NAMES)))
+        return {**outputs, **symptoms.expected_scores(state[:, CASCADE_STATES:], drivers, self.symptom_parameters)}
 
     def effect_site_ng_per_ml(self, readouts: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
         """Total (bound + unbound) effect-site concentration of each species, ng/mL."""

@@ -34,6 +34,7 @@ def _all_sets() -> list[ParameterSet]:
         perez_ruixo2021,
         population_params,
         routes,
+        symptom_params,
     )
 
     return [
@@ -50,6 +51,7 @@ def _all_sets() -> list[ParameterSet]:
         mechanism.mechanism_set(),
         network_params.NETWORK,
         population_params.POPULATION,
+        symptom_params.SYMPTOMS,
     ]
 
 

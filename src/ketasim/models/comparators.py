@@ -1,0 +1,88 @@
+"""Comparators: placebo (expectancy and visit contact), midazolam (sedation cue) and escitalopram (SERT).
+
+Pure, vectorised JAX functions of concentrations and schedule signals; the states they drive (expectancy,
+serotonergic adaptation and slow plasticity gain) live in `ketasim.models.symptoms`.
+
+    SERT occupancy      O_SERT = C / (C + C₅₀)                              one-site binding
+    adaptation          dA/dt = (O_SERT − A) / τ_A                          autoreceptor desensitisation, weeks
+    slow BDNF gain      dP/dt = (A − P) / τ_P                               further weeks
+    sedation cue        s = Cᵐ / (Cᵐ + C₅₀ᵐ)                                midazolam felt as a drug effect
+    dissociation cue    c = CADSS / (CADSS + D₅₀)                           ketamine felt as a drug effect
+    contact             k = visit + w_pill · pill + w_session · session + w_cue · (1 − (1 − s)(1 − c))
+    expectancy          dE/dt = r · k · (E_max − E) − E / τ_E
+
+References
+----------
+Meyer JH et al. (2004) Am J Psychiatry 161:826, doi:10.1176/appi.ajp.161.5.826 (80 % SERT occupancy).
+Taylor MJ et al. (2006) Arch Gen Psychiatry 63:1217 (early onset of SSRI action).
+Wilkinson ST et al. (2019) Neuropsychopharmacology 44:1233 (midazolam arms respond more than saline arms).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+def sert_occupancy(plasma_ng_per_ml: jax.Array, half_occupancy_ng_per_ml: jax.Array | float) -> jax.Array:
+    """Fraction of serotonin transporters blocked (0-1) at a plasma escitalopram concentration."""
+    c = jnp.maximum(plasma_ng_per_ml, 0.0)
+    return c / (c + half_occupancy_ng_per_ml)
+
+
+def midazolam_sedation(
+    plasma_ng_per_ml: jax.Array, half_ng_per_ml: jax.Array | float, hill: jax.Array | float
+) -> jax.Array:
+    """Sedation felt (0-1) at a plasma midazolam concentration: the active placebo's cue."""
+    c = jnp.power(jnp.maximum(plasma_ng_per_ml, 0.0) / half_ng_per_ml, hill)
+    return c / (1.0 + c)
+
+
+def dissociation_cue(cadss: jax.Array, half_cadss: jax.Array | float) -> jax.Array:
+    """How clearly dissociation is felt as a drug effect (0-1)."""
+    c = jnp.maximum(cadss, 0.0)
+    return c / (c + half_cadss)
+
+
+def contact_intensity(
+    clinic_visit: jax.Array,
+    pill: jax.Array,
+    sessions: jax.Array,
+    sedation: jax.Array,
+    dissociation: jax.Array,
+    weight_pill: jax.Array | float,
+    weight_session: jax.Array | float,
+    weight_cue: jax.Array | float,
+) -> jax.Array:
+    """Weighted contact that builds expectancy: visits, pills, therapy sessions and any felt drug effect.
+
+    ``sessions`` is the number of therapy sessions in progress; ``sedation`` and ``dissociation`` are cues in 0-1,
+    combined as independent chances of noticing a drug effect.
+    """
+    cue = 1.0 - (1.0 - sedation) * (1.0 - dissociation)
+    return clinic_visit + weight_pill * pill + weight_session * sessions + weight_cue * cue
+
+
+def expectancy_rate(
+    expectancy: jax.Array,
+    contact: jax.Array,
+    ceiling: jax.Array,
+    build_rate_per_h: jax.Array | float,
+    time_constant_h: jax.Array | float,
+) -> jax.Array:
+    """d(expectancy)/dt per hour: built towards the patient's ceiling by contact, fading without it."""
+    return build_rate_per_h * contact * (ceiling - expectancy) - expectancy / time_constant_h
+
+
+def ssri_rates(
+    adaptation: jax.Array,
+    plasticity: jax.Array,
+    occupancy: jax.Array,
+    adaptation_time_constant_h: jax.Array | float,
+    plasticity_time_constant_h: jax.Array | float,
+) -> tuple[jax.Array, jax.Array]:
+    """d/dt of serotonergic adaptation and slow plasticity gain, each 0-1, per hour."""
+    return (
+        (occupancy - adaptation) / adaptation_time_constant_h,
+        (adaptation - plasticity) / plasticity_time_constant_h,
+    )

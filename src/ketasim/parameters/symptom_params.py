@@ -1,0 +1,845 @@
+"""Parameters of symptoms, psychotherapy, comparators and rating scales (set ``symptoms``).
+
+Every number has a value, a unit, a source and a confidence. Most numbers of the symptom model are modelling
+judgements calibrated so the virtual trials of ``shared/reference/calibration-targets.yaml`` come out right; their
+notes say so and their confidence is "low". The equations that use them are in `ketasim.models.symptoms`,
+`ketasim.models.therapy`, `ketasim.models.comparators` and `ketasim.models.scales`; docs/symptoms.md explains them
+for a clinician.
+
+Latent states are relative to the patient's own untreated baseline (1 = as at baseline), so "relief" values are
+fractions of the baseline symptom load.
+"""
+
+from __future__ import annotations
+
+from ketasim.parameters.escitalopram import ESCITALOPRAM
+from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, Reference, make_set
+
+SCALES = ("madrs", "hamd17", "phq9", "ham_a", "gad7", "caps5", "pcl5")
+CONDITIONS = ("trd", "mdd", "ptsd", "gad", "sad", "healthy")
+THERAPIES = ("emdr", "emdr_intensive", "integration", "cbt", "supportive")
+LATENTS = ("depression", "worry", "fear")
+
+REFERENCES = [
+    Reference(
+        "symptoms_judgement",
+        "Modelling judgement of the ketasim developers, recorded with its reasoning in docs/symptoms.md",
+    ),
+    Reference(
+        "van_de_leemput2014",
+        "van de Leemput IA, Wichers M, Cramer AOJ, et al. Critical slowing down as early warning for the onset and "
+        "termination of depression. Proc Natl Acad Sci USA 2014;111(1):87-92 (mood may have alternative stable "
+        "states separated by tipping points; DOI not checked here)",
+    ),
+    Reference(
+        "moda_sava2019",
+        "Moda-Sava RN, Murdock MH, Parekh PK, et al. Sustained rescue of prefrontal circuit dysfunction by "
+        "antidepressant-induced spine formation. Science 2019;364:eaat8078",
+        "10.1126/science.aat8078",
+    ),
+    Reference(
+        "kishimoto2016",
+        "Kishimoto T, Chawla JM, Hagi K, et al. Single-dose infusion ketamine and non-ketamine NMDA receptor "
+        "antagonists for unipolar and bipolar depression: a meta-analysis of efficacy, safety and time "
+        "trajectories. Psychol Med 2016;46:1459-1472",
+        "10.1017/S0033291716000064",
+    ),
+    Reference(
+        "han2016",
+        "Han Y, Chen J, Zou D, et al. Efficacy of ketamine in the rapid treatment of major depressive disorder: a "
+        "meta-analysis of randomized, double-blind, placebo-controlled studies. Neuropsychiatr Dis Treat 2016 "
+        "(response 52 % at 24 h, 40 % at day 7; DOI not checked here)",
+    ),
+    Reference(
+        "murrough2013",
+        "Murrough JW et al. Antidepressant efficacy of ketamine in treatment-resistant major depression: a two-site "
+        "randomized controlled trial. Am J Psychiatry 2013;170:1134-1142 (mean age about 46 years, about half women)",
+        "10.1176/appi.ajp.2013.13030392",
+    ),
+    Reference(
+        "wilkinson2019",
+        "Wilkinson ST, Farmer C, Ballard ED, et al. Impact of midazolam vs. saline on effect size estimates in "
+        "controlled trials of ketamine as a rapid-acting antidepressant. Neuropsychopharmacology 2019;44:1233-1238 "
+        "(DOI not checked here)",
+    ),
+    Reference(
+        "lii2023",
+        "Lii TR, Smith AE, Flohr JR, et al. Randomized trial of ketamine masked by surgical anesthesia in patients "
+        "with depression. Nat Ment Health 2023;1:876-886",
+        "10.1038/s44220-023-00140-x",
+    ),
+    Reference(
+        "furukawa2016",
+        "Furukawa TA, Cipriani A, Atkinson LZ, et al. Placebo response rates in antidepressant trials: a systematic "
+        "review of published and unpublished double-blind randomised controlled studies. Lancet Psychiatry "
+        "2016;3:1059-1066 (DOI not checked here)",
+    ),
+    Reference(
+        "trivedi2006",
+        "Trivedi MH et al. Evaluation of outcomes with citalopram for depression using measurement-based care in "
+        "STAR*D. Am J Psychiatry 2006;163:28-40 (mean age 40.7 years, 63.7 % women)",
+        "10.1176/appi.ajp.163.1.28",
+    ),
+    Reference(
+        "taylor2006",
+        "Taylor MJ, Freemantle N, Geddes JR, Bhagwagar Z. Early onset of selective serotonin reuptake inhibitor "
+        "antidepressant action: systematic review and meta-analysis. Arch Gen Psychiatry 2006;63:1217-1223 "
+        "(DOI not checked here)",
+    ),
+    Reference(
+        "meyer2004",
+        "Meyer JH, Wilson AA, Sagrati S, et al. Serotonin transporter occupancy of five selective serotonin reuptake "
+        "inhibitors at different doses: an [11C]DASB positron emission tomography study. Am J Psychiatry "
+        "2004;161:826-835 (about 80 % occupancy at minimum therapeutic doses)",
+        "10.1176/appi.ajp.161.5.826",
+    ),
+    Reference(
+        "popova2019",
+        "Popova V, Daly EJ, Trivedi M, et al. Efficacy and safety of flexibly dosed esketamine nasal spray combined "
+        "with a newly initiated oral antidepressant in treatment-resistant depression: a randomized double-blind "
+        "active-controlled study (TRANSFORM-2). Am J Psychiatry 2019;176:428-438 (baseline MADRS about 37; "
+        "DOI not checked here)",
+    ),
+    Reference(
+        "feder2021",
+        "Feder A et al. A randomized controlled trial of repeated ketamine administration for chronic posttraumatic "
+        "stress disorder. Am J Psychiatry 2021;178:193-202",
+        "10.1176/appi.ajp.2020.20050596",
+    ),
+    Reference(
+        "glue2017",
+        "Glue P, Medlicott NJ, Harland S, et al. Ketamine's dose-related effects on anxiety symptoms in patients with "
+        "treatment refractory anxiety disorders. J Psychopharmacol 2017;31(10):1302-1305 (anxiety reduced within "
+        "1 h of dosing, persisting up to 7 days)",
+        "10.1177/0269881117705089",
+    ),
+    Reference(
+        "murrough2013b",
+        "Murrough JW, Perez AM, Pillemer S, et al. Rapid and longer-term antidepressant effects of repeated ketamine "
+        "infusions in treatment-resistant major depression. Biol Psychiatry 2013;74:250-256 (DOI not checked here)",
+    ),
+    Reference(
+        "wilkinson2021",
+        "Wilkinson ST, Rhee TG, Joormann J, et al. Cognitive behavioral therapy to sustain the antidepressant effects "
+        "of ketamine in treatment-resistant depression: a randomized clinical trial. Psychother Psychosom 2021 "
+        "(DOI not checked here)",
+    ),
+    Reference(
+        "nader2000",
+        "Nader K, Schafe GE, LeDoux JE. Fear memories require protein synthesis in the amygdala for reconsolidation "
+        "after retrieval. Nature 2000;406:722-726 (DOI not checked here)",
+    ),
+    Reference(
+        "shapiro_emdr",
+        "Shapiro F. Eye Movement Desensitization and Reprocessing (EMDR) Therapy: Basic Principles, Protocols, and "
+        "Procedures, 3rd ed. Guilford Press 2018 (standard protocol: 60-90 min reprocessing sessions)",
+    ),
+    Reference(
+        "montgomery1979",
+        "Montgomery SA, Asberg M. A new depression scale designed to be sensitive to change. Br J Psychiatry "
+        "1979;134:382-389 (10 items, 0-60)",
+    ),
+    Reference(
+        "hamilton1960",
+        "Hamilton M. A rating scale for depression. J Neurol Neurosurg Psychiatry 1960;23:56-62 (17 items, 0-52)",
+    ),
+    Reference(
+        "hamilton1959",
+        "Hamilton M. The assessment of anxiety states by rating. Br J Med Psychol 1959;32:50-55 (14 items, 0-56)",
+    ),
+    Reference(
+        "kroenke2001",
+        "Kroenke K, Spitzer RL, Williams JB. The PHQ-9: validity of a brief depression severity measure. J Gen Intern "
+        "Med 2001;16:606-613 (9 items, 0-27)",
+    ),
+    Reference(
+        "spitzer2006",
+        "Spitzer RL, Kroenke K, Williams JB, Lowe B. A brief measure for assessing generalized anxiety disorder: the "
+        "GAD-7. Arch Intern Med 2006;166:1092-1097 (7 items, 0-21)",
+    ),
+    Reference(
+        "weathers2018",
+        "Weathers FW, Bovin MJ, Lee DJ, et al. The Clinician-Administered PTSD Scale for DSM-5 (CAPS-5): development "
+        "and initial psychometric evaluation in military veterans. Psychol Assess 2018;30:383-395 (20 items in four "
+        "clusters: intrusion 5, avoidance 2, negative cognitions and mood 7, arousal and reactivity 6; 0-80)",
+    ),
+    Reference(
+        "blevins2015",
+        "Blevins CA, Weathers FW, Davis MT, Witte TK, Domino JL. The Posttraumatic Stress Disorder Checklist for "
+        "DSM-5 (PCL-5): development and initial psychometric evaluation. J Trauma Stress 2015;28:489-498 (the same "
+        "20 symptoms self-rated 0-4; 0-80)",
+    ),
+    Reference(
+        "glue2018",
+        "Glue P, Neehoff SM, Medlicott NJ, et al. Safety and efficacy of maintenance ketamine treatment in patients "
+        "with treatment-refractory generalised anxiety and social anxiety disorders. J Psychopharmacol "
+        "2018;32(6):663-667 (HAM-A about halved 1 h after 1 mg/kg SC)",
+    ),
+]
+
+
+def _p(name: str, value: float, unit: str, source: str, confidence: Confidence, note: str = "") -> Parameter:
+    return Parameter(name, float(value), unit, source, confidence, note)
+
+
+J = "symptoms_judgement"
+CAL = "Calibrated to the trial targets of calibration-targets.yaml (see docs/symptoms.md); low confidence."
+
+
+def _depression() -> list[Parameter]:
+    return [
+        _p(
+            "depression_time_constant_h",
+            2.0,
+            "h",
+            "kishimoto2016",
+            "low",
+            "Time the latent depression takes to follow a change in its tilt. Ketamine separates from placebo "
+            "from 40 min and peaks at day 1 (Kishimoto 2016), so mood must move within hours.",
+        ),
+        _p(
+            "depression_loop_gain",
+            3.0,
+            "1",
+            "van_de_leemput2014",
+            "low",
+            "Strength of the self-sustaining loop that makes two stable states (depressed, well): the largest "
+            "slope of the feedback term. Above 1 there are two states; 3 gives a hysteresis about 43 % as wide "
+            "as the jump between them. Structure from the tipping-point account of mood (van de Leemput 2014).",
+        ),
+        _p(
+            "depression_escape_relief_median",
+            0.33,
+            "1",
+            J,
+            "low",
+            "Relief (fraction of the baseline load) that tips a patient with no failed treatments out of the "
+            "depressed state. " + CAL,
+        ),
+        _p(
+            "depression_escape_log_per_failed_treatment",
+            0.12,
+            "1/treatment",
+            J,
+            "low",
+            "Each failed adequate treatment raises the escape relief by this log-factor (treatment resistance). " + CAL,
+        ),
+        _p(
+            "depression_escape_log_per_chronic_stress",
+            0.3,
+            "1",
+            J,
+            "low",
+            "Chronic stress (0-1) raises the escape relief by this log-factor. Judgement.",
+        ),
+        _p(
+            "depression_escape_log_sd",
+            0.3,
+            "1",
+            J,
+            "low",
+            "Between-patient log-normal spread of the escape relief. " + CAL,
+        ),
+        _p(
+            "depression_hysteresis_median",
+            0.2,
+            "1",
+            J,
+            "low",
+            "Escape relief minus hold relief: how much relief may fade after a switch before the patient falls "
+            "back. Also sets the size of the jump between states (jump = hysteresis / 0.434 at loop gain 3). " + CAL,
+        ),
+        _p(
+            "depression_hysteresis_log_per_childhood_neglect",
+            0.3,
+            "1",
+            J,
+            "low",
+            "A history of childhood emotional neglect narrows the hysteresis by this log-factor (earlier relapse).",
+        ),
+        _p(
+            "depression_hysteresis_log_per_chronic_stress",
+            0.3,
+            "1",
+            J,
+            "low",
+            "Chronic stress (0-1) narrows the hysteresis by this log-factor (earlier relapse).",
+        ),
+        _p("depression_hysteresis_log_sd", 0.3, "1", J, "low", "Between-patient log-normal spread. " + CAL),
+        _p(
+            "depression_escape_hysteresis_correlation",
+            0.0,
+            "1",
+            J,
+            "low",
+            "Correlation of the escape and hysteresis deviates (none known).",
+        ),
+        _p(
+            "latent_floor_softness",
+            0.03,
+            "1",
+            J,
+            "low",
+            "Width of the smooth floor that keeps latent symptom loads non-negative (softplus).",
+        ),
+    ]
+
+
+def _ketamine_relief() -> list[Parameter]:
+    return [
+        _p(
+            "relief_per_glutamate_fraction",
+            0.6,
+            "1",
+            "moda_sava2019",
+            "low",
+            "Relief per unit fractional Glx rise: the surge induces the switch before spines form (behaviour "
+            "improves before new spines, Moda-Sava 2019). " + CAL,
+        ),
+        _p(
+            "relief_per_rumination_unit",
+            0.12,
+            "1",
+            J,
+            "low",
+            "Relief per unit fall of the rumination index below the patient's baseline (DMN hyperconnectivity and "
+            "rumination tilt mood towards depression). " + CAL,
+        ),
+        _p(
+            "relief_per_window_fraction",
+            0.5,
+            "1",
+            "moda_sava2019",
+            "low",
+            "Relief per fractional rise of the plasticity window above the patient's baseline: restored synapses "
+            "hold the improvement (deleting new spines removes its maintenance, Moda-Sava 2019). " + CAL,
+        ),
+        _p(
+            "ketamine_relief_max",
+            0.8,
+            "1",
+            J,
+            "low",
+            "Ceiling of the mechanism relief (smooth saturation): serial courses cannot tilt mood without bound. "
+            + CAL,
+        ),
+        _p(
+            "ketamine_sensitivity_log_sd",
+            0.6,
+            "1",
+            J,
+            "low",
+            "Between-patient log-normal spread of the mechanism relief (some patients barely respond). " + CAL,
+        ),
+        _p(
+            "ketamine_sensitivity_log_per_failed_treatment",
+            0.0,
+            "1/treatment",
+            J,
+            "low",
+            "Failed treatments lower ketamine sensitivity by this log-factor (ketamine works in TRD; none by "
+            "default, resistance acts through the escape relief and the plasticity window).",
+        ),
+    ]
+
+
+def _other_relief() -> list[Parameter]:
+    return [
+        _p(
+            "relief_per_expectancy",
+            0.3,
+            "1",
+            "wilkinson2019",
+            "low",
+            "Relief at full expectancy. Placebo and midazolam arms improve substantially (midazolam more than "
+            "saline, Wilkinson 2019; masked ketamine and saline both improved, Lii 2023). " + CAL,
+        ),
+        _p(
+            "relief_per_learned_pattern",
+            0.35,
+            "1",
+            "wilkinson2021",
+            "low",
+            "Relief at full learned adaptive patterns (therapy after ketamine sustained its effect, Wilkinson "
+            "2021). Judgement.",
+        ),
+        _p(
+            "relief_per_ssri_adaptation",
+            0.22,
+            "1",
+            "taylor2006",
+            "low",
+            "Relief at full serotonergic adaptation (autoreceptor desensitisation). " + CAL,
+        ),
+        _p(
+            "relief_per_ssri_plasticity",
+            0.22,
+            "1",
+            "taylor2006",
+            "low",
+            "Relief at full slow serotonergic BDNF gain. " + CAL,
+        ),
+        _p(
+            "ssri_sensitivity_log_sd",
+            0.5,
+            "1",
+            J,
+            "low",
+            "Between-patient log-normal spread of the serotonergic relief.",
+        ),
+        _p(
+            "ssri_sensitivity_log_per_failed_treatment",
+            0.1,
+            "1/treatment",
+            J,
+            "low",
+            "Each failed antidepressant trial lowers the serotonergic relief by this log-factor.",
+        ),
+        _p(
+            "relief_per_fear_reduction",
+            0.3,
+            "1",
+            J,
+            "low",
+            "Depression relief per unit weakening of the trauma fear memory, scaled by the trauma load of the "
+            "condition (trauma keeps mood low).",
+        ),
+    ]
+
+
+def _worry() -> list[Parameter]:
+    return [
+        _p(
+            "worry_time_constant_h",
+            0.5,
+            "h",
+            "glue2017",
+            "low",
+            "Worry follows its drivers within an hour (anxiety fell within 1 h of a ketamine dose, Glue 2017).",
+        ),
+        _p(
+            "worry_relief_per_rumination_unit",
+            0.2,
+            "1",
+            "glue2017",
+            "low",
+            "Worry relief per unit fall of the rumination index: acute (NMDA blockade) and lasting days (spines); "
+            "anxiolysis persisted up to 7 days (Glue 2017). " + CAL,
+        ),
+        _p(
+            "worry_relief_per_depression_relief",
+            0.4,
+            "1",
+            J,
+            "low",
+            "Worry relief per unit fall of latent depression (shared negative affect).",
+        ),
+        _p("worry_relief_per_expectancy", 0.25, "1", J, "low", "Worry relief at full expectancy."),
+        _p("worry_relief_per_learned_pattern", 0.35, "1", J, "low", "Worry relief at full learned patterns."),
+        _p("worry_relief_per_ssri_adaptation", 0.25, "1", J, "low", "Worry relief at full serotonergic adaptation."),
+        _p(
+            "worry_relief_per_sedation",
+            0.4,
+            "1",
+            J,
+            "low",
+            "Acute worry relief at full benzodiazepine sedation (midazolam is anxiolytic while it acts).",
+        ),
+        _p("worry_relief_per_fear_reduction", 0.3, "1", J, "low", "Worry relief per unit weakening of fear memory."),
+        _p("worry_sensitivity_log_sd", 0.4, "1", J, "low", "Between-patient log-normal spread of worry relief."),
+    ]
+
+
+def _learning() -> list[Parameter]:
+    rate_note = "Learning per hour of session at a healthy plasticity window (W = 1) without dissociation."
+    return [
+        _p(
+            "fear_update_per_h_emdr",
+            0.14,
+            "1/h",
+            "shapiro_emdr",
+            "low",
+            rate_note + " A standard course of 8-12 reprocessing sessions weakens the memory by well over half. "
+            "Judgement.",
+        ),
+        _p(
+            "fear_update_per_h_emdr_intensive",
+            0.14,
+            "1/h",
+            "shapiro_emdr",
+            "low",
+            rate_note + " Same per hour as standard EMDR; intensives pack 9 h into 3 days. Judgement.",
+        ),
+        _p("fear_update_per_h_integration", 0.02, "1/h", J, "low", rate_note + " Integration touches trauma little."),
+        _p("fear_update_per_h_cbt", 0.05, "1/h", J, "low", rate_note + " Exposure elements of CBT."),
+        _p("fear_update_per_h_supportive", 0.0, "1/h", J, "low", rate_note + " Supportive therapy does not reprocess."),
+        _p("learning_per_h_emdr", 0.03, "1/h", J, "low", rate_note + " Adaptive patterns built in EMDR."),
+        _p("learning_per_h_emdr_intensive", 0.03, "1/h", J, "low", rate_note),
+        _p(
+            "learning_per_h_integration",
+            0.1,
+            "1/h",
+            J,
+            "low",
+            rate_note + " Integration sessions turn the insight of a dosing session into new patterns.",
+        ),
+        _p(
+            "learning_per_h_cbt",
+            0.12,
+            "1/h",
+            "wilkinson2021",
+            "low",
+            rate_note + " CBT builds adaptive cognitive patterns (Wilkinson 2021).",
+        ),
+        _p("learning_per_h_supportive", 0.02, "1/h", J, "low", rate_note + " Supportive therapy: little new learning."),
+        _p(
+            "learning_per_h_everyday",
+            0.002,
+            "1/h",
+            J,
+            "low",
+            "Everyday learning while feeling better (per hour, scaled by how far mood is below baseline and by the "
+            "window): patients who feel well practise adaptive patterns. Judgement.",
+        ),
+        _p(
+            "learning_window_exponent",
+            1.0,
+            "1",
+            J,
+            "low",
+            "Acquisition in a session scales as W^exponent (engagement, capacity to form new associations).",
+        ),
+        _p(
+            "labile_trace_time_constant_h",
+            72.0,
+            "h",
+            "nader2000",
+            "low",
+            "A fresh trace not consolidated fades over days. Consolidation and reconsolidation need protein "
+            "synthesis (Nader 2000); the time scale is a judgement.",
+        ),
+        _p(
+            "consolidation_rate_per_h",
+            0.02,
+            "1/h",
+            "nader2000",
+            "low",
+            "Rate at which a labile trace becomes durable at W = 1 (protein-synthesis-dependent consolidation). "
+            "Judgement.",
+        ),
+        _p(
+            "consolidation_window_exponent",
+            3.0,
+            "1",
+            J,
+            "low",
+            "Consolidation scales as W^exponent: the window is the capacity for durable learning, so its effect "
+            "on durability is steeper than on acquisition. Judgement.",
+        ),
+        _p(
+            "consolidated_learning_time_constant_h",
+            24.0 * 180,
+            "h",
+            J,
+            "low",
+            "Consolidated adaptive patterns fade over about half a year without practice. Judgement.",
+        ),
+        _p(
+            "consolidated_fear_update_time_constant_h",
+            24.0 * 365,
+            "h",
+            J,
+            "low",
+            "A reprocessed (consolidated) fear memory returns only slowly (EMDR gains are durable). Judgement.",
+        ),
+        _p(
+            "fear_strength_per_childhood_neglect",
+            0.5,
+            "1",
+            J,
+            "low",
+            "Childhood emotional neglect strengthens the fear memory by this fraction: reprocessing is slower "
+            "and the return of fear faster by the same factor. Judgement.",
+        ),
+        _p(
+            "dissociation_gate_half_cadss",
+            15.0,
+            "CADSS points",
+            J,
+            "low",
+            "Dissociation at which a session's learning is halved: heavy dissociation during a session blocks "
+            "reprocessing, moderate dissociation reduces engagement. Judgement.",
+        ),
+        _p("dissociation_gate_hill", 2.0, "1", J, "low", "Steepness of the dissociation gate. Judgement."),
+        _p(
+            "ssri_window_gain",
+            0.15,
+            "1",
+            J,
+            "low",
+            "Rise of the plasticity window available to learning at full serotonergic BDNF gain (chronic SSRIs "
+            "reopen plasticity in animals). Judgement.",
+        ),
+    ]
+
+
+def _expectancy() -> list[Parameter]:
+    return [
+        _p(
+            "expectancy_build_rate_per_h",
+            0.35,
+            "1/h",
+            "wilkinson2019",
+            "low",
+            "Rate at which expectancy approaches its ceiling during a clinic visit (contact weight 1). " + CAL,
+        ),
+        _p("expectancy_weight_pill", 0.12, "1", "furukawa2016", "low", "Contact weight of taking a pill. " + CAL),
+        _p("expectancy_weight_session", 0.3, "1", J, "low", "Contact weight of a therapy session."),
+        _p(
+            "expectancy_weight_cue",
+            1.5,
+            "1",
+            "wilkinson2019",
+            "low",
+            "Extra weight of a noticeable drug effect (sedation, dissociation): patients who feel something "
+            "expect more, which is why midazolam arms respond more than saline arms (Wilkinson 2019). " + CAL,
+        ),
+        _p(
+            "expectancy_time_constant_h",
+            24.0 * 14,
+            "h",
+            "furukawa2016",
+            "low",
+            "Expectancy fades over about two weeks without contact. " + CAL,
+        ),
+        _p("expectancy_ceiling_log_sd", 0.5, "1", J, "low", "Between-patient log-normal spread of the ceiling."),
+        _p(
+            "expectancy_ceiling_log_per_failed_treatment",
+            0.08,
+            "1/treatment",
+            J,
+            "low",
+            "Each failed treatment lowers the expectancy ceiling by this log-factor (demoralisation).",
+        ),
+        _p(
+            "dissociation_cue_half_cadss",
+            8.0,
+            "CADSS points",
+            J,
+            "low",
+            "Dissociation at which ketamine's noticeable effect gives half the full cue. Judgement.",
+        ),
+    ]
+
+
+def _comparators() -> list[Parameter]:
+    bioavailability = ESCITALOPRAM["escitalopram_oral_bioavailability"]
+    clearance = ESCITALOPRAM["escitalopram_clearance_l_per_h"]
+    escitalopram_css_10mg = 10.0 * bioavailability * 1000.0 / 24.0 / clearance  # ng/mL, mean steady state
+    return [
+        _p(
+            "midazolam_sedation_half_ng_per_ml",
+            50.0,
+            "ng/mL",
+            J,
+            "low",
+            "Plasma midazolam at half the full sedation cue. Judgement: 0.045 mg/kg over 40 min reaches tens of "
+            "ng/mL, felt as clear sedation.",
+        ),
+        _p("midazolam_sedation_hill", 2.0, "1", J, "low", "Steepness of the sedation curve. Judgement."),
+        _p(
+            "sert_half_occupancy_ng_per_ml",
+            escitalopram_css_10mg * 0.2 / 0.8,
+            "ng/mL",
+            "meyer2004",
+            "medium",
+            "Plasma escitalopram at half SERT occupancy, derived so that the mean steady-state concentration of "
+            f"10 mg daily ({escitalopram_css_10mg:.1f} ng/mL with the escitalopram PK set) occupies 80 % "
+            "(minimum therapeutic doses occupy about 80 %, Meyer 2004).",
+        ),
+        _p(
+            "ssri_adaptation_time_constant_h",
+            24.0 * 12,
+            "h",
+            "taylor2006",
+            "low",
+            "Serotonergic adaptation (autoreceptor desensitisation) follows SERT occupancy over weeks; about a "
+            "third of the 6-week drug effect is present in week 1 (Taylor 2006). " + CAL,
+        ),
+        _p(
+            "ssri_plasticity_time_constant_h",
+            24.0 * 21,
+            "h",
+            J,
+            "low",
+            "Slow BDNF gain follows the adaptation with a further delay of weeks (most need 8 or more weeks to "
+            "remit, Trivedi 2006). " + CAL,
+        ),
+    ]
+
+
+def _scale_weights() -> list[Parameter]:
+    # (depression, worry, fear) share of each scale's items
+    table = {
+        "madrs": ((0.9, 0.1, 0.0), "montgomery1979", "9 of 10 items depressive, 1 (inner tension) anxious"),
+        "hamd17": ((0.8, 0.2, 0.0), "hamilton1960", "anxiety psychic, anxiety somatic and hypochondriasis items"),
+        "phq9": ((1.0, 0.0, 0.0), "kroenke2001", "9 depressive items"),
+        "ham_a": ((0.2, 0.8, 0.0), "hamilton1959", "depressed mood, insomnia and intellectual items of 14"),
+        "gad7": ((0.0, 1.0, 0.0), "spitzer2006", "7 anxiety items"),
+        "caps5": ((0.35, 0.3, 0.35), "weathers2018", "clusters B+C (7 items) fear, D (7) mood, E (6) arousal"),
+        "pcl5": ((0.35, 0.3, 0.35), "blevins2015", "same 20 symptoms as CAPS-5"),
+    }
+    items = []
+    for scale, (weights, source, note) in table.items():
+        for latent, w in zip(LATENTS, weights, strict=True):
+            items.append(
+                _p(
+                    f"{scale}_weight_{latent}",
+                    w,
+                    "1",
+                    source,
+                    "low",
+                    f"Share of the {scale} score carried by latent {latent}, from item content ({note}).",
+                )
+            )
+    return items
+
+
+def _rater_noise() -> list[Parameter]:
+    sd = {"madrs": 3.0, "hamd17": 2.5, "phq9": 2.0, "ham_a": 3.0, "gad7": 1.8, "caps5": 5.0, "pcl5": 6.0}
+    return [
+        _p(
+            f"{scale}_rater_noise_sd_points",
+            value,
+            "points",
+            J,
+            "low",
+            "Standard deviation of one rating around the patient's true state (rater disagreement and day-to-day "
+            "fluctuation). Judgement: about a tenth of a typical baseline score.",
+        )
+        for scale, value in sd.items()
+    ]
+
+
+# Baseline score presets: (mean, sd) per condition and scale, with the source of the primary scale.
+BASELINE_PRESETS: dict[str, dict[str, tuple[float, float]]] = {
+    "trd": {
+        "madrs": (34.0, 6.0),
+        "hamd17": (24.0, 5.0),
+        "phq9": (19.0, 4.0),
+        "ham_a": (20.0, 7.0),
+        "gad7": (13.0, 5.0),
+        "caps5": (20.0, 12.0),
+        "pcl5": (28.0, 15.0),
+    },
+    "mdd": {
+        "madrs": (30.0, 6.0),
+        "hamd17": (21.8, 5.2),
+        "phq9": (17.0, 5.0),
+        "ham_a": (17.0, 6.0),
+        "gad7": (11.0, 5.0),
+        "caps5": (15.0, 10.0),
+        "pcl5": (22.0, 14.0),
+    },
+    "ptsd": {
+        "madrs": (27.0, 8.0),
+        "hamd17": (20.0, 6.0),
+        "phq9": (16.0, 5.0),
+        "ham_a": (22.0, 7.0),
+        "gad7": (14.0, 4.0),
+        "caps5": (42.0, 8.0),
+        "pcl5": (50.0, 12.0),
+    },
+    "gad": {
+        "madrs": (18.0, 7.0),
+        "hamd17": (14.0, 5.0),
+        "phq9": (11.0, 5.0),
+        "ham_a": (25.0, 5.0),
+        "gad7": (15.0, 4.0),
+        "caps5": (12.0, 10.0),
+        "pcl5": (20.0, 12.0),
+    },
+    "sad": {
+        "madrs": (15.0, 7.0),
+        "hamd17": (11.0, 5.0),
+        "phq9": (10.0, 5.0),
+        "ham_a": (20.0, 6.0),
+        "gad7": (12.0, 5.0),
+        "caps5": (10.0, 8.0),
+        "pcl5": (16.0, 12.0),
+    },
+    "healthy": {
+        "madrs": (2.0, 2.0),
+        "hamd17": (2.0, 2.0),
+        "phq9": (2.0, 2.0),
+        "ham_a": (2.0, 2.0),
+        "gad7": (2.0, 2.0),
+        "caps5": (2.0, 3.0),
+        "pcl5": (4.0, 5.0),
+    },
+}
+_BASELINE_SOURCES = {
+    ("mdd", "hamd17"): ("trivedi2006", "medium", "STAR*D level 1 baseline HAM-D17 21.8 +/- 5.2."),
+    ("trd", "madrs"): (
+        "popova2019",
+        "low",
+        "Typical of TRD ketamine trials; judgement between about 32 and 37 (TRANSFORM-2 37 +/- 5.6, Popova 2019).",
+    ),
+    ("ptsd", "caps5"): ("feder2021", "low", "Severe chronic PTSD as in Feder 2021; value a judgement."),
+    ("gad", "ham_a"): ("glue2017", "low", "Refractory GAD as in Glue 2017; value a judgement."),
+}
+
+
+def _baselines() -> list[Parameter]:
+    items = []
+    for condition, scales in BASELINE_PRESETS.items():
+        for scale, (mean, sd) in scales.items():
+            source, confidence, note = _BASELINE_SOURCES.get(
+                (condition, scale),
+                (J, "low", "Judgement: typical of patients with this condition in trials."),
+            )
+            items.append(_p(f"{condition}_baseline_{scale}_mean", mean, "points", source, confidence, note))
+            items.append(_p(f"{condition}_baseline_{scale}_sd", sd, "points", source, confidence, note))
+    items.append(
+        _p(
+            "baseline_scale_correlation",
+            0.7,
+            "1",
+            J,
+            "low",
+            "Correlation of a patient's baseline scores across scales (one common severity factor). Judgement.",
+        )
+    )
+    trauma = {"trd": 0.3, "mdd": 0.2, "ptsd": 1.0, "gad": 0.2, "sad": 0.2, "healthy": 0.0}
+    for condition, load in trauma.items():
+        items.append(
+            _p(
+                f"{condition}_trauma_load",
+                load,
+                "1",
+                J,
+                "low",
+                "How much the trauma fear memory weighs on mood and worry in this condition (1 = PTSD).",
+            )
+        )
+    return items
+
+
+def symptoms_set() -> ParameterSet:
+    """The ``symptoms`` parameter set: symptoms, therapy, comparators and rating scales."""
+    parameters = (
+        _depression()
+        + _ketamine_relief()
+        + _other_relief()
+        + _worry()
+        + _learning()
+        + _expectancy()
+        + _comparators()
+        + _scale_weights()
+        + _rater_noise()
+        + _baselines()
+    )
+    return make_set("symptoms", "Symptoms, psychotherapy, comparators and rating scales", REFERENCES, parameters)
+
+
+SYMPTOMS: ParameterSet = symptoms_set()
