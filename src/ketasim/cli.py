@@ -11,12 +11,17 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ketasim import __version__
 from ketasim.errors import KetasimError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ketasim.protocol import Protocol
 
 app = typer.Typer(
     name="ketasim",
@@ -91,10 +96,14 @@ def simulate(
     out: Annotated[Path, typer.Option("--out", help="Folder for timecourses.nc and plot.html.", file_okay=False)],
     patients: Annotated[int | None, typer.Option("--patients", min=1, help="Patients per arm.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Root seed (overrides `seed`).")] = None,
+    fc_at: Annotated[
+        list[str] | None,
+        typer.Option("--fc-at", help='Also write full FC matrices at this time (repeatable, e.g. "24 h").'),
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """Simulate every arm's patients; write DIR/timecourses.nc and DIR/plot.html."""
+    """Simulate every arm's patients; write DIR/timecourses.nc and DIR/plot.html (and DIR/fc.html with --fc-at)."""
     with _errors_to_exit(debug):
         from ketasim.io.netcdf import write_timecourses
         from ketasim.protocol import load_protocol
@@ -112,8 +121,27 @@ def simulate(
             bar.update(task, description="writing files")
             netcdf = write_timecourses(dataset, out / "timecourses.nc")
             plot = write_timecourse_plot(dataset, out / "plot.html", title=loaded.name)
-        typer.echo(f"wrote {netcdf}")
-        typer.echo(f"wrote {plot}")
+            written = [netcdf, plot]
+            if fc_at:
+                written += _write_fc(loaded, dataset, fc_at, out)
+        for path in written:
+            typer.echo(f"wrote {path}")
+
+
+def _write_fc(loaded: Protocol, dataset: xr.Dataset, texts: list[str], out: Path) -> list[Path]:
+    """FC matrices at the ``--fc-at`` times as NetCDF and heatmaps."""
+    from ketasim.errors import InputError
+    from ketasim.fc_matrices import fc_matrices, write_fc_heatmaps
+    from ketasim.units import parse_quantity
+
+    times = [parse_quantity(text, "time", "--fc-at") for text in texts]
+    end = float(dataset["time"].values[-1])
+    late = [t for t in times if not 0 <= t <= end]
+    if late:
+        raise InputError("--fc-at", f"{late[0]:g} h is outside the simulated time", f"use times from 0 to {end:g} h")
+    fc = fc_matrices(loaded, dataset, times)
+    fc.to_netcdf(out / "fc_matrices.nc", engine="h5netcdf")
+    return [out / "fc_matrices.nc", write_fc_heatmaps(fc, out / "fc.html")]
 
 
 def _check_distribution(workers: int | None, scheduler: str | None, resume: bool) -> None:

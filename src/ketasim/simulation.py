@@ -17,10 +17,11 @@ from ketasim.models.brain import BrainModel
 from ketasim.models.pk import KETAMINE_PRODUCTS, DoseKind, build_pk
 from ketasim.models.signals import signal_intervals
 from ketasim.models.system import assemble
+from ketasim.monitoring import monitoring_times
 from ketasim.outputs import VOCABULARY
 from ketasim.parameters.registry import ParameterSet
 from ketasim.population import Patients, make_patients
-from ketasim.protocol import Protocol, arm_events, observation_times
+from ketasim.protocol import ArmEvents, Protocol, arm_events, observation_times
 from ketasim.protocol.drugs import resolve_parameter_set
 
 DEFAULT_CHUNK_SIZE = 2048
@@ -44,6 +45,7 @@ class ArmPlan:
     """Everything about an arm that all its patients share: parameters, dose kinds, grid and inputs."""
 
     index: int
+    events: ArmEvents
     pset: ParameterSet
     routes: dict[str, set[str]]
     kinds: list[DoseKind]
@@ -65,7 +67,7 @@ def plan_arm(protocol: Protocol, arm: int, policy: StepPolicy) -> ArmPlan:
     fast = [t for d in events.doses if d.drug in FAST_DRUGS for t in (d.time_h, d.time_h + d.infusion_h)]
     grid = build_grid(protocol.duration_h, observation_times(protocol), np.array(edges), np.array(fast), policy)
     schedule = build_schedule(events.doses, kinds, grid, symptoms.SIGNAL_NAMES, intervals)
-    return ArmPlan(arm, resolve_parameter_set(protocol.population), routes, kinds, grid, schedule)
+    return ArmPlan(arm, events, resolve_parameter_set(protocol.population), routes, kinds, grid, schedule)
 
 
 def simulate_chunk(plan: ArmPlan, cohort: Patients, outputs: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -80,6 +82,9 @@ def simulate_chunk(plan: ArmPlan, cohort: Patients, outputs: tuple[str, ...]) ->
                 result[scale] = scales.rate(result[scale], scale, u, plan.pset)
     for name in COVARIATE_FIELDS:
         result[name] = np.asarray(getattr(cohort, name), dtype=float)
+    result["monitoring_time"] = monitoring_times(
+        problem, plan.events.doses, plan.kinds, float(plan.grid.times_h[-1]), plan.pset
+    )
     return result
 
 
@@ -135,9 +140,19 @@ def simulate(
 
 def _dataset(protocol: Protocol, per_arm: list[dict[str, np.ndarray]], size: int, seed: int) -> xr.Dataset:
     data = {}
+    doses = max(arm["monitoring_time"].shape[1] for arm in per_arm)
+    for arm in per_arm:  # arms give different numbers of ketamine doses: pad with NaN
+        missing = doses - arm["monitoring_time"].shape[1]
+        arm["monitoring_time"] = np.pad(arm["monitoring_time"], ((0, 0), (0, missing)), constant_values=np.nan)
     for name in per_arm[0]:
         stacked = np.stack([arm[name] for arm in per_arm])
-        if name in VOCABULARY:
+        if name == "monitoring_time":
+            data[name] = xr.Variable(
+                ("arm", "patient", "dose"),
+                stacked,
+                {"units": "h", "long_name": "time from each ketamine dose until discharge criteria are met"},
+            )
+        elif name in VOCABULARY:
             info = VOCABULARY[name]
             data[name] = xr.Variable(
                 ("arm", "patient", "time"), stacked, {"units": info.unit, "long_name": info.meaning}

@@ -133,9 +133,9 @@ class BrainModel:
         fc_z, rumination = network.lookup(self.table, *controls)
         outputs["dmn_connectivity"] = fc_z
         outputs["dmn_connectivity_change"] = fc_z - self.baseline_fc_z
-        concentration = acute.racemic_equivalent_ng_per_ml(self.effect_site_ng_per_ml(readouts), self.acute_parameters)
-        outputs["dissociation"] = acute.dissociation(concentration, self.acute_parameters)
-        outputs["systolic_bp_change"] = acute.systolic_bp_change(concentration, self.acute_parameters)
+        outputs["dissociation"], outputs["systolic_bp_change"] = acute_effects(
+            readouts, self.pset, self.acute_parameters
+        )
         return outputs, rumination
 
     def drivers(
@@ -176,11 +176,20 @@ class BrainModel:
         drivers = self.drivers(outputs, rumination, readouts, jnp.zeros(len(symptoms.SIGNAL_NAMES)))
         return {**outputs, **symptoms.expected_scores(state[:, CASCADE_STATES:], drivers, self.symptom_parameters)}
 
-    def effect_site_ng_per_ml(self, readouts: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
-        """Total (bound + unbound) effect-site concentration of each species, ng/mL."""
-        unbound = self.pset["ketamine_unbound_fraction"]
-        masses = {
-            "ketamine": self.pset["ketamine_molar_mass_g_per_mol"],
-            "norketamine": self.pset["norketamine_molar_mass_g_per_mol"],
-        }
-        return {s: readouts[f"ce_{s}_um"] / unbound * masses[s.split("_")[1]] for s in SPECIES}
+
+def effect_site_ng_per_ml(readouts: Mapping[str, jax.Array], pset: ParameterSet) -> dict[str, jax.Array]:
+    """Total (bound + unbound) effect-site concentration of each species, ng/mL, from the unbound µM readouts."""
+    unbound = pset["ketamine_unbound_fraction"]
+    masses = {
+        "ketamine": pset["ketamine_molar_mass_g_per_mol"],
+        "norketamine": pset["norketamine_molar_mass_g_per_mol"],
+    }
+    return {s: readouts[f"ce_{s}_um"] / unbound * masses[s.split("_")[1]] for s in SPECIES}
+
+
+def acute_effects(
+    readouts: Mapping[str, jax.Array], pset: ParameterSet, p: acute.AcuteParameters
+) -> tuple[jax.Array, jax.Array]:
+    """Dissociation (CADSS) and systolic blood pressure change from the effect-site concentrations."""
+    concentration = acute.racemic_equivalent_ng_per_ml(effect_site_ng_per_ml(readouts, pset), p)
+    return acute.dissociation(concentration, p), acute.systolic_bp_change(concentration, p)

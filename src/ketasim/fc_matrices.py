@@ -1,0 +1,51 @@
+"""Full functional-connectivity matrices of the region network at chosen times, from a simulation.
+
+The network's two controls are set from the median patient of each arm at each time (median NMDA
+occupancy and spine density change, the condition's typical severity), and the FC matrix is solved
+exactly from the Lyapunov equation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ketasim.models import network, plasticity
+from ketasim.protocol import Protocol
+from ketasim.protocol.drugs import resolve_parameter_set
+
+
+def fc_matrices(protocol: Protocol, dataset: xr.Dataset, times_h: Sequence[float]) -> xr.DataArray:
+    """FC (correlation) matrices with dims (arm, time, region, region_to) for the median patient of each arm."""
+    pset = resolve_parameter_set(protocol.population)
+    severity = float(plasticity.severity_levels(pset, 1, protocol.population.condition)[0])
+    times = np.asarray(times_h, dtype=float)
+    occupancy = dataset["nmda_occupancy"].median("patient").interp(time=times).values
+    spines = dataset["spine_density_change"].median("patient").interp(time=times).values
+    gain, control = network.controls(occupancy, spines, np.full_like(occupancy, severity), pset)
+    regions, matrices = network.fc_matrix(np.asarray(gain), np.asarray(control), pset)
+    return xr.DataArray(
+        matrices,
+        dims=("arm", "time", "region", "region_to"),
+        coords={"arm": dataset["arm"].values, "time": times, "region": list(regions), "region_to": list(regions)},
+        name="fc",
+        attrs={"units": "correlation", "long_name": "functional connectivity of the median patient"},
+    )
+
+
+def write_fc_heatmaps(fc: xr.DataArray, path: Path) -> Path:
+    """One offline HTML page with a heatmap per arm and time."""
+    from ketasim.report.timecourse_plot import figure_html, offline_page
+
+    figures = []
+    for arm in fc["arm"].values:
+        for time in fc["time"].values:
+            title = f"{arm}: functional connectivity at {time:g} h"
+            figure = network.fc_heatmap(fc.sel(arm=arm, time=time).values, list(fc["region"].values), title)
+            figures.append(figure_html(figure))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(offline_page("Functional connectivity", "".join(figures)))
+    return path
