@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
@@ -25,7 +26,9 @@ def fc_matrices(protocol: Protocol, dataset: xr.Dataset, times_h: Sequence[float
     times = np.asarray(times_h, dtype=float)
     occupancy = dataset["nmda_occupancy"].median("patient").interp(time=times).values
     spines = dataset["spine_density_change"].median("patient").interp(time=times).values
-    gain, control = network.controls(occupancy, spines, np.full_like(occupancy, severity), pset)
+    gain, control = network.controls(
+        jnp.asarray(occupancy), jnp.asarray(spines), jnp.full(occupancy.shape, severity), pset
+    )
     regions, matrices = network.fc_matrix(np.asarray(gain), np.asarray(control), pset)
     return xr.DataArray(
         matrices,

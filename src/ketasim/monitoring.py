@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import jax.numpy as jnp
 import numpy as np
 
 from ketasim.engine.grid import StepPolicy, build_grid
@@ -46,7 +47,7 @@ def monitoring_times(
     names = tuple(f"ce_{s}_um" for s in SPECIES)
     readouts = run(problem, build_schedule(doses, kinds, grid), grid, NoNonlinearPart(patients), names)
     parameters = acute.AcuteParameters.from_parameter_set(pset)
-    dissociation, sbp = acute_effects(readouts, pset, parameters)
+    dissociation, sbp = acute_effects({k: jnp.asarray(v) for k, v in readouts.items()}, pset, parameters)
     return acute.monitoring_time_h(
         samples, np.asarray(dissociation), np.asarray(sbp), [d.time_h for d in watched], parameters
     )

@@ -8,14 +8,20 @@ serotonergic adaptation and slow plasticity gain) live in `ketasim.models.sympto
     slow BDNF gain      dP/dt = (A − P) / τ_P                               further weeks
     sedation cue        s = Cᵐ / (Cᵐ + C₅₀ᵐ)                                midazolam felt as a drug effect
     dissociation cue    c = CADSS / (CADSS + D₅₀)                           ketamine felt as a drug effect
-    contact             k = visit + w_pill · pill + w_session · session + w_cue · (1 − (1 − s)(1 − c))
-    expectancy          dE/dt = r · k · (E_max − E) − E / τ_E
+    felt effect         f = 1 − (1 − s)(1 − c)
+    acute expectancy    dE_a/dt = r_a · (visit + w_s · session + w_cue · f) · (E_max − E_a) − E_a / τ_a
+    conditioned         dE_c/dt = r_c · (pill + w_v · visit + w_s' · session) · (E_max − E_c) − E_c / τ_c
+
+Two expectancy components: the acute hope raised by a treatment visit, larger when a drug effect is felt, fading
+over about a week; and the conditioned expectancy of a repeated treatment ritual (daily pills, regular visits),
+built and lost over weeks (placebo response grows with trial length, Furukawa 2016).
 
 References
 ----------
 Meyer JH et al. (2004) Am J Psychiatry 161:826, doi:10.1176/appi.ajp.161.5.826 (80 % SERT occupancy).
 Taylor MJ et al. (2006) Arch Gen Psychiatry 63:1217 (early onset of SSRI action).
 Wilkinson ST et al. (2019) Neuropsychopharmacology 44:1233 (midazolam arms respond more than saline arms).
+Furukawa TA et al. (2016) Lancet Psychiatry 3:1059 (placebo response in antidepressant trials).
 """
 
 from __future__ import annotations
@@ -44,23 +50,31 @@ def dissociation_cue(cadss: jax.Array, half_cadss: jax.Array | float) -> jax.Arr
     return c / (c + half_cadss)
 
 
-def contact_intensity(
+def felt_drug_effect(sedation: jax.Array, dissociation: jax.Array) -> jax.Array:
+    """Chance (0-1) that a drug effect is noticed, sedation and dissociation taken as independent cues."""
+    return 1.0 - (1.0 - sedation) * (1.0 - dissociation)
+
+
+def acute_contact(
     clinic_visit: jax.Array,
-    pill: jax.Array,
     sessions: jax.Array,
-    sedation: jax.Array,
-    dissociation: jax.Array,
-    weight_pill: jax.Array | float,
+    felt_effect: jax.Array,
     weight_session: jax.Array | float,
     weight_cue: jax.Array | float,
 ) -> jax.Array:
-    """Weighted contact that builds expectancy: visits, pills, therapy sessions and any felt drug effect.
+    """Contact that builds acute expectancy (hope after a treatment visit): visits, sessions, felt drug effects."""
+    return clinic_visit + weight_session * sessions + weight_cue * felt_effect
 
-    ``sessions`` is the number of therapy sessions in progress; ``sedation`` and ``dissociation`` are cues in 0-1,
-    combined as independent chances of noticing a drug effect.
-    """
-    cue = 1.0 - (1.0 - sedation) * (1.0 - dissociation)
-    return clinic_visit + weight_pill * pill + weight_session * sessions + weight_cue * cue
+
+def conditioning_contact(
+    clinic_visit: jax.Array,
+    pill: jax.Array,
+    sessions: jax.Array,
+    weight_visit: jax.Array | float,
+    weight_session: jax.Array | float,
+) -> jax.Array:
+    """Contact that builds conditioned expectancy (the ritual of treatment, repeated): pills, visits, sessions."""
+    return pill + weight_visit * clinic_visit + weight_session * sessions
 
 
 def expectancy_rate(

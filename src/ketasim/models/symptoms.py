@@ -10,7 +10,7 @@ Depression x has two stable states (depressed, well) through a self-sustaining l
 every influence at that time:
 
     R = Rmax · tanh(s_k · (k_G · glutamate + k_ρ · (ρ₀ − ρ) + k_W · (W/W₀ − 1)) / Rmax)   ketamine's mechanism
-      + k_E · E                                                                        expectancy
+      + k_a · E_a + k_c · E_c                                                          expectancy
       + s_SSRI · (k_A · A + k_P · P)                                                   serotonergic comparator
       + k_L · L                                                                        learned adaptive patterns
       + k_U · trauma · U                                                               weakened fear memory
@@ -58,13 +58,14 @@ STATE_NAMES: tuple[str, ...] = (
     "fear_update_consolidated",
     "learned_labile",
     "learned_consolidated",
-    "expectancy",
+    "expectancy_acute",
+    "expectancy_conditioned",
     "ssri_adaptation",
     "ssri_plasticity",
 )
 SIGNAL_NAMES: tuple[str, ...] = (*therapy.THERAPY_SIGNALS, "clinic_visit", "pill")
 
-_X, _W, _UL, _UC, _LL, _LC, _E, _SA, _SP = range(len(STATE_NAMES))
+_X, _W, _UL, _UC, _LL, _LC, _EA, _EC, _SA, _SP = range(len(STATE_NAMES))
 _VISIT, _PILL = SIGNAL_NAMES.index("clinic_visit"), SIGNAL_NAMES.index("pill")
 _SESSIONS = slice(0, len(therapy.THERAPY_SIGNALS))
 
@@ -96,7 +97,8 @@ _SCALARS: dict[str, str] = {
     "relief_rumination": "relief_per_rumination_unit",
     "relief_window": "relief_per_window_fraction",
     "ketamine_relief_max": "ketamine_relief_max",
-    "relief_expectancy": "relief_per_expectancy",
+    "relief_acute_expectancy": "relief_per_acute_expectancy",
+    "relief_conditioned_expectancy": "relief_per_conditioned_expectancy",
     "relief_learned": "relief_per_learned_pattern",
     "relief_ssri_adaptation": "relief_per_ssri_adaptation",
     "relief_ssri_plasticity": "relief_per_ssri_plasticity",
@@ -119,11 +121,15 @@ _SCALARS: dict[str, str] = {
     "gate_half_cadss": "dissociation_gate_half_cadss",
     "gate_hill": "dissociation_gate_hill",
     "ssri_window_gain": "ssri_window_gain",
-    "expectancy_build_per_h": "expectancy_build_rate_per_h",
-    "weight_pill": "expectancy_weight_pill",
-    "weight_session": "expectancy_weight_session",
+    "acute_build_per_h": "expectancy_acute_build_rate_per_h",
+    "acute_weight_session": "expectancy_acute_weight_session",
     "weight_cue": "expectancy_weight_cue",
-    "tau_expectancy_h": "expectancy_time_constant_h",
+    "tau_acute_h": "expectancy_acute_time_constant_h",
+    "conditioned_build_per_h": "expectancy_conditioned_build_rate_per_h",
+    "conditioned_weight_visit": "expectancy_conditioned_weight_visit",
+    "conditioned_weight_session": "expectancy_conditioned_weight_session",
+    "tau_conditioned_h": "expectancy_conditioned_time_constant_h",
+    "everyday_fear_update_per_h": "fear_update_per_h_everyday",
     "cue_half_cadss": "dissociation_cue_half_cadss",
     "sedation_half_ng_per_ml": "midazolam_sedation_half_ng_per_ml",
     "sedation_hill": "midazolam_sedation_hill",
@@ -171,7 +177,8 @@ class SymptomParameters:
     relief_rumination: jax.Array
     relief_window: jax.Array
     ketamine_relief_max: jax.Array
-    relief_expectancy: jax.Array
+    relief_acute_expectancy: jax.Array
+    relief_conditioned_expectancy: jax.Array
     relief_learned: jax.Array
     relief_ssri_adaptation: jax.Array
     relief_ssri_plasticity: jax.Array
@@ -194,11 +201,15 @@ class SymptomParameters:
     gate_half_cadss: jax.Array
     gate_hill: jax.Array
     ssri_window_gain: jax.Array
-    expectancy_build_per_h: jax.Array
-    weight_pill: jax.Array
-    weight_session: jax.Array
+    acute_build_per_h: jax.Array
+    acute_weight_session: jax.Array
     weight_cue: jax.Array
-    tau_expectancy_h: jax.Array
+    tau_acute_h: jax.Array
+    conditioned_build_per_h: jax.Array
+    conditioned_weight_visit: jax.Array
+    conditioned_weight_session: jax.Array
+    tau_conditioned_h: jax.Array
+    everyday_fear_update_per_h: jax.Array
     cue_half_cadss: jax.Array
     sedation_half_ng_per_ml: jax.Array
     sedation_hill: jax.Array
@@ -233,6 +244,7 @@ class SymptomParameters:
         escape = pset["depression_escape_relief_median"] * np.exp(
             pset["depression_escape_log_per_failed_treatment"] * failed
             + pset["depression_escape_log_per_chronic_stress"] * stress
+            + pset["depression_escape_log_per_trauma_load"] * pset[f"{condition}_trauma_load"]
             + pset["depression_escape_log_sd"] * z_escape
         )
         hysteresis = pset["depression_hysteresis_median"] * np.exp(
@@ -416,28 +428,35 @@ def derivative(y: jax.Array, d: Drivers, p: SymptomParameters) -> jax.Array:
     """dy/dt per hour, shape ``(n, len(STATE_NAMES))``; smooth in the states and drivers."""
     x, w = y[:, _X], y[:, _W]
     fear_l, fear_c, learned_l, learned_c = y[:, _UL], y[:, _UC], y[:, _LL], y[:, _LC]
-    expectancy, adaptation, slow_gain = y[:, _E], y[:, _SA], y[:, _SP]
+    acute, conditioned, adaptation, slow_gain = y[:, _EA], y[:, _EC], y[:, _SA], y[:, _SP]
     sessions = d.signals[_SESSIONS]
+    in_session = jnp.sum(sessions)
+    visit, pill = d.signals[_VISIT], d.signals[_PILL]
 
     # comparators and expectancy
     sert = comparators.sert_occupancy(d.plasma_escitalopram_ng_per_ml, p.sert_half_ng_per_ml)
     sedation = comparators.midazolam_sedation(d.plasma_midazolam_ng_per_ml, p.sedation_half_ng_per_ml, p.sedation_hill)
-    contact = comparators.contact_intensity(
-        d.signals[_VISIT],
-        d.signals[_PILL],
-        jnp.sum(sessions),
-        sedation,
-        comparators.dissociation_cue(d.dissociation, p.cue_half_cadss),
-        p.weight_pill,
-        p.weight_session,
-        p.weight_cue,
+    felt = comparators.felt_drug_effect(sedation, comparators.dissociation_cue(d.dissociation, p.cue_half_cadss))
+    d_acute = comparators.expectancy_rate(
+        acute,
+        comparators.acute_contact(visit, in_session, felt, p.acute_weight_session, p.weight_cue),
+        p.expectancy_ceiling,
+        p.acute_build_per_h,
+        p.tau_acute_h,
     )
-    d_expectancy = comparators.expectancy_rate(
-        expectancy, contact, p.expectancy_ceiling, p.expectancy_build_per_h, p.tau_expectancy_h
+    d_conditioned = comparators.expectancy_rate(
+        conditioned,
+        comparators.conditioning_contact(
+            visit, pill, in_session, p.conditioned_weight_visit, p.conditioned_weight_session
+        ),
+        p.expectancy_ceiling,
+        p.conditioned_build_per_h,
+        p.tau_conditioned_h,
     )
     d_adaptation, d_slow_gain = comparators.ssri_rates(
         adaptation, slow_gain, sert, p.tau_ssri_adaptation_h, p.tau_ssri_plasticity_h
     )
+    expectancy = p.relief_acute_expectancy * acute + p.relief_conditioned_expectancy * conditioned
 
     # learning: sessions and everyday life, gated by the window and by dissociation
     window = d.plasticity_window + p.ssri_window_gain * slow_gain
@@ -448,7 +467,12 @@ def derivative(y: jax.Array, d: Drivers, p: SymptomParameters) -> jax.Array:
     ) * engaged + p.everyday_learning_per_h * feeling_better * jnp.power(
         jnp.maximum(window, 0.0), p.learning_window_exponent
     )
-    fear_update = therapy.session_rate(sessions, p.fear_update_per_h) * engaged / p.fear_strength
+    fear_update = (
+        therapy.session_rate(sessions, p.fear_update_per_h) * engaged
+        + p.everyday_fear_update_per_h
+        * feeling_better
+        * jnp.power(jnp.maximum(window, 0.0), p.learning_window_exponent)
+    ) / p.fear_strength
     consolidation = therapy.consolidation_rate(window, p.consolidation_per_h, p.consolidation_window_exponent)
     d_learned_l, d_learned_c = therapy.trace_rates(
         learned_l, learned_c, learning, consolidation, p.tau_labile_h, p.tau_learned_h
@@ -462,7 +486,7 @@ def derivative(y: jax.Array, d: Drivers, p: SymptomParameters) -> jax.Array:
     fear_relief = p.trauma_load * (fear_l + fear_c)
     relief = (
         mechanism_relief(d, p)
-        + p.relief_expectancy * expectancy
+        + expectancy
         + p.ssri_sensitivity * (p.relief_ssri_adaptation * adaptation + p.relief_ssri_plasticity * slow_gain)
         + p.relief_learned * learned
         + p.relief_fear * fear_relief
@@ -483,7 +507,8 @@ def derivative(y: jax.Array, d: Drivers, p: SymptomParameters) -> jax.Array:
     d_w = (_floor(1.0 - worry_relief, p.floor_softness) - w) / p.tau_worry_h
 
     return jnp.stack(
-        [d_x, d_w, d_fear_l, d_fear_c, d_learned_l, d_learned_c, d_expectancy, d_adaptation, d_slow_gain], axis=-1
+        [d_x, d_w, d_fear_l, d_fear_c, d_learned_l, d_learned_c, d_acute, d_conditioned, d_adaptation, d_slow_gain],
+        axis=-1,
     )
 
 
@@ -496,7 +521,8 @@ def decay_rates(p: SymptomParameters, n: int) -> jax.Array:
         p.fear_strength / p.tau_fear_update_h,
         1.0 / p.tau_labile_h,
         1.0 / p.tau_learned_h,
-        1.0 / p.tau_expectancy_h,
+        1.0 / p.tau_acute_h,
+        1.0 / p.tau_conditioned_h,
         1.0 / p.tau_ssri_adaptation_h,
         1.0 / p.tau_ssri_plasticity_h,
     )

@@ -190,7 +190,7 @@ def _depression() -> list[Parameter]:
     return [
         _p(
             "depression_time_constant_h",
-            2.0,
+            3.0,
             "h",
             "kishimoto2016",
             "low",
@@ -199,12 +199,12 @@ def _depression() -> list[Parameter]:
         ),
         _p(
             "depression_loop_gain",
-            3.0,
+            5.0,
             "1",
             "van_de_leemput2014",
             "low",
             "Strength of the self-sustaining loop that makes two stable states (depressed, well): the largest "
-            "slope of the feedback term. Above 1 there are two states; 3 gives a hysteresis about 43 % as wide "
+            "slope of the feedback term. Above 1 there are two states; 5 gives a hysteresis about 61 % as wide "
             "as the jump between them. Structure from the tipping-point account of mood (van de Leemput 2014).",
         ),
         _p(
@@ -233,6 +233,15 @@ def _depression() -> list[Parameter]:
             "Chronic stress (0-1) raises the escape relief by this log-factor. Judgement.",
         ),
         _p(
+            "depression_escape_log_per_trauma_load",
+            0.5,
+            "1",
+            J,
+            "low",
+            "An unprocessed trauma memory (trauma load 1 in PTSD) raises the escape relief by this log-factor: "
+            "trauma keeps mood low. " + CAL,
+        ),
+        _p(
             "depression_escape_log_sd",
             0.3,
             "1",
@@ -247,7 +256,7 @@ def _depression() -> list[Parameter]:
             J,
             "low",
             "Escape relief minus hold relief: how much relief may fade after a switch before the patient falls "
-            "back. Also sets the size of the jump between states (jump = hysteresis / 0.434 at loop gain 3). " + CAL,
+            "back. Also sets the size of the jump between states (jump = hysteresis / 0.606 at loop gain 5). " + CAL,
         ),
         _p(
             "depression_hysteresis_log_per_childhood_neglect",
@@ -346,13 +355,23 @@ def _ketamine_relief() -> list[Parameter]:
 def _other_relief() -> list[Parameter]:
     return [
         _p(
-            "relief_per_expectancy",
+            "relief_per_acute_expectancy",
             0.3,
             "1",
             "wilkinson2019",
             "low",
-            "Relief at full expectancy. Placebo and midazolam arms improve substantially (midazolam more than "
-            "saline, Wilkinson 2019; masked ketamine and saline both improved, Lii 2023). " + CAL,
+            "Relief at full acute expectancy (hope after a treatment visit). Placebo and midazolam arms improve "
+            "substantially, midazolam more than saline (Wilkinson 2019); masked ketamine and saline both improved "
+            "(Lii 2023). " + CAL,
+        ),
+        _p(
+            "relief_per_conditioned_expectancy",
+            0.4,
+            "1",
+            "furukawa2016",
+            "low",
+            "Relief at full conditioned expectancy (repeated treatment ritual): placebo response of 35-40 % in "
+            "6-8 week pill trials (Furukawa 2016). " + CAL,
         ),
         _p(
             "relief_per_learned_pattern",
@@ -434,7 +453,14 @@ def _worry() -> list[Parameter]:
             "low",
             "Worry relief per unit fall of latent depression (shared negative affect).",
         ),
-        _p("worry_relief_per_expectancy", 0.25, "1", J, "low", "Worry relief at full expectancy."),
+        _p(
+            "worry_relief_per_expectancy",
+            0.8,
+            "1",
+            J,
+            "low",
+            "Worry relief per unit of mood relief from expectancy (placebo relieves worry as it relieves mood).",
+        ),
         _p("worry_relief_per_learned_pattern", 0.35, "1", J, "low", "Worry relief at full learned patterns."),
         _p("worry_relief_per_ssri_adaptation", 0.25, "1", J, "low", "Worry relief at full serotonergic adaptation."),
         _p(
@@ -500,6 +526,16 @@ def _learning() -> list[Parameter]:
             "low",
             "Everyday learning while feeling better (per hour, scaled by how far mood is below baseline and by the "
             "window): patients who feel well practise adaptive patterns. Judgement.",
+        ),
+        _p(
+            "fear_update_per_h_everyday",
+            0.001,
+            "1/h",
+            J,
+            "low",
+            "Everyday weakening of the fear memory while feeling better (re-engaging with life meets reminders "
+            "safely; ketamine speeds fear extinction through mTORC1 in rodents). Per hour, scaled like everyday "
+            "learning. Judgement.",
         ),
         _p(
             "learning_window_exponent",
@@ -586,31 +622,56 @@ def _learning() -> list[Parameter]:
 def _expectancy() -> list[Parameter]:
     return [
         _p(
-            "expectancy_build_rate_per_h",
+            "expectancy_acute_build_rate_per_h",
             0.35,
             "1/h",
             "wilkinson2019",
             "low",
-            "Rate at which expectancy approaches its ceiling during a clinic visit (contact weight 1). " + CAL,
+            "Rate at which acute expectancy approaches its ceiling during a clinic visit (contact weight 1). " + CAL,
         ),
-        _p("expectancy_weight_pill", 0.12, "1", "furukawa2016", "low", "Contact weight of taking a pill. " + CAL),
-        _p("expectancy_weight_session", 0.3, "1", J, "low", "Contact weight of a therapy session."),
+        _p("expectancy_acute_weight_session", 0.3, "1", J, "low", "Acute-contact weight of a therapy session."),
         _p(
             "expectancy_weight_cue",
             1.5,
             "1",
             "wilkinson2019",
             "low",
-            "Extra weight of a noticeable drug effect (sedation, dissociation): patients who feel something "
-            "expect more, which is why midazolam arms respond more than saline arms (Wilkinson 2019). " + CAL,
+            "Extra acute-contact weight of a noticeable drug effect (sedation, dissociation): patients who feel "
+            "something expect more, which is why midazolam arms respond more than saline arms (Wilkinson 2019). " + CAL,
         ),
         _p(
-            "expectancy_time_constant_h",
-            24.0 * 14,
+            "expectancy_acute_time_constant_h",
+            24.0 * 7,
+            "h",
+            "kishimoto2016",
+            "low",
+            "Acute expectancy fades over about a week (control arms relapse with the ketamine arms). " + CAL,
+        ),
+        _p(
+            "expectancy_conditioned_build_rate_per_h",
+            0.0125,
+            "1/h",
+            "furukawa2016",
+            "low",
+            "Rate at which conditioned expectancy approaches its ceiling while a pill is taken (contact weight 1). " + CAL,
+        ),
+        _p(
+            "expectancy_conditioned_weight_visit",
+            1.0,
+            "1",
+            "furukawa2016",
+            "low",
+            "Conditioning weight of a clinic visit relative to taking a daily pill for an hour. " + CAL,
+        ),
+        _p("expectancy_conditioned_weight_session", 0.5, "1", J, "low", "Conditioning weight of a therapy session."),
+        _p(
+            "expectancy_conditioned_time_constant_h",
+            24.0 * 60,
             "h",
             "furukawa2016",
             "low",
-            "Expectancy fades over about two weeks without contact. " + CAL,
+            "Conditioned expectancy is built and lost over weeks (placebo response rises by about 3 % per extra "
+            "week of a trial, Furukawa 2016). " + CAL,
         ),
         _p("expectancy_ceiling_log_sd", 0.5, "1", J, "low", "Between-patient log-normal spread of the ceiling."),
         _p(
