@@ -25,6 +25,7 @@ from ketasim.protocol import ArmEvents, Protocol, arm_events, observation_times
 from ketasim.protocol.drugs import resolve_parameter_set
 
 DEFAULT_CHUNK_SIZE = 2048
+BATCH_SIZE = 512  # patients per engine call: fixed, so every patient is computed identically whatever the chunking
 FAST_DRUGS = (*KETAMINE_PRODUCTS, "midazolam")
 STREAM_RATER = 200  # streams 200+: rater noise, one per scale
 COVARIATE_FIELDS = (
@@ -108,7 +109,9 @@ def simulate(
     seed
         Root seed (default: the protocol's ``seed``).
     chunk_size
-        Patients advanced together; results do not depend on it.
+        Patients per chunk (whole batches of `BATCH_SIZE`): the unit of progress reports; results do not
+        depend on it, since every engine call advances the same fixed batch of patients (the last one padded
+        with further patients whose results are dropped).
     policy
         Step sizes of the nonlinear integrator.
     progress
@@ -124,16 +127,19 @@ def simulate(
     root = seed if seed is not None else protocol.seed
     policy = policy or StepPolicy()
     outputs = tuple(protocol.observe.outputs)
+    batch = min(BATCH_SIZE, size)
+    chunk = max(batch, -(-chunk_size // batch) * batch)
     per_arm: list[dict[str, np.ndarray]] = []
     for arm in range(len(protocol.arms)):
         plan = plan_arm(protocol, arm, policy)
         pieces: dict[str, list[np.ndarray]] = {}
-        for first in range(0, size, chunk_size):
-            cohort = make_patients(protocol.population, arm, first, min(chunk_size, size - first), root)
-            for name, values in simulate_chunk(plan, cohort, outputs).items():
-                pieces.setdefault(name, []).append(values)
+        for chunk_start in range(0, size, chunk):
+            for first in range(chunk_start, min(chunk_start + chunk, size), batch):
+                cohort = make_patients(protocol.population, arm, first, batch, root)
+                for name, values in simulate_chunk(plan, cohort, outputs).items():
+                    pieces.setdefault(name, []).append(values[: size - first])
             if progress is not None:
-                progress(cohort.count)
+                progress(min(chunk, size - chunk_start))
         per_arm.append({name: np.concatenate(parts) for name, parts in pieces.items()})
     return _dataset(protocol, per_arm, size, root)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import jax
@@ -91,6 +92,7 @@ class NonlinearModel(Protocol):
         ...
 
 
+@partial(jax.tree_util.register_dataclass, data_fields=[], meta_fields=["patients", "output_names"])
 @dataclass(frozen=True)
 class NoNonlinearPart:
     """A model with no nonlinear states (pharmacokinetics only)."""
@@ -173,6 +175,7 @@ def run(
     return arrays
 
 
+@partial(jax.jit, static_argnames=("readout_names", "chosen", "record_last", "observations"))
 def _simulate(
     modal_readout: jax.Array,
     kind_modal: jax.Array,
@@ -203,7 +206,12 @@ def _simulate(
         z, y, buffer = carry
         h, bolus, rate, signal, slot = inputs
         z = z + jnp.einsum("k,kps->ps", bolus, kind_modal)
-        buffer = jax.lax.dynamic_update_index_in_dim(buffer, observe(z, y), slot, axis=0)
+        buffer = jax.lax.cond(
+            slot < observations,
+            lambda b: jax.lax.dynamic_update_index_in_dim(b, observe(z, y), slot, axis=0),
+            lambda b: b,
+            buffer,
+        )
         modal_rate = jnp.einsum("k,kps->ps", rate, kind_modal)
         z_mid = propagate(z, eigenvalues, modal_rate, h / 2)
         z_end = propagate(z, eigenvalues, modal_rate, h)

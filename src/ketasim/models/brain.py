@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -43,11 +44,29 @@ def network_table(pset: ParameterSet) -> network.NetworkTable:
     return _TABLES[key]
 
 
+class StaticSet:
+    """A parameter set as static data of a jitted function: hashed and compared by identity."""
+
+    def __init__(self, pset: ParameterSet) -> None:
+        self.pset = pset
+
+    def __hash__(self) -> int:
+        return id(self.pset)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StaticSet) and other.pset is self.pset
+
+
+@partial(
+    jax.tree_util.register_dataclass,
+    data_fields=["cascade", "acute_parameters", "symptom_parameters", "ki_um", "table", "severity", "baseline_fc_z"],
+    meta_fields=["static", "patients"],
+)
 @dataclass(frozen=True)
 class BrainModel:
     """Cascade and symptom states of a chunk of patients and the algebraic readouts built on them."""
 
-    pset: ParameterSet
+    static: StaticSet
     cascade: plasticity.CascadeParameters
     acute_parameters: acute.AcuteParameters
     symptom_parameters: symptoms.SymptomParameters
@@ -82,7 +101,7 @@ class BrainModel:
             untreated
         )
         return cls(
-            pset,
+            StaticSet(pset),
             cascade,
             acute.AcuteParameters.from_parameter_set(pset),
             symptom_parameters,
@@ -92,6 +111,11 @@ class BrainModel:
             baseline_fc_z,
             n,
         )
+
+    @property
+    def pset(self) -> ParameterSet:
+        """The parameter set the model was built from."""
+        return self.static.pset
 
     @property
     def output_names(self) -> tuple[str, ...]:
