@@ -109,9 +109,8 @@ def simulate(
     seed
         Root seed (default: the protocol's ``seed``).
     chunk_size
-        Patients per chunk (whole batches of `BATCH_SIZE`): the unit of progress reports; results do not
-        depend on it, since every engine call advances the same fixed batch of patients (the last one padded
-        with further patients whose results are dropped).
+        Patients per chunk (rounded to whole engine batches): the unit of progress reports; results do not
+        depend on it (see `simulate_range`).
     policy
         Step sizes of the nonlinear integrator.
     progress
@@ -125,26 +124,47 @@ def simulate(
     """
     size = patients if patients is not None else protocol.population.size
     root = seed if seed is not None else protocol.seed
-    policy = policy or StepPolicy()
-    outputs = tuple(protocol.observe.outputs)
-    batch = min(BATCH_SIZE, size)
+    batch = batch_size(size)
     chunk = max(batch, -(-chunk_size // batch) * batch)
     per_arm: list[dict[str, np.ndarray]] = []
     for arm in range(len(protocol.arms)):
-        plan = plan_arm(protocol, arm, policy)
+        plan = plan_arm(protocol, arm, policy or StepPolicy())
         pieces: dict[str, list[np.ndarray]] = {}
-        for chunk_start in range(0, size, chunk):
-            for first in range(chunk_start, min(chunk_start + chunk, size), batch):
-                cohort = make_patients(protocol.population, arm, first, batch, root)
-                for name, values in simulate_chunk(plan, cohort, outputs).items():
-                    pieces.setdefault(name, []).append(values[: size - first])
+        for first in range(0, size, chunk):
+            count = min(chunk, size - first)
+            for name, values in simulate_range(protocol, plan, first, count, batch, root).items():
+                pieces.setdefault(name, []).append(values)
             if progress is not None:
-                progress(min(chunk, size - chunk_start))
+                progress(count)
         per_arm.append({name: np.concatenate(parts) for name, parts in pieces.items()})
-    return _dataset(protocol, per_arm, size, root)
+    return to_dataset(protocol, [a.name for a in protocol.arms], per_arm, np.arange(size), root)
 
 
-def _dataset(protocol: Protocol, per_arm: list[dict[str, np.ndarray]], size: int, seed: int) -> xr.Dataset:
+def batch_size(patients_per_arm: int) -> int:
+    """Patients per engine call for a run of this size: the same for every call of the run."""
+    return min(BATCH_SIZE, patients_per_arm)
+
+
+def simulate_range(
+    protocol: Protocol, plan: ArmPlan, first: int, count: int, batch: int, seed: int
+) -> dict[str, np.ndarray]:
+    """Outputs of patients ``first`` .. ``first + count - 1`` of the planned arm, in engine batches of ``batch``.
+
+    The last batch is filled with further patients whose results are dropped, so every patient is computed in
+    the same batch shape and position whatever the range: results do not depend on how a run is split.
+    """
+    pieces: dict[str, list[np.ndarray]] = {}
+    for start in range(first, first + count, batch):
+        cohort = make_patients(protocol.population, plan.index, start, batch, seed)
+        for name, values in simulate_chunk(plan, cohort, tuple(protocol.observe.outputs)).items():
+            pieces.setdefault(name, []).append(values[: first + count - start])
+    return {name: np.concatenate(parts) for name, parts in pieces.items()}
+
+
+def to_dataset(
+    protocol: Protocol, arms: list[str], per_arm: list[dict[str, np.ndarray]], patients: np.ndarray, seed: int
+) -> xr.Dataset:
+    """Label per-arm output arrays as a Dataset with dims (arm, patient, time), covariates and monitoring times."""
     data = {}
     doses = max(arm["monitoring_time"].shape[1] for arm in per_arm)
     for arm in per_arm:  # arms give different numbers of ketamine doses: pad with NaN
@@ -166,8 +186,8 @@ def _dataset(protocol: Protocol, per_arm: list[dict[str, np.ndarray]], size: int
         else:
             data[name] = xr.Variable(("arm", "patient"), stacked, {"long_name": f"covariate {name}"})
     coords = {
-        "arm": [a.name for a in protocol.arms],
-        "patient": np.arange(size),
+        "arm": arms,
+        "patient": patients,
         "time": xr.Variable(
             "time", observation_times(protocol), {"units": "h", "long_name": "time since the first treatment"}
         ),

@@ -23,7 +23,6 @@ import numpy as np
 import ketasim.engine.precision  # noqa: F401  (float64)
 from ketasim.engine.grid import TimeGrid
 from ketasim.engine.linear import ModalSystem, propagate
-from ketasim.errors import SolverError
 
 
 @dataclass(frozen=True)
@@ -139,10 +138,8 @@ def run(
     outputs
         Which readouts and nonlinear outputs to return (default: all).
 
-    Raises
-    ------
-    SolverError
-        If any state became non-finite; the message names the first patient affected.
+    A patient whose states become non-finite gets non-finite outputs; the trial layer flags such patients
+    as failed rather than dropping them.
     """
     names = tuple(problem.readout_names) + tuple(model.output_names)
     chosen = names if outputs is None else tuple(n for n in outputs if n in names)
@@ -167,12 +164,7 @@ def run(
         int(record_at[-1]),
         observations,
     )
-    arrays = {name: np.asarray(result[:, i, :]).T for i, name in enumerate(chosen)}
-    for name, values in arrays.items():
-        bad = ~np.isfinite(values).all(axis=1)
-        if bad.any():
-            raise SolverError(f"output {name!r} became non-finite for patient {int(np.argmax(bad))}")
-    return arrays
+    return {name: np.asarray(result[:, i, :]).T for i, name in enumerate(chosen)}
 
 
 @partial(jax.jit, static_argnames=("readout_names", "chosen", "record_last", "observations"))

@@ -205,12 +205,12 @@ def meets_response(baseline: FloatArray, score: FloatArray, threshold_percent: f
 
 
 def failed_patients(dataset: Any) -> BoolArray:
-    """Patients with any non-finite value in any output, shape (arm, patient)."""
+    """Patients with any non-finite value in any time course, shape (arm, patient)."""
     arms, patients = int(dataset.sizes["arm"]), int(dataset.sizes["patient"])
     failed = np.zeros((arms, patients), dtype=bool)
     for name in dataset.data_vars:
         variable = dataset[name]
-        if not {"arm", "patient"} <= set(variable.dims) or not np.issubdtype(variable.dtype, np.number):
+        if set(variable.dims) != {"arm", "patient", "time"} or not np.issubdtype(variable.dtype, np.number):
             continue
         values = np.asarray(variable.transpose("arm", "patient", ...).values, dtype=np.float64)
         failed |= ~np.isfinite(values.reshape(arms, patients, -1)).all(axis=2)
