@@ -128,6 +128,13 @@ def simulate(
             typer.echo(f"wrote {path}")
 
 
+def default_workers() -> int:
+    """All cores, or 1 on a single-core machine."""
+    import os
+
+    return max(1, os.cpu_count() or 1)
+
+
 def _write_fc(loaded: Protocol, dataset: xr.Dataset, texts: list[str], out: Path) -> list[Path]:
     """FC matrices at the ``--fc-at`` times as NetCDF and heatmaps."""
     from ketasim.errors import InputError
@@ -144,18 +151,6 @@ def _write_fc(loaded: Protocol, dataset: xr.Dataset, texts: list[str], out: Path
     return [out / "fc_matrices.nc", write_fc_heatmaps(fc, out / "fc.html")]
 
 
-def _check_distribution(workers: int | None, scheduler: str | None, resume: bool) -> None:
-    """Refuse the distribution options this release does not run yet (``--workers 1`` is fine)."""
-    from ketasim.errors import UnsupportedError
-
-    if workers is not None and workers != 1:
-        raise UnsupportedError(f"--workers {workers}: parallel workers are not supported yet (use --workers 1)")
-    if scheduler is not None:
-        raise UnsupportedError(f"--scheduler {scheduler}: Dask clusters are not supported yet (leave it out)")
-    if resume:
-        raise UnsupportedError("--resume: resuming a run is not supported yet (run again without --resume)")
-
-
 @app.command()
 def trial(
     protocol: ProtocolPath,
@@ -165,20 +160,21 @@ def trial(
     patients: Annotated[int | None, typer.Option("--patients", min=1, help="Patients per arm.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Root seed (overrides `seed`).")] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Local processes (only 1 in this release).")
+        int | None, typer.Option("--workers", min=1, help="Local processes computing chunks (default: all cores).")
     ] = None,
     chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1, help="Patients per chunk.")] = None,
     scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Address of a Dask cluster (not supported yet).")
+        str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler to compute the chunks.")
     ] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run (not supported yet).")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run in the same --out, keeping finished chunks.")
+    ] = False,
     timecourses: Annotated[bool, typer.Option("--timecourses", help="Also write DIR/timecourses.nc.")] = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Run a virtual trial; write DIR/summary.json, DIR/patients.parquet and DIR/report.html."""
     with _errors_to_exit(debug):
-        _check_distribution(workers, scheduler, resume)
         from ketasim.protocol import load_protocol
         from ketasim.trial.run import run_trial
 
@@ -193,6 +189,9 @@ def trial(
                 patients=patients,
                 seed=seed,
                 chunk_size=chunk_size,
+                workers=workers or default_workers(),
+                scheduler=scheduler,
+                resume=resume,
                 timecourses=timecourses,
                 progress=lambda done: bar.advance(task, done),
             )
@@ -308,6 +307,28 @@ def cite(protocol: ProtocolPath, debug: Debug = False) -> None:
         for reference in get_parameter_set(loaded.population.parameter_set).cited():
             doi = f" https://doi.org/{reference.doi}" if reference.doi else ""
             typer.echo(f"[{reference.key}] {reference.citation}{doi}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this computer only).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8050,
+    debug: Debug = False,
+) -> None:
+    """Start the browser explorer: build a protocol, run it, and see each stage from dose to symptoms."""
+    with _errors_to_exit(debug):
+        try:
+            from ketasim.web import serve as serve_explorer
+        except ImportError as missing:
+            from ketasim.errors import UnsupportedError
+
+            raise UnsupportedError(
+                f"the explorer needs {missing.name or 'dash'}, which is not installed (pip install 'ketasim[web]')"
+            ) from None
+        typer.echo(f"ketasim explorer on http://{host}:{port}/ (Ctrl+C stops it)")
+        serve_explorer(host=host, port=port)
 
 
 if __name__ == "__main__":

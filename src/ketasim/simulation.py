@@ -188,6 +188,7 @@ def to_dataset(
     coords = {
         "arm": arms,
         "patient": patients,
+        "dose": np.arange(doses),
         "time": xr.Variable(
             "time", observation_times(protocol), {"units": "h", "long_name": "time since the first treatment"}
         ),

@@ -1,6 +1,6 @@
-"""``ketasim trial``: files written, options passed through, unsupported options refused, report content.
+"""``ketasim trial``: files written, options passed through, chunking and resuming, report content.
 
-The simulator is replaced by a fast synthetic one; protocol loading, endpoints, statistics and files are real.
+The engine is replaced by a fast synthetic one; protocol loading, chunks, endpoints, statistics and files are real.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from ketasim import simulation
 from ketasim.cli import app
+from ketasim.engine.grid import StepPolicy
 from ketasim.io.netcdf import read_timecourses
 
 runner = CliRunner()
@@ -44,43 +45,34 @@ PROTOCOL_MAPPING = yaml.safe_load(PROTOCOL)
 
 
 class FakeSimulator:
-    """Synthetic MADRS and plasticity courses for any protocol; records how it was called."""
+    """Stands in for `simulation.simulate_range`: synthetic MADRS and plasticity courses, a pure function of
+    (seed, arm, patient) like the real engine; records how it was called."""
 
     def __init__(self, outputs: tuple[str, ...] = ("madrs", "plasticity_window")) -> None:
         self.calls: list[dict[str, Any]] = []
         self.outputs = outputs
 
-    def __call__(self, protocol: Any, **options: Any) -> xr.Dataset:
-        self.calls.append(options)
-        size = options.get("patients") or protocol.population.size
-        seed = options.get("seed") if options.get("seed") is not None else protocol.seed
-        arms = [arm.name for arm in protocol.arms]
-        rng = np.random.default_rng(seed)
+    def __call__(self, protocol: Any, plan: Any, first: int, count: int, batch: int, seed: int) -> dict[str, Any]:
+        self.calls.append({"arm": plan.index, "first": first, "count": count, "seed": seed})
         days = np.arange(8.0)
-        depth = np.linspace(0.7, 0.1, len(arms))[:, None, None] * rng.uniform(0.4, 1.4, (len(arms), size, 1))
-        baseline = rng.normal(32, 4, (len(arms), size, 1))
+        rows = []
+        for patient in range(first, first + count):
+            rng = np.random.default_rng([seed, plan.index, patient])
+            depth = (0.7 - 0.6 * plan.index) * rng.uniform(0.4, 1.4)
+            baseline = rng.normal(32, 4)
+            rows.append((baseline, depth, rng.uniform(20, 60)))
+        baseline, depth, age = (np.array(column)[:, None] for column in zip(*rows, strict=True))
         madrs = np.rint(baseline * (1 - depth * np.where(days > 0, np.exp(-(days - 1) / 4), 0.0)))
-        window = 1 + depth * np.exp(-days / 3)
-        if options.get("progress") is not None:
-            for _ in arms:
-                options["progress"](size)
-        dims = ("arm", "patient", "time")
-        data = {
-            "madrs": (dims, madrs, {"units": "points", "long_name": "MADRS"}),
-            "plasticity_window": (dims, window, {"units": "ratio", "long_name": "plasticity window"}),
-            "age_years": (("arm", "patient"), rng.uniform(20, 60, (len(arms), size))),
-        }
-        return xr.Dataset(
-            {k: v for k, v in data.items() if k in self.outputs or k == "age_years"},
-            coords={"arm": arms, "patient": np.arange(size), "time": ("time", days * 24.0, {"units": "h"})},
-            attrs={"seed": seed},
-        )
+        arrays = {"madrs": madrs, "plasticity_window": 1 + depth * np.exp(-days / 3)}
+        chosen = {k: v for k, v in arrays.items() if k in self.outputs}
+        return {**chosen, "age_years": age[:, 0], "monitoring_time": np.zeros((count, 0))}
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSimulator:
     simulator = FakeSimulator()
-    monkeypatch.setattr(simulation, "simulate", simulator)
+    monkeypatch.setattr(simulation, "simulate_range", simulator)
+    monkeypatch.setattr("ketasim.cli.default_workers", lambda: 1)  # spawned workers would not see the fake
     return simulator
 
 
@@ -129,39 +121,80 @@ def test_options_pass_through_and_timecourses(tmp_path: Path, fake: FakeSimulato
     arguments = ["--out", str(out), "--patients", "5", "--seed", "9", "--chunk-size", "2", "--workers", "1"]
     result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), *arguments, "--timecourses", "--quiet"])
     assert result.exit_code == 0, result.output
-    assert fake.calls[0]["patients"] == 5 and fake.calls[0]["seed"] == 9 and fake.calls[0]["chunk_size"] == 2
+    assert {c["seed"] for c in fake.calls} == {9}
+    assert sum(c["count"] for c in fake.calls if c["arm"] == 0) == 5
     assert "response_24h" not in result.stdout  # --quiet: no table
     assert read_timecourses(out / "timecourses.nc").sizes["patient"] == 5
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 9 and summary["patients_per_arm"] == 5
+    assert not (out / ".chunks").exists()  # removed once the run is complete
+
+
+def _numbers(tmp_path: Path, folder: str, *options: str) -> dict[str, Any]:
+    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / folder), "--quiet", "--workers", "1"]
+    result = runner.invoke(app, [*arguments, *options])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / folder / "summary.json").read_text())
+    summary.pop("seconds")
+    return summary
 
 
 def test_same_seed_gives_the_same_numbers(tmp_path: Path, fake: FakeSimulator) -> None:
-    def numbers(folder: str) -> dict[str, Any]:
-        runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / folder), "--quiet"])
-        summary = json.loads((tmp_path / folder / "summary.json").read_text())
-        summary.pop("seconds")
-        return summary
-
-    assert numbers("a") == numbers("b")
+    assert _numbers(tmp_path, "a") == _numbers(tmp_path, "b")
 
 
-@pytest.mark.parametrize(
-    ("option", "message"),
-    [
-        (["--workers", "2"], "--workers 2: parallel workers are not supported yet"),
-        (["--scheduler", "tcp://10.0.0.1:8786"], "Dask clusters are not supported yet"),
-        (["--resume"], "--resume: resuming a run is not supported yet"),
-    ],
-)
-def test_unsupported_distribution_options_exit_2(
-    tmp_path: Path, fake: FakeSimulator, option: list[str], message: str
+def test_chunk_size_does_not_change_the_numbers(
+    tmp_path: Path, fake: FakeSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), *option])
+    monkeypatch.setattr(simulation, "BATCH_SIZE", 2)
+    assert _numbers(tmp_path, "a", "--chunk-size", "2") == _numbers(tmp_path, "b", "--chunk-size", "6")
+
+
+def test_resume_after_a_kill_gives_the_same_numbers(
+    tmp_path: Path, fake: FakeSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(simulation, "BATCH_SIZE", 2)
+    whole = _numbers(tmp_path, "whole", "--chunk-size", "4")
+    calls_for_whole = len(fake.calls)
+
+    class Killed(Exception):
+        """The process dies."""
+
+    def killed(*args: Any) -> Any:
+        if len(fake.calls) >= 3:
+            raise Killed  # the run dies after its third chunk
+        return FakeSimulator.__call__(fake, *args)
+
+    monkeypatch.setattr(simulation, "simulate_range", killed)
+    fake.calls.clear()
+    with pytest.raises(Killed):
+        runner.invoke(
+            app,
+            ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "r"), "--quiet", "--chunk-size", "4"],
+            catch_exceptions=False,
+        )
+    assert not (tmp_path / "r" / "summary.json").exists()
+    monkeypatch.setattr(simulation, "simulate_range", fake)
+    fake.calls.clear()
+    assert _numbers(tmp_path, "r", "--chunk-size", "4", "--resume") == whole
+    assert len(fake.calls) == calls_for_whole - 3  # the three finished chunks were kept
+
+
+def test_resume_refuses_a_folder_of_another_run(tmp_path: Path, fake: FakeSimulator) -> None:
+    _numbers(tmp_path, "a")
+    (tmp_path / "a" / ".chunks").mkdir()
+    (tmp_path / "a" / ".chunks" / "run.json").write_text(json.dumps({"protocol_sha256": "other"}))
+    result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "a"), "--resume"])
+    assert result.exit_code == 2 and "holds a run of another protocol" in result.stderr
+
+
+def test_unreachable_scheduler_is_one_error_line(tmp_path: Path, fake: FakeSimulator) -> None:
+    pytest.importorskip("distributed")
+    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]
+    result = runner.invoke(app, arguments)
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
-    assert not fake.calls
+    assert len(lines) == 1 and lines[0].startswith("error: --scheduler") and not fake.calls
 
 
 @pytest.mark.parametrize("option", [["--chunk-size", "0"], ["--workers", "0"], ["--patients", "0"]])
@@ -171,8 +204,8 @@ def test_bad_numbers_are_refused(tmp_path: Path, fake: FakeSimulator, option: li
 
 
 def test_a_scale_not_simulated_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(simulation, "simulate", FakeSimulator(outputs=("plasticity_window",)))
-    result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o")])
+    monkeypatch.setattr(simulation, "simulate_range", FakeSimulator(outputs=("plasticity_window",)))
+    result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--workers", "1"])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "error: endpoint 'response_24h' reads 'madrs', which this simulation did not produce "
@@ -184,7 +217,11 @@ def test_band_figure_has_two_bands_per_arm_and_output() -> None:
     from ketasim.protocol import load_protocol
     from ketasim.report.trial_report import band_figure
 
-    dataset = FakeSimulator()(load_protocol(PROTOCOL_MAPPING))
+    from ketasim.simulation import plan_arm, to_dataset
+
+    protocol = load_protocol(PROTOCOL_MAPPING)
+    arrays = [FakeSimulator()(protocol, plan_arm(protocol, arm, StepPolicy()), 0, 12, 12, 4) for arm in (0, 1)]
+    dataset = to_dataset(protocol, ["ketamine", "saline"], arrays, np.arange(12), 4)
     figure = band_figure(dataset, ["madrs", "plasticity_window"])
     fills = [trace for trace in figure.data if trace.fill == "toself"]
     assert len(fills) == 2 * 2 * 2  # outputs x arms x (5-95 %, 25-75 %)

@@ -147,7 +147,7 @@ def test_failed_patients_are_counted_and_flagged(tmp_path: Path) -> None:
     summary = summary_dict(analysis, seconds=0.0)
     assert summary["failed_patients"] == 1
     assert summary["arms"]["midazolam"]["endpoints"]["response_24h"]["n"] == PATIENTS - 1
-    table = patient_table(analysis, dataset)
+    table = patient_table(analysis.values, analysis.failed, dataset)
     assert table["failed"].sum() == 1
     row = table[(table["arm"] == "midazolam") & (table["patient"] == 3)].iloc[0]
     assert bool(row["failed"]) and row["response_24h"] is pd.NA and math.isnan(row["change_d7"])
@@ -156,7 +156,9 @@ def test_failed_patients_are_counted_and_flagged(tmp_path: Path) -> None:
 def test_patient_table_has_one_row_per_patient_with_covariates_and_endpoints(tmp_path: Path) -> None:
     dataset = make_dataset()
     analysis = analyse(make_protocol(), dataset)
-    table = pd.read_parquet(write_patients(patient_table(analysis, dataset), tmp_path / "patients.parquet"))
+    table = pd.read_parquet(
+        write_patients(patient_table(analysis.values, analysis.failed, dataset), tmp_path / "patients.parquet")
+    )
     assert len(table) == len(ARMS) * PATIENTS
     assert list(table.columns[:5]) == ["arm", "patient", "failed", "weight_kg", "female"]
     for endpoint in ENDPOINTS:
@@ -169,3 +171,16 @@ def test_patient_table_has_one_row_per_patient_with_covariates_and_endpoints(tmp
     np.testing.assert_allclose(ketamine["weight_kg"], dataset["weight_kg"].sel(arm="ketamine"))
     not_at_risk = ~ketamine["relapse_event"].notna()
     assert ketamine.loc[not_at_risk, "relapse"].isna().all()
+
+
+def test_values_read_back_from_the_patient_table_give_the_same_summary(tmp_path: Path) -> None:
+    from ketasim.trial.summary import analyse_values, values_from_table
+
+    protocol, dataset = make_protocol(), make_dataset()
+    analysis = analyse(protocol, dataset)
+    table = pd.read_parquet(
+        write_patients(patient_table(analysis.values, analysis.failed, dataset), tmp_path / "p.parquet")
+    )
+    values, failed = values_from_table(protocol, table, analysis.arms)
+    again = analyse_values(protocol, analysis.arms, values, failed, analysis.seed)
+    assert summary_dict(again, seconds=0.0) == summary_dict(analysis, seconds=0.0)

@@ -1,4 +1,4 @@
-"""Run a virtual trial: simulate a protocol, compute its endpoints and write the trial's files.
+"""Run a virtual trial: simulate a protocol in chunks, compute its endpoints and write the trial's files.
 
 Files in ``out_dir``: ``summary.json`` (``spec/cli.md``), ``patients.parquet`` (one row per patient),
 ``report.html`` and, when asked, ``timecourses.nc``.
@@ -6,6 +6,7 @@ Files in ``out_dir``: ``summary.json`` (``spec/cli.md``), ``patients.parquet`` (
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from ketasim.parameters.registry import Reference
 from ketasim.protocol.schema import Protocol
 from ketasim.trial.endpoints import cutoff_references
-from ketasim.trial.summary import TrialAnalysis, analyse, patient_table, summary_dict, write_patients, write_summary
+from ketasim.trial.summary import TrialAnalysis, summary_dict, write_patients, write_summary
 
 ProgressCallback = Callable[[int], None]  # called with the number of patients finished
 
@@ -52,40 +53,64 @@ def run_trial(
     patients: int | None = None,
     seed: int | None = None,
     chunk_size: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    resume: bool = False,
     timecourses: bool = False,
     progress: ProgressCallback | None = None,
 ) -> TrialResult:
-    """Simulate ``protocol``, compute every endpoint with 95 % intervals and the arm comparisons, and write the files.
+    """Simulate ``protocol`` chunk by chunk, compute every endpoint with 95 % intervals and the comparisons, and
+    write the files. Results are identical for any ``chunk_size``, ``workers`` or ``scheduler``, and on resuming.
 
     Parameters
     ----------
     protocol
         A loaded protocol.
     out_dir
-        Folder for the files (created).
+        Folder for the files (created); finished chunks are kept in ``out_dir/.chunks`` until the run completes.
     patients
         Patients per arm (default: ``population.size``).
     seed
         Root seed (default: the protocol's ``seed``); the bootstraps of the summary derive from it.
     chunk_size
-        Patients simulated together (default: the simulator's); results do not depend on it.
+        Patients per chunk (default `DEFAULT_TRIAL_CHUNK`).
+    workers
+        Local processes computing chunks.
+    scheduler
+        Address of a running Dask scheduler to send the chunks to instead.
+    resume
+        Keep the finished chunks of an interrupted run in ``out_dir`` and compute only the rest.
     timecourses
-        Also write ``timecourses.nc``.
+        Also write every patient's time courses to ``timecourses.nc``.
     progress
         Called with the number of patients finished after each chunk.
     """
-    from ketasim import simulation
     from ketasim.report.trial_report import write_trial_report
+    from ketasim.trial import chunks
+    from ketasim.trial.summary import analyse_values, values_from_table
 
     start = perf_counter()
-    options: dict[str, Any] = {"patients": patients, "seed": seed, "progress": progress}
-    if chunk_size is not None:
-        options["chunk_size"] = chunk_size
-    dataset = simulation.simulate(protocol, **options)
+    size = patients if patients is not None else protocol.population.size
     root = seed if seed is not None else protocol.seed
-    analysis = analyse(protocol, dataset, seed=root)
+    chunk = chunk_size or chunks.DEFAULT_TRIAL_CHUNK
     folder = Path(out_dir)
-    files = {"patients": write_patients(patient_table(analysis, dataset), folder / "patients.parquet")}
+    tasks = chunks.chunk_tasks(len(protocol.arms), size, chunk, root)
+    stamp = chunks.fingerprint(protocol.source, size, root, chunk, timecourses)
+    chunk_folder = chunks.prepare_folder(folder, stamp, resume)
+    chunks.run_chunks(
+        protocol.source,
+        tasks,
+        chunk_folder,
+        workers=workers,
+        scheduler=scheduler,
+        keep_all=timecourses,
+        progress=progress,
+    )
+    table, dataset = chunks.collect(chunk_folder, tasks)
+    arms = tuple(arm.name for arm in protocol.arms)
+    values, failed = values_from_table(protocol, table, arms)
+    analysis = analyse_values(protocol, arms, values, failed, root)
+    files = {"patients": write_patients(table, folder / "patients.parquet")}
     if timecourses:
         from ketasim.io.netcdf import write_timecourses
 
@@ -102,4 +127,5 @@ def run_trial(
     seconds = perf_counter() - start
     summary["seconds"] = round(seconds, 3)
     files["summary"] = write_summary(summary, folder / "summary.json")
+    shutil.rmtree(chunk_folder)
     return TrialResult(summary=summary, analysis=analysis, dataset=dataset, files=files, seconds=seconds)

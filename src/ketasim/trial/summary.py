@@ -77,9 +77,20 @@ def analyse(protocol: Protocol, dataset: Any, *, seed: int | None = None) -> Tri
     values = {
         arm: {e.name: arm_values(dataset, arm, e, failed[k]) for e in protocol.endpoints} for k, arm in enumerate(arms)
     }
+    return analyse_values(protocol, arms, values, failed, root)
+
+
+def analyse_values(
+    protocol: Protocol,
+    arms: tuple[str, ...],
+    values: dict[str, dict[str, PatientValues]],
+    failed: NDArray[np.bool_],
+    seed: int,
+) -> TrialAnalysis:
+    """Estimates and comparisons from every patient's endpoint values (keyed by arm, then endpoint name)."""
     estimates = {arm: {name: estimate(v) for name, v in values[arm].items()} for arm in arms}
     comparisons = [
-        compare(values[a][e.name], values[b][e.name], (a, b), comparison_seed(root, e.name, i, j))
+        compare(values[a][e.name], values[b][e.name], (a, b), comparison_seed(seed, e.name, i, j))
         for e in protocol.endpoints
         for i, a in enumerate(arms)
         for j, b in enumerate(arms)
@@ -87,9 +98,9 @@ def analyse(protocol: Protocol, dataset: Any, *, seed: int | None = None) -> Tri
     ]
     return TrialAnalysis(
         protocol=protocol.name,
-        seed=root,
+        seed=seed,
         arms=arms,
-        patients_per_arm=int(dataset.sizes["patient"]),
+        patients_per_arm=int(failed.shape[1]),
         failed=failed,
         values=values,
         estimates=estimates,
@@ -163,27 +174,29 @@ def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
     return out
 
 
-def patient_table(analysis: TrialAnalysis, dataset: Any) -> Any:
+def patient_table(values: dict[str, dict[str, PatientValues]], failed: NDArray[np.bool_], dataset: Any) -> Any:
     """One row per patient: arm, patient, failed, every covariate present and every endpoint's value.
 
+    ``values`` is keyed by arm, then endpoint name; ``failed`` has shape (arm, patient) of ``dataset``.
     Covariates are the dataset's variables with dims (arm, patient). Response and remission are booleans;
     time-to-event endpoints give the days to the event or to censoring and a ``<name>_event`` column; a value
-    the endpoint does not count (failed patient, not at risk) is missing.
+    the endpoint does not count (failed patient, not at risk) is missing. `values_from_table` reads it back.
     """
     import pandas as pd
 
-    arms, patients = len(analysis.arms), analysis.patients_per_arm
+    arms = _arm_names(dataset)
+    patients = int(dataset.sizes["patient"])
     columns: dict[str, Any] = {
-        "arm": pd.Categorical(np.repeat(analysis.arms, patients), categories=list(analysis.arms)),
-        "patient": np.tile(np.asarray(dataset["patient"].values), arms),
-        "failed": analysis.failed.ravel(),
+        "arm": pd.Categorical(np.repeat(arms, patients), categories=list(arms)),
+        "patient": np.tile(np.asarray(dataset["patient"].values), len(arms)),
+        "failed": failed.ravel(),
     }
     for name in dataset.data_vars:
         variable = dataset[name]
         if set(variable.dims) == set(COVARIATE_DIMS):
             columns[str(name)] = np.asarray(variable.transpose(*COVARIATE_DIMS).values).ravel()
-    for endpoint_name in next(iter(analysis.values.values()), {}):
-        per_arm = [analysis.values[arm][endpoint_name] for arm in analysis.arms]
+    for endpoint_name in next(iter(values.values()), {}):
+        per_arm = [values[arm][endpoint_name] for arm in arms]
         kind = per_arm[0].endpoint.kind
         stacked = np.concatenate([v.values for v in per_arm])
         included = np.concatenate([v.included for v in per_arm])
@@ -191,7 +204,7 @@ def patient_table(analysis: TrialAnalysis, dataset: Any) -> Any:
             columns[endpoint_name] = pd.array(np.where(included, stacked > 0.5, False), dtype="boolean")
             columns[endpoint_name][~included] = pd.NA
         else:
-            columns[endpoint_name] = stacked
+            columns[endpoint_name] = np.where(included, stacked, np.nan)
         if kind in TIME_KINDS:
             events = np.concatenate(
                 [v.events if v.events is not None else np.zeros(v.values.shape, bool) for v in per_arm]
@@ -200,6 +213,27 @@ def patient_table(analysis: TrialAnalysis, dataset: Any) -> Any:
             column[~included] = pd.NA
             columns[f"{endpoint_name}_event"] = column
     return pd.DataFrame(columns)
+
+
+def values_from_table(
+    protocol: Protocol, table: Any, arms: tuple[str, ...]
+) -> tuple[dict[str, dict[str, PatientValues]], NDArray[np.bool_]]:
+    """The per-patient endpoint values and failure flags (arm, patient) of a table written by `patient_table`."""
+    values: dict[str, dict[str, PatientValues]] = {}
+    failed = []
+    for arm in arms:
+        rows = table[table["arm"] == arm].sort_values("patient")
+        failed.append(rows["failed"].to_numpy(dtype=bool))
+        values[arm] = {}
+        for endpoint in protocol.endpoints:
+            column = rows[endpoint.name]
+            included = column.notna().to_numpy()
+            numbers = column.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+            events = None
+            if endpoint.kind in TIME_KINDS:
+                events = rows[f"{endpoint.name}_event"].fillna(False).to_numpy(dtype=bool)
+            values[arm][endpoint.name] = PatientValues(endpoint, numbers, included, events)
+    return values, np.array(failed)
 
 
 def write_patients(table: Any, path: str | Path) -> Path:

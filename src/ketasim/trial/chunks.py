@@ -1,0 +1,219 @@
+"""A trial in chunks: flat memory, resumable, on local processes or a Dask cluster.
+
+Each chunk (a range of one arm's patients) is simulated and reduced at once to its rows of the
+per-patient table (endpoint values, covariates, failure flags), plus, for the first `REPORT_PATIENTS`
+patients of each arm, their time courses for the report's percentile bands. Finished chunks are written
+to ``DIR/.chunks/`` atomically as they arrive, so a run killed at any moment loses only the chunks in flight
+and `--resume` computes only the rest. The summary is computed from the table, in patient order, so it does
+not depend on the chunk size, the number of workers or the scheduler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ketasim.errors import InputError
+
+CHUNK_DIR = ".chunks"
+REPORT_PATIENTS = 1000
+DEFAULT_TRIAL_CHUNK = 2048
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Patients ``first`` .. ``first + count - 1`` of arm ``arm``, simulated in engine batches of ``batch``."""
+
+    arm: int
+    first: int
+    count: int
+    batch: int
+    seed: int
+
+    @property
+    def name(self) -> str:
+        """File stem of the chunk's results."""
+        return f"arm{self.arm:03d}-{self.first:010d}"
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What a chunk sends back: its table rows and (first patients only) its time courses."""
+
+    task: ChunkTask
+    table: Any
+    timecourses: Any | None
+
+
+def chunk_tasks(arms: int, patients: int, chunk_size: int, seed: int) -> list[ChunkTask]:
+    """Every chunk of a run, arm by arm, in patient order."""
+    from ketasim.simulation import batch_size
+
+    batch = batch_size(patients)
+    chunk = max(batch, -(-chunk_size // batch) * batch)
+    return [
+        ChunkTask(arm, first, min(chunk, patients - first), batch, seed)
+        for arm in range(arms)
+        for first in range(0, patients, chunk)
+    ]
+
+
+@lru_cache(maxsize=4)
+def _loaded(source_json: str) -> Any:
+    from ketasim.protocol import load_protocol
+
+    return load_protocol(json.loads(source_json))
+
+
+@lru_cache(maxsize=16)
+def _plan(source_json: str, arm: int) -> Any:
+    from ketasim.engine.grid import StepPolicy
+    from ketasim.simulation import plan_arm
+
+    return plan_arm(_loaded(source_json), arm, StepPolicy())
+
+
+def run_chunk(source_json: str, task: ChunkTask, keep_all: bool = False) -> ChunkResult:
+    """Simulate one chunk and reduce it to its table rows; runs in any process (protocol given as JSON).
+
+    Time courses come back for the arm's first `REPORT_PATIENTS` patients, or for all with ``keep_all``.
+    """
+    from ketasim.simulation import simulate_range, to_dataset
+    from ketasim.trial.endpoints import arm_values, failed_patients
+    from ketasim.trial.summary import patient_table
+
+    protocol = _loaded(source_json)
+    arm = protocol.arms[task.arm].name
+    arrays = simulate_range(protocol, _plan(source_json, task.arm), task.first, task.count, task.batch, task.seed)
+    dataset = to_dataset(protocol, [arm], [arrays], np.arange(task.first, task.first + task.count), task.seed)
+    failed = failed_patients(dataset)
+    values = {arm: {e.name: arm_values(dataset, arm, e, failed[0]) for e in protocol.endpoints}}
+    kept = task.count if keep_all else max(0, min(task.count, REPORT_PATIENTS - task.first))
+    timecourses = dataset.isel(patient=slice(0, kept)) if kept else None
+    return ChunkResult(task, patient_table(values, failed, dataset), timecourses)
+
+
+def _write_atomically(path: Path, write: Callable[[Path], Any]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    write(partial)
+    os.replace(partial, path)
+
+
+def save_chunk(folder: Path, result: ChunkResult) -> None:
+    """Write a finished chunk: table first, then time courses, then the marker that says it is complete."""
+    stem = folder / result.task.name
+    _write_atomically(stem.with_suffix(".parquet"), lambda p: result.table.to_parquet(p, index=False))
+    if result.timecourses is not None:
+        _write_atomically(stem.with_suffix(".nc"), lambda p: result.timecourses.to_netcdf(p, engine="h5netcdf"))
+    _write_atomically(stem.with_suffix(".done"), lambda p: p.write_text(json.dumps(asdict(result.task))))
+
+
+def prepare_folder(out: Path, fingerprint: dict[str, Any], resume: bool) -> Path:
+    """The chunk folder of a run: kept on resume when it belongs to the same run, else started afresh.
+
+    Raises
+    ------
+    InputError
+        On ``--resume`` when the folder holds a different run (other protocol, seed, size or chunking).
+    """
+    folder = out / CHUNK_DIR
+    stamp = folder / "run.json"
+    if resume and stamp.exists():
+        if json.loads(stamp.read_text()) != fingerprint:
+            raise InputError(
+                "--resume", f"{out} holds a run of another protocol, seed, size or chunk size", "run without --resume"
+            )
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    stamp.write_text(json.dumps(fingerprint))
+    return folder
+
+
+def fingerprint(source: dict[str, Any], patients: int, seed: int, chunk_size: int, keep_all: bool) -> dict[str, Any]:
+    """What identifies a run for resuming."""
+    digest = hashlib.sha256(json.dumps(source, sort_keys=True, default=str).encode()).hexdigest()
+    return {"protocol_sha256": digest, "patients": patients, "seed": seed, "chunk_size": chunk_size, "all": keep_all}
+
+
+def _local_results(source_json: str, tasks: list[ChunkTask], workers: int, keep_all: bool) -> Iterator[ChunkResult]:
+    if workers == 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield run_chunk(source_json, task, keep_all)
+        return
+    executor: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    with executor:
+        futures = [executor.submit(run_chunk, source_json, task, keep_all) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _dask_results(source_json: str, tasks: list[ChunkTask], address: str, keep_all: bool) -> Iterator[ChunkResult]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise InputError("--scheduler", "Dask is not installed", "pip install 'ketasim[dask]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as error:
+        raise InputError(
+            "--scheduler", f"cannot reach the Dask scheduler at {address} ({error})", "check the address"
+        ) from None
+    with client:
+        futures = client.map(run_chunk, [source_json] * len(tasks), tasks, [keep_all] * len(tasks), pure=False)
+        for future in dask_completed(futures):
+            yield future.result()
+
+
+def run_chunks(
+    source: dict[str, Any],
+    tasks: list[ChunkTask],
+    folder: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    keep_all: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Compute every chunk not yet in ``folder`` and save each as it finishes (``keep_all``: all time courses)."""
+    todo = [t for t in tasks if not (folder / f"{t.name}.done").exists()]
+    for task in tasks:
+        if task not in todo and progress is not None:
+            progress(task.count)
+    source_json = json.dumps(source, sort_keys=True, default=str)
+    if scheduler:
+        results = _dask_results(source_json, todo, scheduler, keep_all)
+    else:
+        results = _local_results(source_json, todo, workers, keep_all)
+    for result in results:
+        save_chunk(folder, result)
+        if progress is not None:
+            progress(result.task.count)
+
+
+def collect(folder: Path, tasks: list[ChunkTask]) -> tuple[Any, Any]:
+    """The full per-patient table and the report's time courses (first patients of each arm) from the chunks."""
+    import pandas as pd
+    import xarray as xr
+
+    table = pd.concat([pd.read_parquet(folder / f"{t.name}.parquet") for t in tasks], ignore_index=True)
+    arms: dict[int, list[Any]] = {}
+    for task in tasks:
+        path = folder / f"{task.name}.nc"
+        if path.exists():
+            arms.setdefault(task.arm, []).append(xr.load_dataset(path, engine="h5netcdf"))
+    per_arm = [xr.concat(parts, dim="patient") for _, parts in sorted(arms.items())]
+    return table, xr.concat(per_arm, dim="arm", join="outer")
