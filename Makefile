@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/ketasim simulate examples/single-infusion.yaml --out results/single-infusion
+	$(BIN)/ketasim trial examples/kap-clinic-course.yaml --out results/kap-clinic-course
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
@@ -30,6 +30,7 @@ test-slow: setup
 
 bench: setup
 	$(BIN)/python benchmarks/pk_throughput.py
+	$(BIN)/python benchmarks/trial_throughput.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache

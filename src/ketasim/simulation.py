@@ -10,7 +10,7 @@ import xarray as xr
 
 from ketasim import __version__
 from ketasim.engine.grid import StepPolicy, TimeGrid, build_grid
-from ketasim.engine.run import Schedule, run
+from ketasim.engine.run import Schedule, bucket, run
 from ketasim.engine.schedule import build_schedule, dose_kind
 from ketasim.models import scales, symptoms
 from ketasim.models.brain import BrainModel
@@ -141,8 +141,8 @@ def simulate(
 
 
 def batch_size(patients_per_arm: int) -> int:
-    """Patients per engine call for a run of this size: the same for every call of the run."""
-    return min(BATCH_SIZE, patients_per_arm)
+    """Patients per engine call for a run of this size (a power of two, see `bucket`): the same for every call."""
+    return min(BATCH_SIZE, bucket(patients_per_arm))
 
 
 def simulate_range(

@@ -143,31 +143,49 @@ def run(
     """
     names = tuple(problem.readout_names) + tuple(model.output_names)
     chosen = names if outputs is None else tuple(n for n in outputs if n in names)
-    modal_readout = jnp.asarray(np.einsum("prs,pst->prt", problem.readout, problem.system.from_modal))
-    kind_modal = jnp.asarray(np.einsum("pst,kpt->kps", problem.system.to_modal, problem.kind_vectors))
-    eigenvalues = jnp.asarray(problem.system.eigenvalues)
+    states = bucket(problem.system.eigenvalues.shape[1], 8)
+    kinds = bucket(problem.kind_vectors.shape[0])
+    steps = bucket(len(grid.steps_h), 64)
     observations = len(grid.observation_index)
+    modal_readout = _pad(np.einsum("prs,pst->prt", problem.readout, problem.system.from_modal), {2: states})
+    kind_modal = _pad(np.einsum("pst,kpt->kps", problem.system.to_modal, problem.kind_vectors), {0: kinds, 2: states})
     record_at = np.full(len(grid.times_h), observations, dtype=np.int64)
     record_at[grid.observation_index] = np.arange(observations)
     result = _simulate(
-        modal_readout,
-        kind_modal,
-        eigenvalues,
+        jnp.asarray(modal_readout),
+        jnp.asarray(kind_modal),
+        jnp.asarray(_pad(problem.system.eigenvalues, {1: states})),
         model,
         problem.readout_names,
         chosen,
-        jnp.asarray(grid.steps_h),
-        jnp.asarray(schedule.boluses),
-        jnp.asarray(schedule.infusion_rates),
-        jnp.asarray(schedule.signals),
-        jnp.asarray(record_at[:-1]),
-        int(record_at[-1]),
-        observations,
+        jnp.asarray(_pad(grid.steps_h, {0: steps})),
+        jnp.asarray(_pad(schedule.boluses, {0: steps, 1: kinds})),
+        jnp.asarray(_pad(schedule.infusion_rates, {0: steps, 1: kinds})),
+        jnp.asarray(_pad(schedule.signals, {0: steps})),
+        jnp.asarray(_pad(record_at[:-1], {0: steps}, fill=observations)),
+        jnp.asarray(record_at[-1]),
+        jnp.asarray(observations),
+        bucket(observations + 1, 8),
     )
-    return {name: np.asarray(result[:, i, :]).T for i, name in enumerate(chosen)}
+    return {name: np.asarray(result[:observations, i, :]).T for i, name in enumerate(chosen)}
 
 
-@partial(jax.jit, static_argnames=("readout_names", "chosen", "record_last", "observations"))
+def bucket(n: int, smallest: int = 1) -> int:
+    """The next power of two at or above ``n`` (and ``smallest``).
+
+    Array shapes are rounded up to these sizes (zero-length steps, inert states and dose kinds, spare
+    output slots), so protocols of similar size share one compiled program.
+    """
+    return max(smallest, 1 << max(0, int(n) - 1).bit_length())
+
+
+def _pad(array: np.ndarray, sizes: dict[int, int], fill: float = 0.0) -> np.ndarray:
+    """``array`` padded at the end of the given axes to the given sizes with ``fill``."""
+    widths = [(0, sizes.get(axis, length) - length) for axis, length in enumerate(array.shape)]
+    return np.pad(array, widths, constant_values=fill)
+
+
+@partial(jax.jit, static_argnames=("readout_names", "chosen", "slots"))
 def _simulate(
     modal_readout: jax.Array,
     kind_modal: jax.Array,
@@ -180,8 +198,9 @@ def _simulate(
     infusion_rates: jax.Array,
     signals: jax.Array,
     record_at: jax.Array,
-    record_last: int,
-    observations: int,
+    record_last: jax.Array,
+    observations: jax.Array,
+    slots: int,
 ) -> jax.Array:
     patients, states = eigenvalues.shape
 
@@ -214,11 +233,16 @@ def _simulate(
     z0 = jnp.zeros((patients, states))
     y0 = model.initial_state()
     rates = model.decay_rates()
-    buffer = jnp.zeros((observations + 1, len(chosen), patients))
+    buffer = jnp.zeros((slots, len(chosen), patients))
     scan: Callable = jax.lax.scan
     (z, y, buffer), _ = scan(step, (z0, y0, buffer), (steps_h, boluses, infusion_rates, signals, record_at))
-    buffer = jax.lax.dynamic_update_index_in_dim(buffer, observe(z, y), record_last, axis=0)
-    return buffer[:observations]
+    buffer = jax.lax.cond(
+        record_last < observations,
+        lambda b: jax.lax.dynamic_update_index_in_dim(b, observe(z, y), record_last, axis=0),
+        lambda b: b,
+        buffer,
+    )
+    return buffer
 
 
 def _phi123(z: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
