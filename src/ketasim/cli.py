@@ -263,6 +263,53 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command()
+def calibrate(
+    targets: Annotated[
+        Path, typer.Option("--targets", help="Targets file to fit (spec/targets.md).", exists=True, dir_okay=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Parameter file to write (.yaml).", dir_okay=False)],
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option("--parameter", help="A parameter to fit (repeatable; default: the response set)."),
+    ] = None,
+    patients: Annotated[int, typer.Option("--patients", min=10, help="Patients per arm in each evaluation.")] = 200,
+    budget: Annotated[int, typer.Option("--budget", min=2, help="Evaluations of all targets, at most about.")] = 60,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Fit population-level response parameters to a targets file and write them as a parameter file."""
+    with _errors_to_exit(debug):
+        from ketasim.calibration.population import DEFAULT_FREE, free_parameters, write_parameter_file
+        from ketasim.calibration.population import calibrate as fit
+        from ketasim.errors import InputError
+        from ketasim.parameters import get_parameter_set
+        from ketasim.validation import load_targets
+
+        if out.suffix not in (".yaml", ".yml"):
+            raise InputError("--out", f"{out} is not a .yaml file", "write e.g. --out calibrated.yaml")
+        loaded = load_targets(targets)
+        pset = get_parameter_set("default")
+        free = free_parameters(pset, parameter or list(DEFAULT_FREE))
+        with _progress(quiet) as bar:
+            task = bar.add_task("calibrating", total=budget)
+            result = fit(
+                loaded,
+                pset,
+                free,
+                patients=patients,
+                budget=budget,
+                on_evaluation=lambda n, value: bar.update(task, completed=n, description=f"objective {value:.3g}"),
+            )
+        typer.echo(
+            f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} in {result.evaluations} runs"
+        )
+        for name, value in result.values.items():
+            typer.echo(f"{name}: {pset[name]:.4g} -> {value:.4g} {pset.get(name).unit}")
+        typer.echo(f"{result.run.passed} passed, {result.run.failed} failed, {result.run.errors} could not run")
+        typer.echo(f"wrote {write_parameter_file(result, pset, loaded, out, patients)}")
+
+
 def _print_results(run: Any) -> None:
     from rich.console import Console
     from rich.table import Table

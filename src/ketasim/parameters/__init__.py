@@ -7,8 +7,10 @@ values taking precedence, for simulating with it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from difflib import get_close_matches
 from functools import cache
+from pathlib import Path
 
 from ketasim.errors import ParameterError
 from ketasim.parameters.registry import Parameter, ParameterSet, Reference, merge
@@ -85,8 +87,36 @@ def get_parameter_set(name: str) -> ParameterSet:
 
 
 def complete_set(name: str) -> ParameterSet:
-    """The default set with the parameters of set ``name`` taking precedence: complete enough to simulate."""
+    """The default set with the parameters of set ``name`` taking precedence: complete enough to simulate.
+
+    ``name`` may also be the path of a parameter file written by ``ketasim calibrate`` (``.yaml``/``.yml``).
+    """
+    if name.endswith((".yaml", ".yml")):
+        return load_parameter_file(name)
     chosen = get_parameter_set(name)
     if name == DEFAULT:
         return chosen
     return merge(name, f"{chosen.description} (other parameters from the default set)", _registry()[DEFAULT], chosen)
+
+
+def load_parameter_file(path: str) -> ParameterSet:
+    """A parameter file (``ketasim calibrate``): its values on top of the set it is based on, with provenance."""
+    import yaml
+
+    file = Path(path)
+    if not file.is_file():
+        raise ParameterError(f"parameter file {path!r} does not exist")
+    try:
+        document = yaml.safe_load(file.read_text())
+        base = complete_set(str(document.get("based_on", DEFAULT)))
+        values = {name: float(entry["value"]) for name, entry in document["values"].items()}
+        provenance = document.get("provenance", {})
+    except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ParameterError(
+            f"parameter file {path!r} is malformed ({error}); write it with `ketasim calibrate`"
+        ) from None
+    note = (
+        f"calibrated by ketasim calibrate on {provenance.get('date', '?')} to {provenance.get('targets_file', '?')} "
+        f"(objective {provenance.get('objective_before', '?')} -> {provenance.get('objective_after', '?')})"
+    )
+    return replace(base.with_overrides(values, source=note), name=file.stem)
