@@ -84,6 +84,7 @@ def _with_overrides(source: Mapping[str, Any], overrides: Mapping[str, str]) -> 
 def calibration_backend(overrides: Mapping[str, str], patients: int) -> Backend:
     """The real simulation layer, with the parameter overrides and at most ``patients`` patients per arm."""
     real = default_backend()
+    simulate_protocol: Callable[..., Any] = real.simulate
 
     def load(source: Any, **options: Any) -> Any:
         if not isinstance(source, Mapping):
@@ -93,7 +94,7 @@ def calibration_backend(overrides: Mapping[str, str], patients: int) -> Backend:
         return real.load_protocol(_with_overrides(source, overrides), **options)
 
     def simulate(protocol: Any) -> Any:
-        return real.simulate(protocol, patients=min(patients, protocol.population.size))
+        return simulate_protocol(protocol, patients=min(patients, protocol.population.size))
 
     return Backend(load_protocol=load, simulate=simulate, endpoint_value=real.endpoint_value)
 

@@ -114,8 +114,9 @@ def save_chunk(folder: Path, result: ChunkResult) -> None:
     """Write a finished chunk: table first, then time courses, then the marker that says it is complete."""
     stem = folder / result.task.name
     _write_atomically(stem.with_suffix(".parquet"), lambda p: result.table.to_parquet(p, index=False))
-    if result.timecourses is not None:
-        _write_atomically(stem.with_suffix(".nc"), lambda p: result.timecourses.to_netcdf(p, engine="h5netcdf"))
+    timecourses = result.timecourses
+    if timecourses is not None:
+        _write_atomically(stem.with_suffix(".nc"), lambda p: timecourses.to_netcdf(p, engine="h5netcdf"))
     _write_atomically(stem.with_suffix(".done"), lambda p: p.write_text(json.dumps(asdict(result.task))))
 
 
