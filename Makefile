@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-slow lint bench clean
+.PHONY: setup run test test-slow lint bench docs clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,9 @@ test-slow: setup
 bench: setup
 	$(BIN)/python benchmarks/pk_throughput.py
 	$(BIN)/python benchmarks/trial_throughput.py
+
+docs: setup
+	$(BIN)/mkdocs build --strict --site-dir results/site
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache

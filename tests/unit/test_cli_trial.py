@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import xarray as xr
 import yaml
 from typer.testing import CliRunner
 
@@ -157,17 +156,17 @@ def test_resume_after_a_kill_gives_the_same_numbers(
     whole = _numbers(tmp_path, "whole", "--chunk-size", "4")
     calls_for_whole = len(fake.calls)
 
-    class Killed(Exception):
+    class KilledError(Exception):
         """The process dies."""
 
     def killed(*args: Any) -> Any:
         if len(fake.calls) >= 3:
-            raise Killed  # the run dies after its third chunk
+            raise KilledError  # the run dies after its third chunk
         return FakeSimulator.__call__(fake, *args)
 
     monkeypatch.setattr(simulation, "simulate_range", killed)
     fake.calls.clear()
-    with pytest.raises(Killed):
+    with pytest.raises(KilledError):
         runner.invoke(
             app,
             ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "r"), "--quiet", "--chunk-size", "4"],
@@ -216,7 +215,6 @@ def test_a_scale_not_simulated_is_one_error_line(tmp_path: Path, monkeypatch: py
 def test_band_figure_has_two_bands_per_arm_and_output() -> None:
     from ketasim.protocol import load_protocol
     from ketasim.report.trial_report import band_figure
-
     from ketasim.simulation import plan_arm, to_dataset
 
     protocol = load_protocol(PROTOCOL_MAPPING)

@@ -40,7 +40,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
          font-size: 0.8rem; }
 .pass { background: #2e7d32; } .fail { background: #c62828; } .error { background: #6d4c41; }
 .error-text { color: #6d4c41; white-space: pre-wrap; }
-.plot { width: 100%; }
+.plot { width: 100%; overflow: hidden; }
+a { overflow-wrap: anywhere; }
 @media (max-width: 600px) { main { padding: 0.4rem; } h1 { font-size: 1.2rem; } }
 """
 
@@ -129,7 +130,7 @@ def timecourse_figure(dataset: Any, title: str = "") -> go.Figure:
         title=title or None,
         height=120 + 260 * rows,
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},
+        legend={"orientation": "h", "yref": "container", "y": 1, "yanchor": "top"},
         template="plotly_white",
     )
     return figure

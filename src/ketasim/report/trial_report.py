@@ -193,7 +193,7 @@ def band_figure(dataset: Any, names: Sequence[str]) -> go.Figure:
     figure.update_layout(
         height=120 + _PANEL_HEIGHT * rows,
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},
+        legend={"orientation": "h", "yref": "container", "y": 1, "yanchor": "top"},
         template="plotly_white",
     )
     return figure

@@ -1,0 +1,11 @@
+"""The browser explorer (``ketasim serve``): a protocol form, a run button and linked views of the result.
+
+It contains no science: every number comes from the public API (`ketasim.protocol.load_protocol`,
+`ketasim.simulation.simulate`, `ketasim.trial.summary.analyse`) and the report's figures. Dash is imported only
+when this package is.
+"""
+
+from ketasim.web.app import create_app, serve
+from ketasim.web.form import MAX_PATIENTS_PER_RUN, FormValues, build_protocol
+
+__all__ = ["MAX_PATIENTS_PER_RUN", "FormValues", "build_protocol", "create_app", "serve"]

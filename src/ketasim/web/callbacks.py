@@ -1,0 +1,386 @@
+"""The explorer's callbacks: form behaviour, runs, linked time axes, the FC slider, download and upload.
+
+Every input problem is a `KetasimError`; its one-line message (with the key path) is shown in the page's error
+box and the views keep their last good state. Unexpected failures are logged on the server and reported in one
+line, so the page never breaks.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dash import ALL, Dash, Input, Output, Patch, State, ctx, html, no_update
+
+from ketasim.errors import InputError, KetasimError, ProtocolError
+from ketasim.protocol import INFUSION_ROUTES, load_protocol, read_mapping
+from ketasim.protocol.loading import SUFFIXES
+from ketasim.web import figures, results
+from ketasim.web.form import NO_THERAPY, FormValues, build_protocol, field_label, values_from_protocol
+from ketasim.web.layout import SCHEDULE_PRESETS, WINDOW_HOURS, route_options
+
+LOG = logging.getLogger("ketasim.web")
+FIELDS = FormValues.names()
+TIME_PLOTS = ("plot-concentration", "plot-cascade", "plot-dmn", "plot-symptoms", "plot-acute")
+HIDDEN = " hidden"
+ERROR_CLASS = "alert alert-error"
+NOTICE_CLASS = "alert alert-warn"
+INFO_CLASS = "alert alert-info"
+_AXIS_RANGE = re.compile(r"^(xaxis\d*)\.range\[([01])\]$")
+YAML_HEADER = (
+    "# ketasim protocol written by the ketasim explorer (spec/protocol.md).\n"
+    "# Run it with: ketasim trial THIS_FILE --out results/\n"
+    "# Research and education only; not medical advice.\n"
+)
+
+
+def message_line(error: BaseException) -> str:
+    """The one-line message of an error, as the CLI prints it."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _alert(text: str, kind: str) -> tuple[str, str]:
+    return (text, kind) if text else ("", kind + HIDDEN)
+
+
+def guarded(action: Callable[[], Any], outputs: int) -> tuple[Any, ...]:
+    """Run ``action`` for a callback whose last two of ``outputs`` are the error box's text and class.
+
+    On failure: no update to the other outputs, and the error's one-line message in the box.
+    """
+    failures = outputs - 2
+    try:
+        return tuple(action())
+    except KetasimError as error:
+        label = field_label(error.key_path) if isinstance(error, InputError) else None
+        where = f"\nCheck the field “{label}”." if label else ""
+        return (*([no_update] * failures), *_alert(f"error: {message_line(error)}{where}", ERROR_CLASS))
+    except Exception as error:  # the page must survive any failure; the server log keeps the traceback
+        LOG.exception("explorer callback failed")
+        text = f"internal error: {message_line(error)} (see the server log; please report it)"
+        return (*([no_update] * failures), *_alert(text, ERROR_CLASS))
+
+
+def window_range(window: str | None, divisor: float, duration_h: float) -> list[float] | None:
+    """The x range of a time window ('day', 'week') in axis units, or None for the whole course."""
+    hours = WINDOW_HOURS.get(window or "")
+    if hours is None or hours >= duration_h:
+        return None
+    return [-0.02 * hours / divisor, hours / divisor]
+
+
+def set_x_range(figure: Any, x_range: list[float] | None, axes: list[str]) -> Any:
+    """Apply an x range (None: autorange) to the named x axes of a figure or a `Patch` of one."""
+    for name in axes:
+        if x_range is None:
+            figure["layout"][name]["autorange"] = True
+        else:
+            figure["layout"][name]["range"] = x_range
+            figure["layout"][name]["autorange"] = False
+    return figure
+
+
+def relayout_range(relayout: dict[str, Any] | None) -> tuple[bool, list[float] | None]:
+    """From a plot's relayoutData: whether it changed the time axis, and the new range (None: autorange)."""
+    if not relayout:
+        return False, None
+    bounds: dict[str, float] = {}
+    for key, value in relayout.items():
+        match = _AXIS_RANGE.match(str(key))
+        if match:
+            bounds[match.group(2)] = float(value)
+        elif re.match(r"^xaxis\d*\.range$", str(key)) and isinstance(value, list) and len(value) == 2:
+            bounds = {"0": float(value[0]), "1": float(value[1])}
+        elif re.match(r"^xaxis\d*\.autorange$", str(key)) and value:
+            return True, None
+    if "0" in bounds and "1" in bounds:
+        return True, [bounds["0"], bounds["1"]]
+    return False, None
+
+
+def _form_inputs(*values: Any) -> FormValues:
+    return FormValues.from_inputs(dict(zip(FIELDS, values, strict=True)))
+
+
+def _slider_marks(duration_h: float) -> tuple[float, dict[float, str]]:
+    step = 24.0 if duration_h > 72 else 6.0
+    every = max(1, round(duration_h / step / 8))
+    marks = {}
+    for k in range(0, int(duration_h // step) + 1, every):
+        hours = k * step
+        marks[hours] = f"day {k}" if step == 24.0 else f"{hours:g} h"
+    return (1.0 if duration_h <= 72 else 3.0), marks
+
+
+def register(app: Dash) -> None:
+    """Attach every callback of the explorer to ``app``."""
+    form_states = [State(name, "value") for name in FIELDS]
+
+    @app.callback(
+        Output("route", "options"),
+        Output("route", "value"),
+        Output("dose", "disabled"),
+        Input("drug", "value"),
+        State("route", "value"),
+    )
+    def drug_changed(drug: str, route: str) -> tuple[Any, ...]:
+        options = route_options(drug)
+        allowed = [o["value"] for o in options]
+        return options, (route if route in allowed else allowed[0] if allowed else None), drug == "placebo"
+
+    @app.callback(Output("infusion", "disabled"), Input("route", "value"))
+    def route_changed(route: str) -> bool:
+        return route not in INFUSION_ROUTES
+
+    @app.callback(
+        Output("session", "disabled"),
+        Output("delay", "disabled"),
+        Input("therapy", "value"),
+        Input("timing", "value"),
+    )
+    def therapy_changed(therapy: str, timing: str) -> tuple[bool, bool]:
+        none = therapy == NO_THERAPY
+        return none, none or timing == "during"
+
+    @app.callback(
+        Output("schedule", "value"),
+        Input({"type": "preset", "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def preset_chosen(clicks: list[int | None]) -> Any:
+        chosen = ctx.triggered_id
+        if not isinstance(chosen, dict) or not any(clicks):
+            return no_update
+        return SCHEDULE_PRESETS[int(chosen["index"])][1]
+
+    run_outputs = [
+        *[Output(name, "figure") for name in (*TIME_PLOTS, "plot-fc")],
+        Output("endpoints-table", "children"),
+        Output("monitoring-table", "children"),
+        Output("state", "data"),
+        Output("fc-time", "max"),
+        Output("fc-time", "marks"),
+        Output("fc-time", "step"),
+        Output("fc-time", "value"),
+        Output("run-status", "children"),
+        Output("notice", "children"),
+        Output("notice", "className"),
+        Output("error", "children"),
+        Output("error", "className"),
+    ]
+
+    @app.callback(
+        *run_outputs,
+        Input("run", "n_clicks"),
+        *form_states,
+        State("scale", "value"),
+        State("time-window", "value"),
+        prevent_initial_call=True,
+        running=[(Output("run", "disabled"), True, False), (Output("run", "children"), "Running…", "Run simulation")],
+    )
+    def run(clicks: int, *values: Any) -> tuple[Any, ...]:
+        *form, scale, window = values
+
+        def action() -> tuple[Any, ...]:
+            outcome = results.run_form(_form_inputs(*form), scale)
+            duration = outcome.protocol.duration_h
+            x_range = window_range(window, outcome.state["divisor"], duration)
+            axes = outcome.state["axes"]
+            drawn = (outcome.concentration, outcome.cascade, outcome.network, outcome.symptoms, outcome.acute)
+            plots = [set_x_range(f, x_range, axes[name]) for name, f in zip(TIME_PLOTS, drawn, strict=True)]
+            outcome.state["number"] = clicks
+            for figure in (*plots, outcome.fc):
+                figure.update_layout(meta={"run": clicks})  # lets a test wait until a plot shows this run
+            step, marks = _slider_marks(duration)
+            patients = outcome.protocol.population.size
+            arms = len(outcome.protocol.arms)
+            status = f"Run {clicks}: {patients} patients per arm, {arms} arm{'s' if arms > 1 else ''}, {outcome.seconds:.1f} s."
+            notice = "\n".join(f"warning: {w}" for w in outcome.warnings)
+            return (
+                *plots,
+                outcome.fc,
+                html.Div(_raw_html(outcome.endpoints)),
+                _monitoring_table(outcome.monitoring),
+                outcome.state,
+                duration,
+                marks,
+                step,
+                outcome.state["marker_h"],
+                status,
+                *_alert(notice, NOTICE_CLASS),
+                *_alert("", ERROR_CLASS),
+            )
+
+        return guarded(action, len(run_outputs))
+
+    @app.callback(
+        Output("plot-fc", "figure", allow_duplicate=True),
+        Output("plot-dmn", "figure", allow_duplicate=True),
+        Output("error", "children", allow_duplicate=True),
+        Output("error", "className", allow_duplicate=True),
+        Input("fc-time", "value"),
+        State("state", "data"),
+        prevent_initial_call=True,
+    )
+    def fc_time_changed(at_h: float, state: dict[str, Any] | None) -> tuple[Any, ...]:
+        if not state or at_h is None:
+            return no_update, no_update, no_update, no_update
+
+        def action() -> tuple[Any, ...]:
+            marker: Any = no_update
+            if state.get("network"):
+                marker = Patch()
+                x = float(at_h) / float(state["divisor"])
+                marker["layout"]["shapes"][0]["x0"] = x
+                marker["layout"]["shapes"][0]["x1"] = x
+            matrix = results.fc_from_state(state, float(at_h))
+            matrix.update_layout(meta={"run": state.get("number")})
+            return matrix, marker, no_update, no_update
+
+        return guarded(action, 4)
+
+    @app.callback(
+        Output("plot-symptoms", "figure", allow_duplicate=True),
+        Input("scale", "value"),
+        State("state", "data"),
+        State("time-window", "value"),
+        prevent_initial_call=True,
+    )
+    def scale_changed(scale: str, state: dict[str, Any] | None, window: str) -> Any:
+        if not state:
+            return no_update
+        figure = results.symptoms_from_state(state, scale)
+        if figure is None:
+            return no_update
+        duration = float(state["times_h"][-1])
+        x_range = window_range(window, float(state["divisor"]), duration)
+        return set_x_range(figure, x_range, figures.x_axes(figure))
+
+    @app.callback(
+        *[Output(name, "figure", allow_duplicate=True) for name in TIME_PLOTS],
+        Input("time-window", "value"),
+        *[Input(name, "relayoutData") for name in TIME_PLOTS],
+        State("state", "data"),
+        prevent_initial_call=True,
+    )
+    def time_axes_linked(window: str, *inputs: Any) -> tuple[Any, ...]:
+        *relayouts, state = inputs
+        if not state:
+            return tuple(no_update for _ in TIME_PLOTS)
+        trigger = ctx.triggered_id
+        if trigger == "time-window":
+            x_range = window_range(window, float(state["divisor"]), float(state["times_h"][-1]))
+            return tuple(set_x_range(Patch(), x_range, state["axes"][name]) for name in TIME_PLOTS)
+        source = TIME_PLOTS.index(str(trigger)) if trigger in TIME_PLOTS else -1
+        changed, x_range = relayout_range(relayouts[source] if source >= 0 else None)
+        if not changed:
+            return tuple(no_update for _ in TIME_PLOTS)
+        return tuple(
+            no_update if k == source else set_x_range(Patch(), x_range, state["axes"][name])
+            for k, name in enumerate(TIME_PLOTS)
+        )
+
+    @app.callback(
+        Output("download", "data"),
+        Output("error", "children", allow_duplicate=True),
+        Output("error", "className", allow_duplicate=True),
+        Input("download-protocol", "n_clicks"),
+        *form_states,
+        prevent_initial_call=True,
+    )
+    def download(clicks: int, *form: Any) -> tuple[Any, ...]:
+        def action() -> tuple[Any, ...]:
+            _, mapping = build_protocol(_form_inputs(*form))
+            text = YAML_HEADER + yaml.safe_dump(mapping, sort_keys=False, default_flow_style=None, allow_unicode=True)
+            return {"content": text, "filename": "ketasim-protocol.yaml", "type": "application/x-yaml"}, *_alert(
+                "", ERROR_CLASS
+            )
+
+        return guarded(action, 3)
+
+    @app.callback(
+        *[Output(name, "value", allow_duplicate=True) for name in FIELDS],
+        Output("notice", "children", allow_duplicate=True),
+        Output("notice", "className", allow_duplicate=True),
+        Output("error", "children", allow_duplicate=True),
+        Output("error", "className", allow_duplicate=True),
+        Input("upload-protocol", "contents"),
+        State("upload-protocol", "filename"),
+        prevent_initial_call=True,
+    )
+    def upload(contents: str | None, filename: str | None) -> tuple[Any, ...]:
+        if not contents:
+            return tuple(no_update for _ in range(len(FIELDS) + 4))
+
+        def action() -> tuple[Any, ...]:
+            protocol = load_protocol(read_uploaded(contents, filename or "protocol.yaml"))
+            values, complete = values_from_protocol(protocol)
+            note = f"Loaded {filename}: press “Run simulation” to run it."
+            if not complete:
+                note += (
+                    " The form shows the parts it can edit (the first arm's first drug and therapy, one "
+                    "comparator arm); the rest of the file is left out here. Run the whole file with "
+                    "`ketasim trial`."
+                )
+            warnings = "".join(f"\nwarning: {w}" for w in protocol.warnings)
+            kind = INFO_CLASS if complete and not warnings else NOTICE_CLASS
+            return (*values.as_dict().values(), note + warnings, kind, *_alert("", ERROR_CLASS))
+
+        return guarded(action, len(FIELDS) + 4)
+
+
+def read_uploaded(contents: str, filename: str) -> dict[str, Any]:
+    """The mapping of an uploaded protocol file (a ``data:`` URL), read exactly as the CLI reads a file.
+
+    Raises
+    ------
+    ProtocolError
+        An unknown suffix, text that is not UTF-8, malformed YAML/JSON/TOML, or a top level that is not a mapping.
+    """
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ProtocolError(
+            "", f"cannot tell the format of {filename}", f"use one of the suffixes {', '.join(SUFFIXES)}"
+        )
+    _, _, encoded = contents.partition(",")
+    try:
+        data = base64.b64decode(encoded, validate=False)
+    except ValueError:
+        raise ProtocolError("", f"could not read the upload of {filename}", "choose the file again") from None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(filename).name
+        path.write_bytes(data)
+        return read_mapping(path)
+
+
+def _raw_html(text: str) -> Any:
+    from dash import dcc
+
+    return dcc.Markdown(text, dangerously_allow_html=True)
+
+
+def _monitoring_table(rows: list[dict[str, str]] | None) -> Any:
+    if rows is None:
+        return html.P("This version of the simulator does not report monitoring times.")
+    if not rows:
+        return html.P("No ketamine doses to monitor in this protocol.")
+    header = html.Tr([html.Th(h) for h in ("arm", "dose (time)", "median", "90th percentile", "criteria not met")])
+    body = [
+        html.Tr(
+            [
+                html.Td(row["arm"]),
+                html.Td(row["dose"]),
+                html.Td(row["median"], className="num"),
+                html.Td(row["p90"], className="num"),
+                html.Td(row["not_met"], className="num"),
+            ]
+        )
+        for row in rows
+    ]
+    return html.Div(html.Table([html.Thead(header), html.Tbody(body)]), className="scroll")
