@@ -18,8 +18,8 @@ run: setup
 	$(BIN)/ketasim trial examples/kap-clinic-course.yaml --out results/kap-clinic-course
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 
 test: lint
