@@ -368,14 +368,111 @@ def serve(
     with _errors_to_exit(debug):
         try:
             from ketasim.web import serve as serve_explorer
+            from ketasim.web.app import check_address
         except ImportError as missing:
             from ketasim.errors import UnsupportedError
 
             raise UnsupportedError(
                 f"the explorer needs {missing.name or 'dash'}, which is not installed (pip install 'ketasim[web]')"
             ) from None
+        check_address(host, port)
         typer.echo(f"ketasim explorer on http://{host}:{port}/ (Ctrl+C stops it)")
         serve_explorer(host=host, port=port)
+
+
+export_app = typer.Typer(
+    help="Export the model in exchange formats.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("sbml")
+def export_sbml(
+    protocol: ProtocolPath,
+    out: Annotated[Path, typer.Option("--out", help="SBML file to write (.xml or .sbml).", dir_okay=False)],
+    debug: Debug = False,
+) -> None:
+    """Write the full model of the typical patient of the protocol's first arm, with its doses and sessions, as SBML."""
+    with _errors_to_exit(debug):
+        from ketasim.io.sbml import write_sbml
+        from ketasim.protocol import load_protocol
+
+        loaded = load_protocol(protocol)
+        _warn(loaded.warnings)
+        typer.echo(f"wrote {write_sbml(loaded, out)}")
+
+
+@app.command()
+def forecast(
+    history: Annotated[
+        Path, typer.Argument(help="Patient history (CSV or JSON).", exists=True, dir_okay=False, readable=True)
+    ],
+    until: Annotated[str, typer.Option("--until", help='Forecast horizon from the first treatment, e.g. "12 w".')],
+    json_out: Annotated[Path, typer.Option("--json", help="Where to write the forecast JSON.", dir_okay=False)],
+    patient: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--patient", help="Patient facts file (YAML or JSON) and/or key=value facts, e.g. --patient weight=80kg."
+        ),
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Planned treatments: a one-arm protocol file.", exists=True, dir_okay=False),
+    ] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Folder for the patient report page.")] = None,
+    scale: Annotated[str | None, typer.Option("--scale", help="Scale to forecast (default: the most recorded).")] = (
+        None
+    ),
+    sampler: Annotated[str, typer.Option("--sampler", help="smc (default) or nuts.")] = "smc",
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the sampler and the rater noise.")] = 0,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Forecast one patient from their history: score band, relapse probability and suggested next dose."""
+    with _errors_to_exit(debug):
+        import dataclasses
+        import json
+
+        from ketasim.calibration.forecast import DEFAULT_SETTINGS
+        from ketasim.calibration.forecast import forecast as forecast_patient
+        from ketasim.calibration.history import HistoryError, read_facts, read_history
+        from ketasim.protocol import load_protocol
+        from ketasim.units import parse_quantity
+
+        until_h = parse_quantity(until, "time", "--until", HistoryError)
+        pairs = [item for item in patient or [] if "=" in item]
+        files = [item for item in patient or [] if "=" not in item]
+        if len(files) > 1:
+            raise HistoryError("--patient", f"{len(files)} facts files given", "give one file and key=value pairs")
+        facts = read_facts(files[0] if files else None, pairs)
+        loaded = read_history(history)
+        planned = load_protocol(plan) if plan is not None else None
+        settings = dataclasses.replace(DEFAULT_SETTINGS, method=sampler, seed=seed)
+        with _progress(quiet) as bar:
+            bar.add_task("fitting and forecasting", total=None)
+            result = forecast_patient(loaded, facts, until_h, plan=planned, scale=scale, settings=settings)
+        _warn(result.warnings)
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.to_json(), indent=1) + "\n", encoding="utf-8")
+        d = result.diagnostics
+        typer.echo(
+            f"{d.method}: r-hat {d.r_hat_max:.3f}, ESS {d.ess_min:.0f}, {d.seconds:.1f} s; "
+            f"suggested next dose: {_hours_text(result.suggested_next_dose_h)}"
+        )
+        typer.echo(f"wrote {json_out}")
+        if report is not None:
+            from ketasim.report.forecast_report import write_forecast_report
+
+            typer.echo(f"wrote {write_forecast_report(result, report)}")
+
+
+def _hours_text(hours: float | None) -> str:
+    if hours is None:
+        return "none needed before the horizon"
+    return f"by {hours:.0f} h (day {hours / 24:.1f})"
 
 
 if __name__ == "__main__":

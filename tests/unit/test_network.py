@@ -1,4 +1,4 @@
-"""Unit tests of the DMN network: controls, directions, calibration, lookup table, FC matrices, heatmap."""
+"""Unit tests of the DMN network: controls, directions, calibration, surrogate lookup, FC matrices, heatmap."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_rumination_index_is_zero_when_healthy_and_one_in_typical_trd(table: net
     exact = network.rumination_index(network.readouts(fc)[1], P)
     np.testing.assert_allclose(exact, [0.0, 1.0], atol=1e-9)
     _, looked_up = network.lookup(table, gain, control)
-    np.testing.assert_allclose(np.asarray(looked_up), [0.0, 1.0], atol=0.02)
+    np.testing.assert_allclose(np.asarray(looked_up), [0.0, 1.0], atol=5e-4)
 
 
 def test_calibration_day_one_and_day_ten_after_a_single_infusion() -> None:
@@ -88,13 +88,25 @@ def test_nmda_blockade_lowers_fc_acutely() -> None:
     assert pcc_mpfc_z(0.5, 0.0, TRD) < pcc_mpfc_z(0.0, 0.0, TRD) - 0.05
 
 
-def test_lookup_is_exact_on_grid_nodes_and_clamps_outside(table: network.NetworkTable) -> None:
-    i, j = 17, 40
-    z, r = network.lookup(table, table.dmn_gain[i], table.prefrontal_control[j])
-    assert float(z) == pytest.approx(float(table.fc_z[i, j]), abs=1e-5)
-    assert float(r) == pytest.approx(float(table.rumination[i, j]), abs=1e-4)
+def test_lookup_matches_the_exact_grid_within_surrogate_accuracy_and_clamps_outside(
+    table: network.NetworkTable,
+) -> None:
+    """The surrogate is within 5e-5 Fisher z and 5e-4 rumination units of the exact solve at every grid point."""
+    gains, controls = jnp.meshgrid(table.dmn_gain, table.prefrontal_control, indexing="ij")
+    z, r = network.lookup(table, gains, controls)
+    np.testing.assert_allclose(np.asarray(z), np.asarray(table.fc_z), atol=5e-5)
+    np.testing.assert_allclose(np.asarray(r), np.asarray(table.rumination), atol=5e-4)
     below, _ = network.lookup(table, table.dmn_gain[0] - 1.0, table.prefrontal_control[-1] + 5.0)
-    assert float(below) == pytest.approx(float(table.fc_z[0, -1]), abs=1e-6)
+    assert float(below) == pytest.approx(float(table.fc_z[0, -1]), abs=5e-5)
+    edge, _ = network.lookup(table, table.dmn_gain[0], table.prefrontal_control[-1])
+    assert float(below) == float(edge)
+
+
+def test_lookup_is_a_closed_form_without_table_reads(table: network.NetworkTable) -> None:
+    """No gather or dynamic indexing: the surrogate is arithmetic, so it traces into SBML."""
+    jaxpr = jax.make_jaxpr(network.lookup)(table, jnp.array([0.8]), jnp.array([0.2]))
+    primitives = {equation.primitive.name for equation in jaxpr.jaxpr.eqns}
+    assert not primitives & {"gather", "dynamic_slice", "scatter", "while", "cond"}
 
 
 def test_lookup_is_jittable_over_patients(table: network.NetworkTable) -> None:

@@ -12,8 +12,10 @@ Two scalar controls per patient shape A:
   that adds c to the damping of every DMN region (fluctuations die out faster and are less shared). It falls
   with depression and rises for days with prefrontal spine restoration.
 
-FC (PCC-mPFC Fisher z) and a rumination index are tabulated once over a grid of (g, c) and read in the engine by
-bilinear interpolation (`lookup`); full FC matrices at chosen times come from an exact solve (`fc_matrix`).
+FC (PCC-mPFC Fisher z) and a rumination index are fitted once per parameter set by a smooth closed form over
+(g, c) (a tensor Chebyshev series in the distance to instability and c, `tabulate`) and evaluated in the engine
+(`lookup`); being pure arithmetic, the surrogate also traces into the SBML export. Full FC matrices at chosen
+times come from an exact solve (`fc_matrix`).
 See docs/network.md for the equations, sources and calibration.
 
 References
@@ -26,7 +28,7 @@ Kaiser RH et al. (2015) JAMA Psychiatry 72:603, doi:10.1001/jamapsychiatry.2015.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
@@ -67,24 +69,34 @@ _RUMINATION_COLS = np.array([_INDEX[r] for r in RUMINATION_REGIONS])[_SECOND]
 
 
 class NetworkTable(NamedTuple):
-    """FC readouts tabulated on a uniform grid of the two controls (a JAX pytree, so `lookup` can be jitted).
+    """The network's two readouts over the controls: a smooth surrogate for `lookup` and the exact values on a grid.
+
+    A JAX pytree, so `lookup` can be jitted. The surrogate is a tensor Chebyshev series in
+    u = log(1 − g / (1 + c)) (the log distance of the DMN loop gain from the instability at g = 1 + c) and c,
+    fitted by interpolation at Chebyshev nodes over the rectangle the grid spans.
 
     Attributes
     ----------
     dmn_gain
-        Grid of ``dmn_gain``, shape (m,), uniform spacing.
+        Grid of ``dmn_gain``, shape (m,), uniform spacing; its ends bound the surrogate (controls are clamped).
     prefrontal_control
-        Grid of ``prefrontal_control``, shape (k,), uniform spacing.
+        Grid of ``prefrontal_control``, shape (k,), uniform spacing; its ends bound the surrogate.
     fc_z
-        PCC-mPFC Fisher z at every grid point, shape (m, k).
+        Exact PCC-mPFC Fisher z at every grid point, shape (m, k) (for checks and plots; `lookup` does not read it).
     rumination
-        Rumination index at every grid point, shape (m, k); 0 = healthy, 1 = typical TRD.
+        Exact rumination index at every grid point, shape (m, k); 0 = healthy, 1 = typical TRD.
+    fc_z_coefficients
+        Chebyshev coefficients of the PCC-mPFC Fisher z surrogate, shape (degree_u + 1, degree_c + 1).
+    rumination_coefficients
+        Chebyshev coefficients of the rumination index surrogate, same shape.
     """
 
     dmn_gain: jax.Array
     prefrontal_control: jax.Array
     fc_z: jax.Array
     rumination: jax.Array
+    fc_z_coefficients: jax.Array
+    rumination_coefficients: jax.Array
 
 
 def dmn_template(p: ParameterSet) -> np.ndarray:
@@ -247,50 +259,96 @@ def tabulate(
     p: ParameterSet,
     dmn_gain_range: tuple[float, float] = (0.3, 0.92),
     prefrontal_control_range: tuple[float, float] = (0.0, 1.5),
-    points: tuple[int, int] = (125, 121),
+    points: tuple[int, int] = (32, 31),
+    degree: tuple[int, int] = (6, 6),
 ) -> NetworkTable:
-    """Solve the network once on a uniform grid of the controls and return the `NetworkTable` for `lookup`.
+    """Fit the `NetworkTable` surrogate of a parameter set and solve the network exactly on a grid of the controls.
 
-    With the default parameters the grid covers the whole severity scale, full NMDA blockade and spine gains up to
-    about +40 % (healthy) or +47 % (typical TRD); `lookup` clamps controls outside it to its edge.
-    Raises `ParameterError` if the network is unstable anywhere on the grid.
+    The surrogate interpolates exact solves at (degree_u + 1) × (degree_c + 1) Chebyshev nodes of
+    (u = log(1 − g / (1 + c)), c) over the rectangle spanned by the control ranges; with the default parameters and
+    degree it is within 2e-5 Fisher z and 3e-4 rumination units of the exact solve everywhere in the ranges (see
+    docs/network.md). With the default parameters the ranges cover the whole severity scale, full NMDA blockade
+    and spine gains up to about +40 % (healthy) or +47 % (typical TRD); `lookup` clamps controls outside them.
+    ``points`` sets the grid of exact values kept for checks and plots.
+    Raises `ParameterError` if the network is unstable at any node or grid point.
     """
     gains = np.linspace(*dmn_gain_range, points[0])
     controls_grid = np.linspace(*prefrontal_control_range, points[1])
     _, fc = fc_matrix(gains[:, None], controls_grid[None, :], p)
     fc_z, core = readouts(fc)
+    u_range = tuple(float(end) for end in _u_range(dmn_gain_range, prefrontal_control_range))
+    u_nodes, c_nodes = _chebyshev_nodes(degree[0]), _chebyshev_nodes(degree[1])
+    u = _from_unit(u_nodes, (u_range[0], u_range[1]))[:, None]
+    c = _from_unit(c_nodes, prefrontal_control_range)[None, :]
+    _, node_fc = fc_matrix((1.0 - np.exp(u)) * (1.0 + c), np.broadcast_to(c, (u.size, c.size)), p)
+    node_z, node_core = readouts(node_fc)
+    vandermonde = np.polynomial.chebyshev.chebvander2d(
+        np.repeat(u_nodes, c_nodes.size), np.tile(c_nodes, u_nodes.size), degree
+    )
+    shape = (degree[0] + 1, degree[1] + 1)
+    z_coefficients = np.linalg.solve(vandermonde, node_z.ravel()).reshape(shape)
+    rumination_coefficients = np.linalg.solve(vandermonde, rumination_index(node_core, p).ravel()).reshape(shape)
     return NetworkTable(
-        jnp.asarray(gains), jnp.asarray(controls_grid), jnp.asarray(fc_z), jnp.asarray(rumination_index(core, p))
+        jnp.asarray(gains),
+        jnp.asarray(controls_grid),
+        jnp.asarray(fc_z),
+        jnp.asarray(rumination_index(core, p)),
+        jnp.asarray(z_coefficients),
+        jnp.asarray(rumination_coefficients),
     )
 
 
 def lookup(table: NetworkTable, dmn_gain: jax.Array, prefrontal_control: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Bilinear interpolation of (PCC-mPFC Fisher z, rumination index) for controls of any broadcastable shape.
+    """(PCC-mPFC Fisher z, rumination index) from the surrogate, for controls of any broadcastable shape.
 
-    Controls outside the table are clamped to its edge. Pure JAX: jit-able, differentiable, vectorised.
+    Controls outside the table's ranges are clamped to its edge. Pure JAX arithmetic (no table reads): jit-able,
+    differentiable, vectorised, and traceable into closed-form SBML.
     """
-    rows, cols = table.fc_z.shape
-    u = _fractional_index(table.dmn_gain, jnp.asarray(dmn_gain), rows)
-    v = _fractional_index(table.prefrontal_control, jnp.asarray(prefrontal_control), cols)
-    u, v = jnp.broadcast_arrays(u, v)
-    i = jnp.clip(jnp.floor(u).astype(jnp.int32), 0, rows - 2)
-    j = jnp.clip(jnp.floor(v).astype(jnp.int32), 0, cols - 2)
-    s, t = u - i, v - j
-
-    def blend(values: jax.Array) -> jax.Array:
-        return (
-            (1 - s) * (1 - t) * values[i, j]
-            + s * (1 - t) * values[i + 1, j]
-            + (1 - s) * t * values[i, j + 1]
-            + s * t * values[i + 1, j + 1]
-        )
-
-    return blend(table.fc_z), blend(table.rumination)
+    gain_range = (table.dmn_gain[0], table.dmn_gain[-1])
+    control_range = (table.prefrontal_control[0], table.prefrontal_control[-1])
+    gain = jnp.clip(jnp.asarray(dmn_gain), *gain_range)
+    control = jnp.clip(jnp.asarray(prefrontal_control), *control_range)
+    u = jnp.log1p(-gain / (1.0 + control))
+    x = _to_unit(u, _u_range(gain_range, control_range))
+    y = _to_unit(control, control_range)
+    x, y = jnp.broadcast_arrays(x, y)
+    tx = _chebyshev_basis(x, table.fc_z_coefficients.shape[0])
+    ty = _chebyshev_basis(y, table.fc_z_coefficients.shape[1])
+    return _series(tx, table.fc_z_coefficients, ty), _series(tx, table.rumination_coefficients, ty)
 
 
-def _fractional_index(grid: jax.Array, x: jax.Array, size: int) -> jax.Array:
-    """Position of x on a uniform grid in units of the spacing, clamped to [0, size - 1]."""
-    return jnp.clip((x - grid[0]) / (grid[-1] - grid[0]) * (size - 1), 0.0, size - 1.0)
+def _u_range(gain_range: tuple[Any, Any], control_range: tuple[Any, Any]) -> tuple[jax.Array, jax.Array]:
+    """Range of u = log(1 − g / (1 + c)) over the rectangle of controls (u falls with g and rises with c)."""
+    return (
+        jnp.log1p(-gain_range[1] / (1.0 + control_range[0])),
+        jnp.log1p(-gain_range[0] / (1.0 + control_range[1])),
+    )
+
+
+def _chebyshev_nodes(degree: int) -> np.ndarray:
+    """The degree + 1 Chebyshev points of the first kind on [-1, 1]."""
+    return np.cos(np.pi * (np.arange(degree + 1) + 0.5) / (degree + 1))
+
+
+def _from_unit(x: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    return bounds[0] + (x + 1.0) / 2.0 * (bounds[1] - bounds[0])
+
+
+def _to_unit(x: jax.Array, bounds: tuple[Any, Any]) -> jax.Array:
+    return 2.0 * (x - bounds[0]) / (bounds[1] - bounds[0]) - 1.0
+
+
+def _chebyshev_basis(x: jax.Array, size: int) -> jax.Array:
+    """T_0(x) .. T_{size-1}(x) by the three-term recurrence, stacked on a new last axis."""
+    basis = [jnp.ones_like(x), x]
+    while len(basis) < size:
+        basis.append(2.0 * x * basis[-1] - basis[-2])
+    return jnp.stack(basis[:size], axis=-1)
+
+
+def _series(tx: jax.Array, coefficients: jax.Array, ty: jax.Array) -> jax.Array:
+    """Σᵢⱼ C_ij T_i(x) T_j(y) for bases of shape (..., i) and (..., j)."""
+    return jnp.sum((tx @ coefficients) * ty, axis=-1)
 
 
 def fc_heatmap(matrix: np.ndarray, regions: tuple[str, ...] | list[str], title: str) -> go.Figure:

@@ -15,13 +15,15 @@ every influence at that time:
       + k_L · L                                                                        learned adaptive patterns
       + k_U · trauma · U                                                               weakened fear memory
 
+and the total is itself saturated, R ← R_tot · tanh(R / R_tot): part of the symptom load is not modifiable.
+
 A patient escapes the depressed state when R exceeds the *escape relief* and stays well while R stays above the
 *hold relief* (escape minus hysteresis); both are per patient (treatment resistance and chronic stress raise the
 escape relief; childhood neglect and stress narrow the hysteresis). Baseline (R = 0) is the depressed
 equilibrium x = 1: h₀ = 1 − a · σ(β (1 − θ)). The loop gain G = aβ/4 is fixed, so β = 4G/a.
 
 Worry w follows its drivers within an hour: dw/dt = (⌊1 − R_w⌋ − w) / τ_w, with R_w from the fall of
-rumination (acute NMDA blockade and, for days, spines), from better mood, expectancy, learned patterns, the
+rumination (acute NMDA blockade and, for days, spines; saturating like the mechanism relief), from better mood, expectancy, learned patterns, the
 serotonergic comparator, benzodiazepine sedation and a weakened fear memory.
 
 Trauma fear-memory strength is f = 1 − U, U the labile plus consolidated fear-memory update built by
@@ -97,6 +99,7 @@ _SCALARS: dict[str, str] = {
     "relief_rumination": "relief_per_rumination_unit",
     "relief_window": "relief_per_window_fraction",
     "ketamine_relief_max": "ketamine_relief_max",
+    "total_relief_max": "total_relief_max",
     "relief_acute_expectancy": "relief_per_acute_expectancy",
     "relief_conditioned_expectancy": "relief_per_conditioned_expectancy",
     "relief_learned": "relief_per_learned_pattern",
@@ -105,6 +108,7 @@ _SCALARS: dict[str, str] = {
     "relief_fear": "relief_per_fear_reduction",
     "tau_worry_h": "worry_time_constant_h",
     "worry_rumination": "worry_relief_per_rumination_unit",
+    "worry_rumination_max": "worry_rumination_relief_max",
     "worry_depression": "worry_relief_per_depression_relief",
     "worry_expectancy": "worry_relief_per_expectancy",
     "worry_learned": "worry_relief_per_learned_pattern",
@@ -177,6 +181,7 @@ class SymptomParameters:
     relief_rumination: jax.Array
     relief_window: jax.Array
     ketamine_relief_max: jax.Array
+    total_relief_max: jax.Array
     relief_acute_expectancy: jax.Array
     relief_conditioned_expectancy: jax.Array
     relief_learned: jax.Array
@@ -185,6 +190,7 @@ class SymptomParameters:
     relief_fear: jax.Array
     tau_worry_h: jax.Array
     worry_rumination: jax.Array
+    worry_rumination_max: jax.Array
     worry_depression: jax.Array
     worry_expectancy: jax.Array
     worry_learned: jax.Array
@@ -409,6 +415,12 @@ def _floor(value: jax.Array, softness: jax.Array) -> jax.Array:
     return softness * jax.nn.softplus(value / softness)
 
 
+def _ramp(value: jax.Array, softness: jax.Array) -> jax.Array:
+    """Smooth ramp, exactly 0 for value ≤ 0 and value − softness for large values (continuous slope)."""
+    positive = jnp.maximum(value, 0.0)
+    return positive * positive / (positive + softness)
+
+
 def mechanism_relief(d: Drivers, p: SymptomParameters) -> jax.Array:
     """Relief from ketamine's mechanism (surge, rumination, plasticity window), saturating at its ceiling."""
     raw = (
@@ -461,7 +473,7 @@ def derivative(y: jax.Array, d: Drivers, p: SymptomParameters) -> jax.Array:
     # learning: sessions and everyday life, gated by the window and by dissociation
     window = d.plasticity_window + p.ssri_window_gain * slow_gain
     engaged = therapy.engagement(window, d.dissociation, p.learning_window_exponent, p.gate_half_cadss, p.gate_hill)
-    feeling_better = _floor(1.0 - x, p.floor_softness)
+    feeling_better = _ramp(1.0 - x, p.floor_softness)
     learning = therapy.session_rate(
         sessions, p.learning_per_h
     ) * engaged + p.everyday_learning_per_h * feeling_better * jnp.power(
@@ -492,11 +504,15 @@ def derivative(y: jax.Array, d: Drivers, p: SymptomParameters) -> jax.Array:
         + p.relief_fear * fear_relief
     )
     feedback = p.jump * jax.nn.sigmoid(p.steepness * (x - p.threshold))
+    relief = p.total_relief_max * jnp.tanh(relief / p.total_relief_max)
     d_x = (_floor(p.baseline_tilt - relief + feedback, p.floor_softness) - x) / p.tau_depression_h
 
     # worry: fast, acute anxiolysis and days of relief through rumination
     worry_relief = (
-        p.worry_sensitivity * p.worry_rumination * (p.rumination_baseline - d.rumination)
+        p.worry_rumination_max
+        * jnp.tanh(
+            p.worry_sensitivity * p.worry_rumination * (p.rumination_baseline - d.rumination) / p.worry_rumination_max
+        )
         + p.worry_depression * (1.0 - x)
         + p.worry_expectancy * expectancy
         + p.worry_learned * learned

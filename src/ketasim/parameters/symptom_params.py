@@ -209,7 +209,7 @@ def _depression() -> list[Parameter]:
         ),
         _p(
             "depression_escape_relief_median",
-            0.33,
+            0.105,
             "1",
             J,
             "low",
@@ -218,7 +218,7 @@ def _depression() -> list[Parameter]:
         ),
         _p(
             "depression_escape_log_per_failed_treatment",
-            0.12,
+            0.15,
             "1/treatment",
             J,
             "low",
@@ -234,7 +234,7 @@ def _depression() -> list[Parameter]:
         ),
         _p(
             "depression_escape_log_per_trauma_load",
-            0.5,
+            1.7,
             "1",
             J,
             "low",
@@ -243,7 +243,7 @@ def _depression() -> list[Parameter]:
         ),
         _p(
             "depression_escape_log_sd",
-            0.3,
+            1.28,
             "1",
             J,
             "low",
@@ -251,7 +251,7 @@ def _depression() -> list[Parameter]:
         ),
         _p(
             "depression_hysteresis_median",
-            0.2,
+            0.33,
             "1",
             J,
             "low",
@@ -260,11 +260,12 @@ def _depression() -> list[Parameter]:
         ),
         _p(
             "depression_hysteresis_log_per_childhood_neglect",
-            0.3,
+            0.1,
             "1",
             J,
             "low",
-            "A history of childhood emotional neglect narrows the hysteresis by this log-factor (earlier relapse).",
+            "A history of childhood emotional neglect narrows the hysteresis by this log-factor (earlier relapse). "
+            "Small by default: neglect acts mainly through the fear memory. " + CAL,
         ),
         _p(
             "depression_hysteresis_log_per_chronic_stress",
@@ -307,7 +308,7 @@ def _ketamine_relief() -> list[Parameter]:
         ),
         _p(
             "relief_per_rumination_unit",
-            0.12,
+            0.07,
             "1",
             J,
             "low",
@@ -316,7 +317,7 @@ def _ketamine_relief() -> list[Parameter]:
         ),
         _p(
             "relief_per_window_fraction",
-            0.5,
+            0.3,
             "1",
             "moda_sava2019",
             "low",
@@ -325,7 +326,7 @@ def _ketamine_relief() -> list[Parameter]:
         ),
         _p(
             "ketamine_relief_max",
-            0.8,
+            0.16,
             "1",
             J,
             "low",
@@ -333,8 +334,17 @@ def _ketamine_relief() -> list[Parameter]:
             + CAL,
         ),
         _p(
-            "ketamine_sensitivity_log_sd",
+            "total_relief_max",
             0.6,
+            "1",
+            J,
+            "low",
+            "Ceiling of the total relief of mood from all influences together (smooth saturation): part of the "
+            "symptom load does not yield, so even combined treatments leave residual symptoms. " + CAL,
+        ),
+        _p(
+            "ketamine_sensitivity_log_sd",
+            0.7,
             "1",
             J,
             "low",
@@ -356,7 +366,7 @@ def _other_relief() -> list[Parameter]:
     return [
         _p(
             "relief_per_acute_expectancy",
-            0.3,
+            0.36,
             "1",
             "wilkinson2019",
             "low",
@@ -384,15 +394,17 @@ def _other_relief() -> list[Parameter]:
         ),
         _p(
             "relief_per_ssri_adaptation",
-            0.22,
+            0.04,
             "1",
             "taylor2006",
             "low",
-            "Relief at full serotonergic adaptation (autoreceptor desensitisation). " + CAL,
+            "Relief at full serotonergic adaptation (autoreceptor desensitisation). Small: the drug-placebo "
+            "difference of antidepressants is modest, and most of an SSRI arm's improvement comes from the "
+            "conditioned expectancy of the daily pill in the model. " + CAL,
         ),
         _p(
             "relief_per_ssri_plasticity",
-            0.22,
+            0.02,
             "1",
             "taylor2006",
             "low",
@@ -408,11 +420,12 @@ def _other_relief() -> list[Parameter]:
         ),
         _p(
             "ssri_sensitivity_log_per_failed_treatment",
-            0.1,
+            0.0,
             "1/treatment",
             J,
             "low",
-            "Each failed antidepressant trial lowers the serotonergic relief by this log-factor.",
+            "Each failed antidepressant trial would lower the serotonergic relief by this log-factor; none by "
+            "default (a newly started antidepressant helped the TRD control arm of TRANSFORM-2). " + CAL,
         ),
         _p(
             "relief_per_fear_reduction",
@@ -438,7 +451,7 @@ def _worry() -> list[Parameter]:
         ),
         _p(
             "worry_relief_per_rumination_unit",
-            0.2,
+            0.25,
             "1",
             "glue2017",
             "low",
@@ -446,8 +459,16 @@ def _worry() -> list[Parameter]:
             "anxiolysis persisted up to 7 days (Glue 2017). " + CAL,
         ),
         _p(
+            "worry_rumination_relief_max",
+            0.5,
+            "1",
+            J,
+            "low",
+            "Ceiling of the worry relief from a fall of rumination (smooth saturation), as for mood. " + CAL,
+        ),
+        _p(
             "worry_relief_per_depression_relief",
-            0.4,
+            0.3,
             "1",
             J,
             "low",
@@ -455,7 +476,7 @@ def _worry() -> list[Parameter]:
         ),
         _p(
             "worry_relief_per_expectancy",
-            0.8,
+            0.1,
             "1",
             J,
             "low",
@@ -520,7 +541,7 @@ def _learning() -> list[Parameter]:
         _p("learning_per_h_supportive", 0.02, "1/h", J, "low", rate_note + " Supportive therapy: little new learning."),
         _p(
             "learning_per_h_everyday",
-            0.002,
+            0.0001,
             "1/h",
             J,
             "low",
@@ -529,7 +550,7 @@ def _learning() -> list[Parameter]:
         ),
         _p(
             "fear_update_per_h_everyday",
-            0.001,
+            0.0002,
             "1/h",
             J,
             "low",
@@ -556,7 +577,7 @@ def _learning() -> list[Parameter]:
         ),
         _p(
             "consolidation_rate_per_h",
-            0.02,
+            0.06,
             "1/h",
             "nader2000",
             "low",
@@ -623,7 +644,7 @@ def _expectancy() -> list[Parameter]:
     return [
         _p(
             "expectancy_acute_build_rate_per_h",
-            0.35,
+            0.15,
             "1/h",
             "wilkinson2019",
             "low",
@@ -632,7 +653,7 @@ def _expectancy() -> list[Parameter]:
         _p("expectancy_acute_weight_session", 0.3, "1", J, "low", "Acute-contact weight of a therapy session."),
         _p(
             "expectancy_weight_cue",
-            1.5,
+            5.0,
             "1",
             "wilkinson2019",
             "low",
@@ -641,23 +662,25 @@ def _expectancy() -> list[Parameter]:
         ),
         _p(
             "expectancy_acute_time_constant_h",
-            24.0 * 7,
+            120.0,
             "h",
             "kishimoto2016",
             "low",
-            "Acute expectancy fades over about a week (control arms relapse with the ketamine arms). " + CAL,
+            "Acute expectancy fades over about 5 days (the effect of a single infusion fades within 7-12 days in "
+            "both arms, Kishimoto 2016). " + CAL,
         ),
         _p(
             "expectancy_conditioned_build_rate_per_h",
-            0.0125,
+            0.019,
             "1/h",
             "furukawa2016",
             "low",
-            "Rate at which conditioned expectancy approaches its ceiling while a pill is taken (contact weight 1). " + CAL,
+            "Rate at which conditioned expectancy approaches its ceiling while a pill is taken (contact weight 1). "
+            + CAL,
         ),
         _p(
             "expectancy_conditioned_weight_visit",
-            1.0,
+            4.4,
             "1",
             "furukawa2016",
             "low",
@@ -684,7 +707,7 @@ def _expectancy() -> list[Parameter]:
         ),
         _p(
             "dissociation_cue_half_cadss",
-            8.0,
+            6.0,
             "CADSS points",
             J,
             "low",
@@ -839,7 +862,7 @@ BASELINE_PRESETS: dict[str, dict[str, tuple[float, float]]] = {
         "pcl5": (4.0, 5.0),
     },
 }
-_BASELINE_SOURCES = {
+_BASELINE_SOURCES: dict[tuple[str, str], tuple[str, Confidence, str]] = {
     ("mdd", "hamd17"): ("trivedi2006", "medium", "STAR*D level 1 baseline HAM-D17 21.8 +/- 5.2."),
     ("trd", "madrs"): (
         "popova2019",

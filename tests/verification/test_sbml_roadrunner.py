@@ -1,0 +1,116 @@
+"""The SBML export run by an independent simulator (libroadrunner, CVODE) agrees with `ketasim simulate`.
+
+Same protocol, typical patient (``variability: false``): plasma concentrations within 1e-4 relative, every other
+output of the vocabulary within 1e-3 of its range over the run. CVODE runs with tight tolerances, so it stands in
+for the exact solution: a disagreement is an export error or an integration error of the engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ketasim.engine.grid import StepPolicy
+from ketasim.outputs import VOCABULARY
+from ketasim.protocol import Protocol, build_protocol, load_protocol, observation_times
+from ketasim.simulation import simulate
+
+roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed (pip install libroadrunner)")
+pytest.importorskip("libsbml", reason="python-libsbml is not installed (pip install python-libsbml)")
+
+from ketasim.io.sbml import export_sbml  # noqa: E402  (after the skip: needs libsbml)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PLASMA_RELATIVE = 1e-4
+OTHER_OF_RANGE = 1e-3
+
+# A ketamine-assisted psychotherapy course: twice-weekly intramuscular ketamine for three weeks with an integration
+# session the day after each dose (IM boluses into a depot, clinic-visit and session signals, relapse after the last
+# dose).
+KAP_COURSE: dict[str, Any] = {
+    "ketasim": 1,
+    "name": "KAP course, three weeks",
+    "duration": "3 w",
+    "population": {"size": 1, "condition": "trd", "variability": False},
+    "arms": [
+        {
+            "name": "kap",
+            "treatments": [
+                {"drug": "ketamine", "route": "im", "dose": "0.75 mg/kg", "at": ["0 d", "3 d", "7 d", "10 d", "14 d"]},
+                {"therapy": "integration", "session": "90 min", "after_each_dose": "24 h"},
+            ],
+        }
+    ],
+    "observe": {"every": "3 h"},
+}
+
+
+def _roadrunner_outputs(protocol: Protocol, names: list[str]) -> np.ndarray:
+    """(times, outputs) of the exported model simulated by libroadrunner at the protocol's observation times."""
+    roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
+    runner = roadrunner.RoadRunner(export_sbml(protocol))
+    runner.integrator.relative_tolerance = 1e-10
+    runner.integrator.absolute_tolerance = 1e-12
+    runner.integrator.maximum_num_steps = 1_000_000
+    result = runner.simulate(times=list(observation_times(protocol)), selections=names)
+    return np.asarray(result)
+
+
+def _disagreements(protocol: Protocol, policy: StepPolicy | None = None) -> dict[str, float]:
+    """Worst disagreement of every output, as a fraction of its tolerance (pass: every value at most 1)."""
+    dataset = simulate(protocol, policy=policy)
+    names = [name for name in VOCABULARY if name in dataset]
+    independent = _roadrunner_outputs(protocol, names)
+    fractions = {}
+    for column, name in enumerate(names):
+        engine = dataset[name].values[0, 0]
+        error = np.abs(independent[:, column] - engine)
+        if name.startswith("plasma_"):
+            scale = np.maximum(np.abs(engine), 1e-3 * np.abs(engine).max())
+            fractions[name] = float(np.max(error / (PLASMA_RELATIVE * scale)))
+        else:
+            span = float(np.ptp(engine)) or max(float(np.abs(engine).max()), 1.0)
+            fractions[name] = float(error.max() / (OTHER_OF_RANGE * span))
+    return fractions
+
+
+def _assert_within(fractions: dict[str, float]) -> None:
+    assert set(fractions) == set(VOCABULARY)
+    failing = {name: round(f, 2) for name, f in fractions.items() if not f <= 1.0}
+    assert not failing, f"outputs off by more than their tolerance (multiples of it): {failing}"
+
+
+def test_single_infusion_matches_ketasim_simulate() -> None:
+    _assert_within(_disagreements(load_protocol(EXAMPLES / "single-infusion.yaml")))
+
+
+def test_kap_course_export_matches_the_converged_engine() -> None:
+    """Doses, sessions and visits as events: the export agrees with the engine run at half its default steps."""
+    _assert_within(_disagreements(build_protocol(KAP_COURSE), StepPolicy().scaled(0.5)))
+
+
+def test_kap_course_matches_ketasim_simulate() -> None:
+    """At the engine's default steps too, the export agrees within the spec's tolerances."""
+    _assert_within(_disagreements(build_protocol(KAP_COURSE)))
+
+
+def test_every_vocabulary_output_has_its_id_and_every_unit_is_declared() -> None:
+    import libsbml
+
+    document = libsbml.readSBMLFromString(export_sbml(build_protocol(KAP_COURSE)))
+    model = document.getModel()
+    assert (document.getLevel(), document.getVersion()) == (3, 2)
+    assert model.getTimeUnits() == "hour"
+    rules = {model.getRule(i).getVariable() for i in range(model.getNumRules())}
+    assert set(VOCABULARY) <= rules
+    defined = {model.getUnitDefinition(i).getId() for i in range(model.getNumUnitDefinitions())}
+    for output in VOCABULARY:
+        unit = model.getParameter(output).getUnits()
+        assert unit in defined or unit == "dimensionless", output
+    assert model.getNumEvents() == 5 + 5 * 2 * 2  # doses; visit and session on/off
+    assert document.checkConsistency() == 0 or all(
+        document.getError(i).getSeverity() < libsbml.LIBSBML_SEV_ERROR for i in range(document.getNumErrors())
+    )
