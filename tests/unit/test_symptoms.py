@@ -140,19 +140,15 @@ def test_fold_offsets_are_where_branches_vanish(gain: float) -> None:
 
 
 def equilibrium_after(p: SymptomParameters, relief_path: list[float]) -> float:
-    """Depression after holding each relief level (through the rumination driver) for 3 days in turn."""
+    """Depression after holding each total relief level (through the rumination driver) for 3 days in turn."""
     y = initial_state(p, 1)
     for relief in relief_path:
-        rumination = p.rumination_baseline - relief / (p.relief_rumination * p.ketamine_sensitivity)
+        raw = p.total_relief_max * np.arctanh(relief / p.total_relief_max)  # undo the ceiling of the total relief
+        rumination = p.rumination_baseline - raw / (p.relief_rumination * p.ketamine_sensitivity)
         y = integrate(p, y, drivers(p, 1, rumination=rumination), 72.0, step=0.25)
     return float(y[0, X])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known: with the parameters of the calibration in progress the switch lands within 0.02 of the escape "
-    "relief, so the graded-branch check just below escape fails; recorded in the issue note",
-)
 def test_two_stable_states_escape_and_hold() -> None:
     overrides = {
         "ketamine_relief_max": 10.0,
@@ -227,8 +223,9 @@ def test_worry_falls_within_an_hour_when_rumination_drops() -> None:
     p = SymptomParameters.from_parameter_set(PSET, patients(1, "gad", failed=1.0))
     d = drivers(p, 1, rumination=p.rumination_baseline - 1.0)
     y = integrate(p, initial_state(p, 1), d, 1.0, step=0.01)
-    target_drop = PSET["worry_relief_per_rumination_unit"]
-    assert 1.0 - float(y[0, W]) > 0.8 * target_drop
+    ceiling = PSET["worry_rumination_relief_max"]
+    target_drop = ceiling * np.tanh(PSET["worry_relief_per_rumination_unit"] / ceiling)
+    assert 1.0 - float(y[0, W]) > 0.8 * target_drop  # within an hour (time constant 0.5 h)
 
 
 def test_decay_rates_are_positive_and_shaped() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -98,14 +100,22 @@ def after_session(therapy_name: str, window: float, cadss: float, hours: float =
         jnp.zeros(1),
         signals,
     )
-    y, h = initial_state(p, 1), 0.01
-    for _ in range(int(hours / h)):
+    return np.asarray(_integrate(p, d, int(round(hours / 0.05)))[0])
+
+
+@partial(jax.jit, static_argnums=2)
+def _integrate(p: SymptomParameters, d: Drivers, steps: int, h: float = 0.05) -> jax.Array:
+    """Classical RK4 with constant drivers."""
+
+    def one(y: jax.Array, _: None) -> tuple[jax.Array, None]:
         k1 = derivative(y, d, p)
         k2 = derivative(y + h / 2 * k1, d, p)
         k3 = derivative(y + h / 2 * k2, d, p)
         k4 = derivative(y + h * k3, d, p)
-        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-    return np.asarray(y[0])
+        return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4), None
+
+    y, _ = jax.lax.scan(one, initial_state(p, 1), None, length=steps)
+    return y
 
 
 def test_emdr_weakens_fear_more_inside_the_window_and_not_under_heavy_dissociation() -> None:
