@@ -268,20 +268,21 @@ def _unit_time(value: Any, where: str) -> float:
     return parse_quantity(value, "time", where, HistoryError)
 
 
-def _treatment(record: Mapping[str, Any], event: str, number: int, line: int | None) -> dict[str, Any]:
-    """The row as a protocol treatment item at time 0, validated by the protocol schema."""
+def _treatment(
+    record: Mapping[str, Any], event: str, number: int, line: int | None
+) -> tuple[dict[str, Any], Treatment]:
+    """The row as a protocol treatment item (file notation, no schedule) and validated at time 0."""
     keys = ("drug", "route", "dose", "infusion") if event == "dose" else ("therapy", "session")
     item = {k: record[k] for k in keys if k in record}
     if event == "session" and item.get("therapy") == INTENSIVE:
         item = {"therapy": INTENSIVE, "days": 1, "hours_per_day": item.get("session")}
     try:
-        Treatment.model_validate({**item, "at": ["0 h"]})
+        return item, Treatment.model_validate({**item, "at": ["0 h"]})
     except ValidationError as failure:
         error = protocol_error(failure)
         column = error.key_path.split(".")[0].split("[")[0]
         column = "session" if column == "hours_per_day" else column
         raise HistoryError(_where(number, line, column), error.problem, error.fix) from None
-    return item
 
 
 def _check_event_columns(record: Mapping[str, Any], event: str, number: int, line: int | None) -> None:
@@ -415,9 +416,8 @@ def build_history(patient: str, records: list[Record]) -> PatientHistory:
             scale, value = _score(record, number, line)
             scores.append(Score(time_h, scale, value, where))
             continue
-        item = _treatment(record, event, number, line)
+        item, parsed = _treatment(record, event, number, line)
         treatments.append({**item, "at": [f"{time_h!r} h"]})
-        parsed = Treatment.model_validate({**item, "at": ["0 h"]})
         if event == "dose":
             amount = parsed.dose.amount if parsed.dose is not None else 0.0
             per_kg = parsed.dose.per_kg if parsed.dose is not None else False

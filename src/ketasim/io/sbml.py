@@ -56,6 +56,7 @@ UNITS: dict[str, tuple[tuple[str, float, int, float], ...]] = {
     "umol": (("mole", 1, -6, 1.0),),
     "umol_per_litre": (("mole", 1, -6, 1.0), ("litre", -1, 0, 1.0)),
     "per_litre_per_hour": (("litre", -1, 0, 1.0), ("second", -1, 0, 1 / 3600.0)),
+    "litre_per_hour": (("litre", 1, 0, 1.0), ("second", -1, 0, 1 / 3600.0)),
     "ng_per_ml": (("gram", 1, -9, 1.0), ("litre", -1, -3, 1.0)),
     "ng_per_ml_per_umol": (("gram", 1, -9, 1.0), ("litre", -1, -3, 1.0), ("mole", -1, -6, 1.0)),
     "mg": (("gram", 1, -3, 1.0),),
@@ -157,6 +158,14 @@ def _block_labels(pk: PKSystem) -> list[str]:
     return labels
 
 
+_RATE_UNITS = {
+    ("umol", "umol"): "per_hour",
+    ("umol_per_litre", "umol_per_litre"): "per_hour",
+    ("umol_per_litre", "umol"): "per_litre_per_hour",
+    ("umol", "umol_per_litre"): "litre_per_hour",
+}
+
+
 def _dose_unit(kind: DoseKind) -> str:
     return "mg_per_kg" if kind.per_kg else "mg"
 
@@ -164,7 +173,8 @@ def _dose_unit(kind: DoseKind) -> str:
 def linear_part(pk: PKSystem, kinds: Sequence[DoseKind], template: PKSystem | None = None) -> LinearPart:
     """Name the states, matrix entries, dose shares and readout weights of ``pk`` (any number of patients).
 
-    The sink compartment ``eliminated`` is left out (nothing leaves it and nothing reads it). A compartment whose
+    The sink compartment ``eliminated`` (the first of every `BlockBuilder`) is left out: nothing leaves it and
+    nothing reads it. A compartment whose
     column of the matrix sums below zero loses more than it passes on: it follows a source without taking mass
     from it (an effect site, µM); every other compartment holds an amount (µmol).
     ``template`` (default ``pk``) fixes which entries exist; raises `UnsupportedError` if ``pk`` has others.
@@ -182,7 +192,8 @@ def linear_part(pk: PKSystem, kinds: Sequence[DoseKind], template: PKSystem | No
             raise UnsupportedError(f"PK block {labels[block]} of a patient has flows the template patient lacks")
         names = [f"{labels[block]}_{name}" for name in builder.names]
         ids.append(names)
-        follower = reference.matrix()[0].sum(axis=0) < -1e-12
+        columns = reference.matrix()[0]
+        follower = columns.sum(axis=0) < -1e-9 * np.abs(columns).max(axis=0)
         for index in range(1, len(names)):
             states[names[index]] = "umol_per_litre" if follower[index] else "umol"
             terms[names[index]] = []
@@ -195,8 +206,7 @@ def linear_part(pk: PKSystem, kinds: Sequence[DoseKind], template: PKSystem | No
             else:
                 parameter, sign = f"k_{source}_to_{builder.names[row]}", 1.0
             values[parameter] = sign * matrix[:, row, col]
-            ratio = (states[target], states[source])
-            units[parameter] = "per_litre_per_hour" if ratio == ("umol_per_litre", "umol") else "per_hour"
+            units[parameter] = _RATE_UNITS[(states[target], states[source])]
             terms[target].append((parameter, source, sign))
     doses: dict[DoseKind, list[tuple[str, str]]] = {}
     for kind in kinds:
@@ -368,18 +378,34 @@ def _leaf_symbols(graph: jm.Graph, name: LeafName) -> np.ndarray:
 # --- values for any patient --------------------------------------------------------------------------------------
 
 
-def parameter_values(export: ArmExport, template: ArmExport) -> dict[str, np.ndarray]:
-    """(patients,) value of every SBML parameter and initial state of ``template``'s export, for ``export``'s cohort.
+@dataclass(frozen=True)
+class PatientValues:
+    """Per-patient numbers of an exported model: constant parameters and the initial values of the states.
+
+    Attributes
+    ----------
+    parameters
+        SBML id -> (patients,) value of every constant parameter the export defines from the patient.
+    initial
+        SBML id -> (patients,) untreated initial value of every nonlinear state (PK states start at 0).
+    """
+
+    parameters: dict[str, np.ndarray]
+    initial: dict[str, np.ndarray]
+
+
+def parameter_values(export: ArmExport, template: ArmExport) -> PatientValues:
+    """The values of ``template``'s SBML parameters and initial states for every patient of ``export``'s cohort.
 
     ``template`` is the single-patient export whose SBML is simulated (same protocol and arm); ``export`` holds
-    any cohort. Set these values in the simulator to run one patient after another from one SBML file.
+    any cohort. To run patient i from the one SBML file: set the parameters, reset the simulator to time 0 (so
+    the doses and sessions at time 0 are applied with the patient's values), then set the initial states.
     """
     used = nonlinear_part(template.brain).values
-    values = dict(linear_part(export.pk, export.plan.kinds, template.pk).values)
-    values.update({k: v for k, v in leaf_values(export.brain, leaf_names(template.brain)).items() if k in used})
+    parameters = dict(linear_part(export.pk, export.plan.kinds, template.pk).values)
+    parameters.update({k: v for k, v in leaf_values(export.brain, leaf_names(template.brain)).items() if k in used})
     initial = np.asarray(export.brain.initial_state())
-    values.update({state: initial[:, i] for i, state in enumerate(STATE_NAMES)})
-    return values
+    return PatientValues(parameters, {state: initial[:, i] for i, state in enumerate(STATE_NAMES)})
 
 
 # --- the document ------------------------------------------------------------------------------------------------

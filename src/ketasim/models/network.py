@@ -266,7 +266,7 @@ def tabulate(
 
     The surrogate interpolates exact solves at (degree_u + 1) × (degree_c + 1) Chebyshev nodes of
     (u = log(1 − g / (1 + c)), c) over the rectangle spanned by the control ranges; with the default parameters and
-    degree it is within 2e-5 Fisher z and 3e-4 rumination units of the exact solve everywhere in the ranges (see
+    degree it is within 1e-5 Fisher z and 1e-4 rumination units of the exact solve everywhere in the ranges (see
     docs/network.md). With the default parameters the ranges cover the whole severity scale, full NMDA blockade
     and spine gains up to about +40 % (healthy) or +47 % (typical TRD); `lookup` clamps controls outside them.
     ``points`` sets the grid of exact values kept for checks and plots.
