@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,6 +13,7 @@ import ketasim.engine.precision  # noqa: F401  (float64, as in the engine)
 from ketasim.errors import ParameterError
 from ketasim.models import symptoms
 from ketasim.models.symptoms import (
+    INDIVIDUAL_USES,
     SIGNAL_NAMES,
     STATE_NAMES,
     Drivers,
@@ -19,6 +22,7 @@ from ketasim.models.symptoms import (
     derivative,
     expected_scores,
     fold_offsets,
+    individual_fields,
     initial_state,
     switch_shape,
     typical_baseline_drivers,
@@ -181,6 +185,91 @@ def test_switch_shape_matches_the_requested_escape_relief() -> None:
     np.testing.assert_allclose(steepness * jump / 4, 5.0)
     with pytest.raises(ParameterError):
         switch_shape(escape, hysteresis, 0.8)
+
+
+def test_switch_shape_traces_under_jit() -> None:
+    escape, hysteresis = np.array([0.3, 0.6]), np.array([0.1, 0.25])
+    traced = jax.jit(switch_shape, static_argnums=2)(jnp.asarray(escape), jnp.asarray(hysteresis), 5.0)
+    for a, b in zip(traced, switch_shape(escape, hysteresis, 5.0), strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12)
+
+
+# escape and hysteresis deviates correlated (uncorrelated by default), so the tests see the correlation
+CORRELATED = PSET.with_overrides({"depression_escape_hysteresis_correlation": 0.5})
+
+
+def individual(z: dict[str, float], n: int = 3) -> dict[str, jax.Array]:
+    """`individual_fields` (`CORRELATED`) of ``n`` patients with 3 failed treatments, given normals (others 0)."""
+    normals = {use: np.full((n, 1), z.get(use, 0.0)) for use in INDIVIDUAL_USES}
+    return individual_fields(CORRELATED, "trd", np.full(n, 3.0), np.full(n, 0.6), np.zeros(n), normals)
+
+
+def escape_relief(fields: dict[str, jax.Array]) -> np.ndarray:
+    """The escape relief that `switch_shape` was given, read back from the switch."""
+    escape_fold, _ = fold_offsets(PSET["depression_loop_gain"])
+    return np.asarray(1.0 - fields["threshold"] - (1.0 + escape_fold) * fields["jump"])
+
+
+def test_individual_fields_follow_their_normals() -> None:
+    typical = individual({})
+    assert len(typical) == 8  # the switch (4) and the sensitivities (4), each a field of SymptomParameters
+    assert set(typical) <= {f.name for f in dataclasses.fields(SymptomParameters)}
+    np.testing.assert_allclose(np.asarray(typical["worry_sensitivity"]), 1.0)
+    np.testing.assert_allclose(
+        np.asarray(typical["ketamine_sensitivity"]),
+        np.exp(-3.0 * PSET["ketamine_sensitivity_log_per_failed_treatment"]),
+    )
+    # each sensitivity moves with its own normal only, log-normally
+    for use, field, sd in (
+        ("symptoms_ketamine_sensitivity", "ketamine_sensitivity", "ketamine_sensitivity_log_sd"),
+        ("symptoms_ssri_sensitivity", "ssri_sensitivity", "ssri_sensitivity_log_sd"),
+        ("symptoms_worry_sensitivity", "worry_sensitivity", "worry_sensitivity_log_sd"),
+        ("symptoms_expectancy_ceiling", "expectancy_ceiling", "expectancy_ceiling_log_sd"),
+    ):
+        moved = individual({use: 1.5})
+        np.testing.assert_allclose(np.log(moved[field] / typical[field]), 1.5 * PSET[sd], rtol=1e-12)
+        for other in set(typical) - {field}:
+            np.testing.assert_array_equal(np.asarray(moved[other]), np.asarray(typical[other]), err_msg=other)
+    # the escape normal scales the escape relief and, through the correlation, the hysteresis (the jump)
+    rho = CORRELATED["depression_escape_hysteresis_correlation"]
+    escaped = individual({"symptoms_escape": 1.0})
+    np.testing.assert_allclose(
+        escape_relief(escaped) / escape_relief(typical), np.exp(PSET["depression_escape_log_sd"]), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        escaped["jump"] / typical["jump"], np.exp(rho * PSET["depression_hysteresis_log_sd"]), rtol=1e-12
+    )
+    # the hysteresis normal widens the hysteresis but leaves the escape relief alone
+    wider = individual({"symptoms_hysteresis": 1.0})
+    np.testing.assert_allclose(escape_relief(wider), escape_relief(typical), rtol=1e-12)
+    np.testing.assert_allclose(
+        wider["jump"] / typical["jump"], np.exp(np.sqrt(1 - rho**2) * PSET["depression_hysteresis_log_sd"]), rtol=1e-12
+    )
+
+
+def test_individual_fields_are_differentiable_and_used_by_from_parameter_set() -> None:
+    def ketamine(z: jax.Array) -> jax.Array:
+        normals = {use: jnp.zeros((1, 1)) for use in INDIVIDUAL_USES}
+        normals["symptoms_ketamine_sensitivity"] = z.reshape(1, 1)
+        return individual_fields(PSET, "trd", jnp.ones(1), jnp.zeros(1), jnp.zeros(1), normals)["ketamine_sensitivity"][
+            0
+        ]
+
+    value, slope = jax.jit(jax.value_and_grad(ketamine))(jnp.asarray(0.7))
+    assert float(slope) == pytest.approx(PSET["ketamine_sensitivity_log_sd"] * float(value), rel=1e-12)
+    batch = patients(6, "ptsd", variability=True, neglect=1.0, seed=5)
+    p = SymptomParameters.from_parameter_set(PSET, batch)
+    fields = individual_fields(
+        PSET,
+        "ptsd",
+        batch.failed_treatments,
+        batch.chronic_stress,
+        batch.childhood_neglect,
+        {use: batch.normals(use) for use in INDIVIDUAL_USES},
+    )
+    for name, values in fields.items():
+        np.testing.assert_allclose(np.asarray(getattr(p, name)), np.asarray(values), rtol=1e-12, err_msg=name)
+    assert float(jnp.std(p.jump)) > 0.0
 
 
 def test_treatment_resistance_raises_the_escape_relief_and_neglect_strengthens_fear() -> None:

@@ -68,12 +68,7 @@ from ketasim.trial.endpoints import (
 
 # The named normals of `SymptomParameters.from_parameter_set` and how many draws each takes.
 ETA_USES: tuple[tuple[str, int], ...] = (
-    ("symptoms_escape", 1),
-    ("symptoms_hysteresis", 1),
-    ("symptoms_ketamine_sensitivity", 1),
-    ("symptoms_ssri_sensitivity", 1),
-    ("symptoms_worry_sensitivity", 1),
-    ("symptoms_expectancy_ceiling", 1),
+    *((use, 1) for use in symptoms.INDIVIDUAL_USES),
     ("symptoms_baseline_common", 1),
     ("symptoms_baseline_scales", len(SCALES)),
 )
@@ -108,8 +103,9 @@ def individual_parameters(
 ) -> SymptomParameters:
     """The symptom parameters of patients with the given individual normals, differentiable in the normals.
 
-    Mirrors the per-patient part of `SymptomParameters.from_parameter_set` in ``jax.numpy`` (the method itself
-    converts to NumPy, so it cannot be traced): ``base`` provides every field that does not depend on the normals.
+    The switch and sensitivities come from `ketasim.models.symptoms.individual_fields` (shared with
+    `SymptomParameters.from_parameter_set`), the baseline scores from `baseline_scores`; ``base`` provides every
+    field that does not depend on the normals.
 
     Parameters
     ----------
@@ -124,51 +120,17 @@ def individual_parameters(
     normals
         Standard normal deviates per use of `ETA_USES`, each of shape ``(n, draws)``.
     """
-    failed = jnp.asarray(covariates["failed_treatments"], dtype=float)
-    stress = jnp.asarray(covariates["chronic_stress"], dtype=float)
-    neglect = jnp.asarray(covariates["childhood_neglect"], dtype=float)
-    z_escape = jnp.asarray(normals["symptoms_escape"])[:, 0]
-    z_other = jnp.asarray(normals["symptoms_hysteresis"])[:, 0]
-    rho = pset["depression_escape_hysteresis_correlation"]
-    z_hysteresis = rho * z_escape + np.sqrt(1.0 - rho**2) * z_other
-    escape = pset["depression_escape_relief_median"] * jnp.exp(
-        pset["depression_escape_log_per_failed_treatment"] * failed
-        + pset["depression_escape_log_per_chronic_stress"] * stress
-        + pset["depression_escape_log_per_trauma_load"] * pset[f"{condition}_trauma_load"]
-        + pset["depression_escape_log_sd"] * z_escape
+    individual = symptoms.individual_fields(
+        pset,
+        condition,
+        covariates["failed_treatments"],
+        covariates["chronic_stress"],
+        covariates["childhood_neglect"],
+        normals,
     )
-    hysteresis = pset["depression_hysteresis_median"] * jnp.exp(
-        -pset["depression_hysteresis_log_per_childhood_neglect"] * neglect
-        - pset["depression_hysteresis_log_per_chronic_stress"] * stress
-        + pset["depression_hysteresis_log_sd"] * z_hysteresis
-    )
-    jump, threshold, steepness, tilt = switch_shape(escape, hysteresis, pset["depression_loop_gain"])
-
-    def lognormal(use: str, sd: str, shift: jax.Array | float = 0.0) -> jax.Array:
-        return jnp.exp(pset[sd] * jnp.asarray(normals[use])[:, 0] + shift)
-
     return dataclasses.replace(
         base,
-        jump=jump,
-        threshold=threshold,
-        steepness=steepness,
-        baseline_tilt=tilt,
-        ketamine_sensitivity=lognormal(
-            "symptoms_ketamine_sensitivity",
-            "ketamine_sensitivity_log_sd",
-            -pset["ketamine_sensitivity_log_per_failed_treatment"] * failed,
-        ),
-        ssri_sensitivity=lognormal(
-            "symptoms_ssri_sensitivity",
-            "ssri_sensitivity_log_sd",
-            -pset["ssri_sensitivity_log_per_failed_treatment"] * failed,
-        ),
-        worry_sensitivity=lognormal("symptoms_worry_sensitivity", "worry_sensitivity_log_sd"),
-        expectancy_ceiling=lognormal(
-            "symptoms_expectancy_ceiling",
-            "expectancy_ceiling_log_sd",
-            -pset["expectancy_ceiling_log_per_failed_treatment"] * failed,
-        ),
+        **individual,
         baseline_scores=baseline_scores(
             condition,
             pset,
@@ -176,21 +138,6 @@ def individual_parameters(
             jnp.asarray(normals["symptoms_baseline_scales"]),
         ),
     )
-
-
-def switch_shape(
-    escape: jax.Array, hysteresis: jax.Array, loop_gain: float
-) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
-    """`ketasim.models.symptoms.switch_shape` in ``jax.numpy``: jump, threshold, steepness and baseline tilt."""
-    if loop_gain <= 1.0:
-        raise ParameterError(f"depression_loop_gain must exceed 1 for two stable states, got {loop_gain}")
-    hysteresis = jnp.maximum(hysteresis, 1e-6)
-    escape_fold, hold_fold = symptoms.fold_offsets(loop_gain)
-    jump = hysteresis / (hold_fold - escape_fold)
-    threshold = 1.0 - escape - (1.0 + escape_fold) * jump
-    steepness = 4.0 * loop_gain / jump
-    tilt = 1.0 - jump / (1.0 + jnp.exp(-steepness * (1.0 - threshold)))
-    return jump, threshold, steepness, tilt
 
 
 def baseline_scores(condition: str, pset: ParameterSet, common: jax.Array, specific: jax.Array) -> jax.Array:

@@ -40,12 +40,14 @@ Glue P et al. (2017) J Psychopharmacol 31:1302, doi:10.1177/0269881117705089 (an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from ketasim.errors import ParameterError
 from ketasim.models import comparators, network, plasticity, therapy
@@ -66,6 +68,16 @@ STATE_NAMES: tuple[str, ...] = (
     "ssri_plasticity",
 )
 SIGNAL_NAMES: tuple[str, ...] = (*therapy.THERAPY_SIGNALS, "clinic_visit", "pill")
+
+# The named normals (`ketasim.population.Patients.normals`, one draw each) that `individual_fields` reads.
+INDIVIDUAL_USES: tuple[str, ...] = (
+    "symptoms_escape",
+    "symptoms_hysteresis",
+    "symptoms_ketamine_sensitivity",
+    "symptoms_ssri_sensitivity",
+    "symptoms_worry_sensitivity",
+    "symptoms_expectancy_ceiling",
+)
 
 _X, _W, _UL, _UC, _LL, _LC, _EA, _EC, _SA, _SP = range(len(STATE_NAMES))
 _VISIT, _PILL = SIGNAL_NAMES.index("clinic_visit"), SIGNAL_NAMES.index("pill")
@@ -239,45 +251,14 @@ class SymptomParameters:
         if condition not in CONDITIONS:
             raise ParameterError(f"unknown condition {condition!r}; expected one of {', '.join(CONDITIONS)}")
         n = patients.count
-        failed = np.asarray(patients.failed_treatments, dtype=float)
-        stress = np.asarray(patients.chronic_stress, dtype=float)
         neglect = np.asarray(patients.childhood_neglect, dtype=float)
-
-        z_escape = patients.normals("symptoms_escape")[:, 0]
-        z_other = patients.normals("symptoms_hysteresis")[:, 0]
-        rho = pset["depression_escape_hysteresis_correlation"]
-        z_hysteresis = rho * z_escape + np.sqrt(1.0 - rho**2) * z_other
-        escape = pset["depression_escape_relief_median"] * np.exp(
-            pset["depression_escape_log_per_failed_treatment"] * failed
-            + pset["depression_escape_log_per_chronic_stress"] * stress
-            + pset["depression_escape_log_per_trauma_load"] * pset[f"{condition}_trauma_load"]
-            + pset["depression_escape_log_sd"] * z_escape
-        )
-        hysteresis = pset["depression_hysteresis_median"] * np.exp(
-            -pset["depression_hysteresis_log_per_childhood_neglect"] * neglect
-            - pset["depression_hysteresis_log_per_chronic_stress"] * stress
-            + pset["depression_hysteresis_log_sd"] * z_hysteresis
-        )
-        jump, threshold, steepness, tilt = switch_shape(escape, hysteresis, pset["depression_loop_gain"])
-
-        def lognormal(use: str, sd: str, shift: np.ndarray | float = 0.0) -> np.ndarray:
-            return np.exp(pset[sd] * patients.normals(use)[:, 0] + shift)
-
-        ketamine = lognormal(
-            "symptoms_ketamine_sensitivity",
-            "ketamine_sensitivity_log_sd",
-            -pset["ketamine_sensitivity_log_per_failed_treatment"] * failed,
-        )
-        ssri = lognormal(
-            "symptoms_ssri_sensitivity",
-            "ssri_sensitivity_log_sd",
-            -pset["ssri_sensitivity_log_per_failed_treatment"] * failed,
-        )
-        worry = lognormal("symptoms_worry_sensitivity", "worry_sensitivity_log_sd")
-        ceiling = lognormal(
-            "symptoms_expectancy_ceiling",
-            "expectancy_ceiling_log_sd",
-            -pset["expectancy_ceiling_log_per_failed_treatment"] * failed,
+        individual = individual_fields(
+            pset,
+            condition,
+            patients.failed_treatments,
+            patients.chronic_stress,
+            neglect,
+            {use: patients.normals(use) for use in INDIVIDUAL_USES},
         )
         fear_strength = 1.0 + pset["fear_strength_per_childhood_neglect"] * neglect
 
@@ -293,14 +274,7 @@ class SymptomParameters:
         ones = np.ones(n)
         scalars = {name: jnp.asarray(float(pset[key])) for name, key in _SCALARS.items()}
         return cls(
-            jump=jnp.asarray(jump),
-            threshold=jnp.asarray(threshold),
-            steepness=jnp.asarray(steepness),
-            baseline_tilt=jnp.asarray(tilt),
-            ketamine_sensitivity=jnp.asarray(ketamine),
-            ssri_sensitivity=jnp.asarray(ssri),
-            worry_sensitivity=jnp.asarray(worry),
-            expectancy_ceiling=jnp.asarray(ceiling),
+            **individual,
             fear_strength=jnp.asarray(fear_strength),
             trauma_load=jnp.asarray(ones * pset[f"{condition}_trauma_load"]),
             rumination_baseline=jnp.asarray(ones * rumination0),
@@ -359,25 +333,110 @@ def _replace(p: SymptomParameters, **changes: jax.Array) -> SymptomParameters:
     return SymptomParameters(**values)
 
 
+def individual_fields(
+    pset: ParameterSet,
+    condition: str,
+    failed_treatments: ArrayLike,
+    chronic_stress: ArrayLike,
+    childhood_neglect: ArrayLike,
+    normals: Mapping[str, ArrayLike],
+) -> dict[str, jax.Array]:
+    """The per-patient fields of `SymptomParameters` that the individual normals set: the switch and sensitivities.
+
+    In ``jax.numpy``, so it can be traced and differentiated in the normals (the forecast fits them); it accepts
+    NumPy input too. The escape relief and the hysteresis are log-normal around their medians, shifted by the
+    covariates and correlated with each other; the sensitivities to ketamine and to serotonergic drugs, worry
+    sensitivity and the expectancy ceiling are log-normal around 1, the first, second and fourth lowered by
+    failed treatments.
+
+    Parameters
+    ----------
+    pset
+        A set holding the ``symptoms`` parameters.
+    condition
+        The patients' condition (sets the trauma load).
+    failed_treatments, chronic_stress, childhood_neglect
+        Covariates, each of shape ``(n,)``.
+    normals
+        Standard normal deviates for each use of `INDIVIDUAL_USES` (others are ignored), each of shape
+        ``(n, draws)``; the first draw is used.
+
+    Returns
+    -------
+    dict
+        ``jump``, ``threshold``, ``steepness``, ``baseline_tilt``, ``ketamine_sensitivity``, ``ssri_sensitivity``,
+        ``worry_sensitivity`` and ``expectancy_ceiling``, each of shape ``(n,)``.
+    """
+    failed = jnp.asarray(failed_treatments, dtype=float)
+    stress = jnp.asarray(chronic_stress, dtype=float)
+    neglect = jnp.asarray(childhood_neglect, dtype=float)
+
+    def normal(use: str) -> jax.Array:
+        return jnp.asarray(normals[use], dtype=float)[:, 0]
+
+    z_escape = normal("symptoms_escape")
+    rho = pset["depression_escape_hysteresis_correlation"]
+    z_hysteresis = rho * z_escape + np.sqrt(1.0 - rho**2) * normal("symptoms_hysteresis")
+    escape = pset["depression_escape_relief_median"] * jnp.exp(
+        pset["depression_escape_log_per_failed_treatment"] * failed
+        + pset["depression_escape_log_per_chronic_stress"] * stress
+        + pset["depression_escape_log_per_trauma_load"] * pset[f"{condition}_trauma_load"]
+        + pset["depression_escape_log_sd"] * z_escape
+    )
+    hysteresis = pset["depression_hysteresis_median"] * jnp.exp(
+        -pset["depression_hysteresis_log_per_childhood_neglect"] * neglect
+        - pset["depression_hysteresis_log_per_chronic_stress"] * stress
+        + pset["depression_hysteresis_log_sd"] * z_hysteresis
+    )
+    jump, threshold, steepness, tilt = switch_shape(escape, hysteresis, pset["depression_loop_gain"])
+
+    def lognormal(use: str, sd: str, shift: jax.Array | float = 0.0) -> jax.Array:
+        return jnp.exp(pset[sd] * normal(use) + shift)
+
+    return {
+        "jump": jump,
+        "threshold": threshold,
+        "steepness": steepness,
+        "baseline_tilt": tilt,
+        "ketamine_sensitivity": lognormal(
+            "symptoms_ketamine_sensitivity",
+            "ketamine_sensitivity_log_sd",
+            -pset["ketamine_sensitivity_log_per_failed_treatment"] * failed,
+        ),
+        "ssri_sensitivity": lognormal(
+            "symptoms_ssri_sensitivity",
+            "ssri_sensitivity_log_sd",
+            -pset["ssri_sensitivity_log_per_failed_treatment"] * failed,
+        ),
+        "worry_sensitivity": lognormal("symptoms_worry_sensitivity", "worry_sensitivity_log_sd"),
+        "expectancy_ceiling": lognormal(
+            "symptoms_expectancy_ceiling",
+            "expectancy_ceiling_log_sd",
+            -pset["expectancy_ceiling_log_per_failed_treatment"] * failed,
+        ),
+    }
+
+
 def switch_shape(
-    escape: np.ndarray, hysteresis: np.ndarray, loop_gain: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    escape: ArrayLike, hysteresis: ArrayLike, loop_gain: float
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
     """Jump a, threshold θ, steepness β and baseline tilt h₀ of the depression switch.
 
     From the relief that tips a patient out of the depressed state (``escape``) and how much of it may fade
     before the patient falls back (``hysteresis``), for the loop gain G = aβ/4 (3 by default, for which the
     bistable range is 0.434 a wide and starts 0.283 a below the threshold). Approximate for a steep switch;
-    the model's own escape and hold reliefs are checked numerically in the tests.
+    the model's own escape and hold reliefs are checked numerically in the tests. In ``jax.numpy`` (traceable
+    in ``escape`` and ``hysteresis``; ``loop_gain`` is a number).
     """
     if loop_gain <= 1.0:
         raise ParameterError(f"depression_loop_gain must exceed 1 for two stable states, got {loop_gain}")
-    escape = np.asarray(escape, dtype=float)
-    hysteresis = np.maximum(np.asarray(hysteresis, dtype=float), 1e-6)
+    escape = jnp.asarray(escape, dtype=float)
+    hysteresis = jnp.maximum(jnp.asarray(hysteresis, dtype=float), 1e-6)
     escape_fold, hold_fold = fold_offsets(loop_gain)
     jump = hysteresis / (hold_fold - escape_fold)
     threshold = 1.0 - escape - (1.0 + escape_fold) * jump
     steepness = 4.0 * loop_gain / jump
-    tilt = 1.0 - jump / (1.0 + np.exp(-steepness * (1.0 - threshold)))
+    tilt = 1.0 - jump / (1.0 + jnp.exp(-steepness * (1.0 - threshold)))
     return jump, threshold, steepness, tilt
 
 
