@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ketasim.calibration.population import calibrate, free_parameters, write_parameter_file
+from ketasim.calibration.population import DEFAULT_FREE, calibrate, free_parameters, write_parameter_file
 from ketasim.parameters import complete_set, get_parameter_set
 from ketasim.protocol import load_protocol
 from ketasim.simulation import simulate
@@ -68,3 +68,9 @@ def test_fit_moves_towards_the_value_that_made_the_target(tmp_path: Path) -> Non
     fitted = complete_set(str(written))
     assert fitted[NAME] == result.values[NAME] and fitted.name == "fitted"
     assert "calibrated by ketasim calibrate" in fitted.get(NAME).note
+
+
+def test_every_default_free_parameter_is_in_the_default_set() -> None:
+    """`ketasim calibrate` without --parameter must find every parameter it fits by default."""
+    pset = complete_set("default")
+    assert [p.name for p in free_parameters(pset, DEFAULT_FREE)] == list(DEFAULT_FREE)

@@ -36,7 +36,8 @@ DEFAULT_FREE = (
     "relief_per_glutamate_fraction",
     "relief_per_rumination_unit",
     "relief_per_window_fraction",
-    "relief_per_expectancy",
+    "relief_per_acute_expectancy",
+    "relief_per_conditioned_expectancy",
     "relief_per_ssri_adaptation",
     "depression_time_constant_h",
 )
