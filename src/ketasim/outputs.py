@@ -23,6 +23,10 @@ VOCABULARY: dict[str, OutputInfo] = {
     "plasticity_window": OutputInfo("ratio", "capacity for new learning, 1 = healthy baseline"),
     "dmn_connectivity": OutputInfo("Fisher z", "PCC-mPFC functional connectivity"),
     "dmn_connectivity_change": OutputInfo("Fisher z", "change of PCC-mPFC connectivity from the patient's baseline"),
+    "rumination": OutputInfo(
+        "1",
+        "rumination index from within-DMN connectivity: 0 = healthy, 1 = untreated typical treatment-resistant depression",
+    ),
     "dissociation": OutputInfo("CADSS points", "CADSS total (0-92)"),
     "systolic_bp_change": OutputInfo("mmHg", "systolic blood pressure change from baseline"),
     "madrs": OutputInfo("points", "MADRS as a rater would record it"),

@@ -28,6 +28,7 @@ BRAIN_OUTPUTS = (
     "plasticity_window",
     "dmn_connectivity",
     "dmn_connectivity_change",
+    "rumination",
     "dissociation",
     "systolic_bp_change",
 )
@@ -149,7 +150,7 @@ class BrainModel:
     def brain_outputs(
         self, state: jax.Array, readouts: Mapping[str, jax.Array]
     ) -> tuple[dict[str, jax.Array], jax.Array]:
-        """Every brain output of the vocabulary, and the rumination index."""
+        """Every brain output of the vocabulary, and the rumination index (which is one of them) on its own."""
         cascade_state = state[:, :CASCADE_STATES]
         occupancy = self.occupancy(readouts)
         outputs = {"nmda_occupancy": occupancy, **plasticity.observe(cascade_state, occupancy, self.cascade)}
@@ -157,6 +158,7 @@ class BrainModel:
         fc_z, rumination = network.lookup(self.table, *controls)
         outputs["dmn_connectivity"] = fc_z
         outputs["dmn_connectivity_change"] = fc_z - self.baseline_fc_z
+        outputs["rumination"] = rumination
         outputs["dissociation"], outputs["systolic_bp_change"] = acute_effects(
             readouts, self.pset, self.acute_parameters
         )
