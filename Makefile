@@ -31,6 +31,7 @@ test-slow: setup
 bench: setup
 	$(BIN)/python benchmarks/pk_throughput.py
 	$(BIN)/python benchmarks/trial_throughput.py
+	$(BIN)/python benchmarks/performance.py
 
 docs: setup
 	$(BIN)/mkdocs build --strict --site-dir results/site
