@@ -230,12 +230,16 @@ def _simulate(
         y = etd_rk4_step(y, h, rates, lambda state, r: model.derivative(state, r, signal), r0, r_mid, r_end)
         return (z_end, y, buffer), None
 
+    def step_or_skip(carry: tuple[jax.Array, jax.Array, jax.Array], inputs: tuple[jax.Array, ...]):
+        # the zero-length steps that pad the grid to its bucket size cost nothing
+        return jax.lax.cond(inputs[0] > 0, step, lambda c, _: (c, None), carry, inputs)
+
     z0 = jnp.zeros((patients, states))
     y0 = model.initial_state()
     rates = model.decay_rates()
     buffer = jnp.zeros((slots, len(chosen), patients))
     scan: Callable = jax.lax.scan
-    (z, y, buffer), _ = scan(step, (z0, y0, buffer), (steps_h, boluses, infusion_rates, signals, record_at))
+    (z, y, buffer), _ = scan(step_or_skip, (z0, y0, buffer), (steps_h, boluses, infusion_rates, signals, record_at))
     buffer = jax.lax.cond(
         record_last < observations,
         lambda b: jax.lax.dynamic_update_index_in_dim(b, observe(z, y), record_last, axis=0),
