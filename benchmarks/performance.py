@@ -24,30 +24,21 @@ import time
 from pathlib import Path
 
 from sbml_vs_engine import Clock, benchmark_protocol, machine, roadrunner_loop
+from trial_throughput import PROTOCOL as TRIAL_PROTOCOL
 
 from ketasim.engine.grid import StepPolicy
-from ketasim.protocol import Protocol, build_protocol, read_mapping
+from ketasim.protocol import Protocol
 from ketasim.simulation import plan_arm, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "kap-clinic-course.yaml"
 MEMORY_PROTOCOL = {
-    "ketasim": 1,
+    **TRIAL_PROTOCOL,
     "name": "single infusion vs saline, one day (memory benchmark)",
     "seed": 3,
     "duration": "1 d",
     "population": {"size": 1000, "condition": "trd"},
-    "arms": [
-        {
-            "name": "ketamine",
-            "treatments": [
-                {"drug": "ketamine", "route": "iv", "dose": "0.5 mg/kg", "infusion": "40 min", "at": ["0 h"]}
-            ],
-        },
-        {"name": "saline", "treatments": [{"drug": "placebo", "route": "iv", "infusion": "40 min", "at": ["0 h"]}]},
-    ],
     "observe": {"every": ["0 h", "4 h", "24 h"]},
-    "endpoints": [{"name": "response_24h", "kind": "response", "scale": "madrs", "at": "24 h"}],
+    "endpoints": TRIAL_PROTOCOL["endpoints"][:1],
 }
 MILLION_PROTOCOL = {
     "ketasim": 1,
@@ -78,13 +69,7 @@ print(next(line.split()[1] for line in open("/proc/self/status") if line.startsw
 
 def kap_weeks(weeks: int) -> Protocol:
     """The first arm of the KAP example over ``weeks`` weeks, observed daily, with between-patient variability."""
-    mapping = read_mapping(EXAMPLE)
-    mapping["duration"] = f"{weeks} w"
-    mapping["population"] = {**mapping["population"], "variability": True}
-    mapping["arms"] = mapping["arms"][:1]
-    mapping["observe"] = {"every": "1 d", "outputs": ["plasma_ketamine", "spine_density_change", "madrs"]}
-    mapping.pop("endpoints", None)
-    return build_protocol(mapping)
+    return benchmark_protocol(weeks, ["plasma_ketamine", "spine_density_change", "madrs"])
 
 
 def seconds_for(protocol: Protocol, patients: int) -> float:

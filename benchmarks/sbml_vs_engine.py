@@ -39,13 +39,13 @@ OUTPUTS = ["plasma_ketamine", "nmda_occupancy", "spine_density_change", "dmn_con
 CROSS_CHECKED = OUTPUTS[:-1]
 
 
-def benchmark_protocol() -> Protocol:
-    """The example's first arm with variability, run for `WEEKS` weeks, observed daily, recording `OUTPUTS`."""
+def benchmark_protocol(weeks: int = WEEKS, outputs: list[str] = OUTPUTS) -> Protocol:
+    """The example's first arm with variability, run for ``weeks`` weeks, observed daily, recording ``outputs``."""
     mapping = read_mapping(EXAMPLE)
-    mapping["duration"] = f"{WEEKS} w"
+    mapping["duration"] = f"{weeks} w"
     mapping["population"] = {**mapping["population"], "variability": True}
     mapping["arms"] = mapping["arms"][:1]
-    mapping["observe"] = {"every": "1 d", "outputs": OUTPUTS}
+    mapping["observe"] = {"every": "1 d", "outputs": outputs}
     mapping.pop("endpoints", None)
     return build_protocol(mapping)
 
