@@ -32,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ketasim.errors import ParameterError
+from ketasim.models.power import power
 from ketasim.models.receptors import SPECIES
 from ketasim.parameters.registry import ParameterSet
 
@@ -83,8 +84,8 @@ def racemic_equivalent_ng_per_ml(effect_site_ng_per_ml: Mapping[str, jax.Array],
 
 def dissociation(effect_site_ketamine_ng_per_ml: jax.Array, p: AcuteParameters) -> jax.Array:
     """CADSS total (0-92) from the racemic-equivalent effect-site ketamine concentration (ng/mL), any shape."""
-    level = jnp.power(jnp.maximum(effect_site_ketamine_ng_per_ml, 0.0), p.cadss_hill)
-    return p.cadss_max_points * level / (level + jnp.power(p.cadss_half_max_ng_per_ml, p.cadss_hill))
+    level = power(jnp.maximum(effect_site_ketamine_ng_per_ml, 0.0), p.cadss_hill)
+    return p.cadss_max_points * level / (level + power(p.cadss_half_max_ng_per_ml, p.cadss_hill))
 
 
 def systolic_bp_change(effect_site_ketamine_ng_per_ml: jax.Array, p: AcuteParameters) -> jax.Array:

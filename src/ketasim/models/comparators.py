@@ -29,6 +29,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ketasim.models.power import power
+
 
 def sert_occupancy(plasma_ng_per_ml: jax.Array, half_occupancy_ng_per_ml: jax.Array | float) -> jax.Array:
     """Fraction of serotonin transporters blocked (0-1) at a plasma escitalopram concentration."""
@@ -40,7 +42,7 @@ def midazolam_sedation(
     plasma_ng_per_ml: jax.Array, half_ng_per_ml: jax.Array | float, hill: jax.Array | float
 ) -> jax.Array:
     """Sedation felt (0-1) at a plasma midazolam concentration: the active placebo's cue."""
-    c = jnp.power(jnp.maximum(plasma_ng_per_ml, 0.0) / half_ng_per_ml, hill)
+    c = power(jnp.maximum(plasma_ng_per_ml, 0.0) / half_ng_per_ml, hill)
     return c / (1.0 + c)
 
 

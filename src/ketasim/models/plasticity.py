@@ -35,6 +35,7 @@ import jax
 import jax.numpy as jnp
 
 from ketasim.errors import ParameterError
+from ketasim.models.power import power
 from ketasim.parameters.registry import ParameterSet
 
 STATE_NAMES: tuple[str, ...] = (
@@ -159,8 +160,8 @@ def severity_levels(pset: ParameterSet, n: int, condition: str, severity: jax.Ar
 
 def disinhibition(occupancy: jax.Array, p: CascadeParameters) -> jax.Array:
     """Disinhibition drive D(O): the glutamate rise blockade would cause without adaptation (fraction)."""
-    blocked = jnp.power(jnp.maximum(occupancy, 0.0), p.hill)
-    return p.surge_max * blocked / (blocked + jnp.power(p.half_max_occupancy, p.hill))
+    blocked = power(jnp.maximum(occupancy, 0.0), p.hill)
+    return p.surge_max * blocked / (blocked + power(p.half_max_occupancy, p.hill))
 
 
 def initial_state(p: CascadeParameters, n: int) -> jax.Array:
@@ -177,8 +178,8 @@ def derivative(y: jax.Array, occupancy: jax.Array, p: CascadeParameters) -> jax.
     drive = disinhibition(occupancy, p)
     b0 = p.bdnf_baseline
     release = b0 * (1.0 + p.bdnf_release_max * jnp.tanh(glutamate / p.bdnf_glutamate_scale))
-    activation = jnp.power(jnp.maximum(mtorc1 / b0 - 1.0, 0.0), p.protein_hill)
-    synthesis = b0 * (1.0 + p.protein_gain * activation / (activation + jnp.power(p.protein_threshold, p.protein_hill)))
+    activation = power(jnp.maximum(mtorc1 / b0 - 1.0, 0.0), p.protein_hill)
+    synthesis = b0 * (1.0 + p.protein_gain * activation / (activation + power(p.protein_threshold, p.protein_hill)))
     return jnp.stack(
         [
             (drive * (1.0 - adaptation) - glutamate) / p.tau_glutamate_h,
@@ -217,7 +218,7 @@ def plasticity_window(y: jax.Array, p: CascadeParameters) -> jax.Array:
     """Capacity for durable new learning, 1 = healthy baseline: spine density and spine formation combined."""
     spines = jnp.maximum(y[..., _S], 0.0)
     formation = jnp.maximum(y[..., _F], 0.0)
-    return jnp.power(spines, p.window_spine_exponent) * jnp.power(formation, p.window_formation_exponent)
+    return power(spines, p.window_spine_exponent) * power(formation, p.window_formation_exponent)
 
 
 def observe(y: jax.Array, occupancy: jax.Array, p: CascadeParameters) -> dict[str, jax.Array]:

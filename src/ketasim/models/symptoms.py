@@ -51,6 +51,7 @@ from jax.typing import ArrayLike
 
 from ketasim.errors import ParameterError
 from ketasim.models import comparators, network, plasticity, therapy
+from ketasim.models.power import power
 from ketasim.models.scales import SCALE_RANGES, SCALES, draw_baselines, latent_weights
 from ketasim.parameters.registry import ParameterSet
 from ketasim.parameters.symptom_params import CONDITIONS, THERAPIES
@@ -535,14 +536,12 @@ def derivative(y: jax.Array, d: Drivers, p: SymptomParameters) -> jax.Array:
     feeling_better = _ramp(1.0 - x, p.floor_softness)
     learning = therapy.session_rate(
         sessions, p.learning_per_h
-    ) * engaged + p.everyday_learning_per_h * feeling_better * jnp.power(
+    ) * engaged + p.everyday_learning_per_h * feeling_better * power(
         jnp.maximum(window, 0.0), p.learning_window_exponent
     )
     fear_update = (
         therapy.session_rate(sessions, p.fear_update_per_h) * engaged
-        + p.everyday_fear_update_per_h
-        * feeling_better
-        * jnp.power(jnp.maximum(window, 0.0), p.learning_window_exponent)
+        + p.everyday_fear_update_per_h * feeling_better * power(jnp.maximum(window, 0.0), p.learning_window_exponent)
     ) / p.fear_strength
     consolidation = therapy.consolidation_rate(window, p.consolidation_per_h, p.consolidation_window_exponent)
     d_learned_l, d_learned_c = therapy.trace_rates(

@@ -29,6 +29,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ketasim.models.power import power
+
 THERAPY_SIGNALS: tuple[str, ...] = (
     "session_emdr",
     "session_emdr_intensive",
@@ -40,7 +42,7 @@ THERAPY_SIGNALS: tuple[str, ...] = (
 
 def dissociation_gate(cadss: jax.Array, half_cadss: jax.Array | float, hill: jax.Array | float) -> jax.Array:
     """Fraction of a session's learning that gets through at a dissociation level (1 = none lost)."""
-    return 1.0 / (1.0 + jnp.power(jnp.maximum(cadss, 0.0) / half_cadss, hill))
+    return 1.0 / (1.0 + power(jnp.maximum(cadss, 0.0) / half_cadss, hill))
 
 
 def engagement(
@@ -51,7 +53,7 @@ def engagement(
     hill: jax.Array | float,
 ) -> jax.Array:
     """How much a session hour achieves relative to a healthy, undissociated brain."""
-    return jnp.power(jnp.maximum(window, 0.0), window_exponent) * dissociation_gate(cadss, half_cadss, hill)
+    return power(jnp.maximum(window, 0.0), window_exponent) * dissociation_gate(cadss, half_cadss, hill)
 
 
 def session_rate(sessions: jax.Array, rates_per_h: jax.Array) -> jax.Array:
@@ -63,7 +65,7 @@ def consolidation_rate(
     window: jax.Array, rate_per_h: jax.Array | float, window_exponent: jax.Array | float
 ) -> jax.Array:
     """Rate per hour at which a labile trace becomes durable, steep in the plasticity window."""
-    return rate_per_h * jnp.power(jnp.maximum(window, 0.0), window_exponent)
+    return rate_per_h * power(jnp.maximum(window, 0.0), window_exponent)
 
 
 def trace_rates(
