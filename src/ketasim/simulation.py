@@ -52,6 +52,7 @@ class ArmPlan:
     kinds: list[DoseKind]
     grid: TimeGrid
     schedule: Schedule
+    derivative_dtype: str
 
 
 def plan_arm(protocol: Protocol, arm: int, policy: StepPolicy) -> ArmPlan:
@@ -68,13 +69,15 @@ def plan_arm(protocol: Protocol, arm: int, policy: StepPolicy) -> ArmPlan:
     fast = [t for d in events.doses if d.drug in FAST_DRUGS for t in (d.time_h, d.time_h + d.infusion_h)]
     grid = build_grid(protocol.duration_h, observation_times(protocol), np.array(edges), np.array(fast), policy)
     schedule = build_schedule(events.doses, kinds, grid, symptoms.SIGNAL_NAMES, intervals)
-    return ArmPlan(arm, events, resolve_parameter_set(protocol.population), routes, kinds, grid, schedule)
+    pset = resolve_parameter_set(protocol.population)
+    return ArmPlan(arm, events, pset, routes, kinds, grid, schedule, policy.derivative_dtype)
 
 
 def simulate_chunk(plan: ArmPlan, cohort: Patients, outputs: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Outputs (patients, observations) of one chunk of an arm's patients, with rater noise on the scales."""
     problem = assemble(build_pk(plan.pset, cohort, plan.routes), plan.kinds, cohort.count)
-    result = run(problem, plan.schedule, plan.grid, BrainModel.build(plan.pset, cohort), outputs)
+    model = BrainModel.build(plan.pset, cohort)
+    result = run(problem, plan.schedule, plan.grid, model, outputs, plan.derivative_dtype)
     if cohort.variability:
         observations = len(plan.grid.observation_index)
         for i, scale in enumerate(symptoms.SCALES):

@@ -47,7 +47,7 @@ from jax.scipy.special import log_ndtr, ndtr, ndtri
 from ketasim import __version__
 from ketasim.calibration.history import PatientFacts, PatientHistory, history_protocol, planned_treatments
 from ketasim.engine.grid import StepPolicy
-from ketasim.engine.run import etd_rk4_step, run
+from ketasim.engine.run import etd_coefficients, etd_rk4_apply, run
 from ketasim.errors import ParameterError, SolverError, UnsupportedError
 from ketasim.models import scales, symptoms
 from ketasim.models.brain import BrainModel, StaticSet
@@ -328,7 +328,7 @@ def integrate(inputs: CourseInputs, params: SymptomParameters) -> jax.Array:
 
     def step(y: jax.Array, x: tuple[jax.Array, ...]) -> tuple[jax.Array, jax.Array]:
         h, a, m, b, s = x
-        y = etd_rk4_step(y, h, rates, derivative, drivers(a, s), drivers(m, s), drivers(b, s))
+        y = etd_rk4_apply(etd_coefficients(rates, h), y, derivative, drivers(a, s), drivers(m, s), drivers(b, s))
         return y, y[0]
 
     scan: Callable = jax.lax.scan

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,7 +17,8 @@ class StepPolicy:
 
     Within ``fine_window_h`` after a fast event steps are at most ``fine_h``; then at most ``medium_h`` until
     ``medium_window_h``; otherwise ``coarse_h``. The exact linear parts do not need small steps; the
-    nonlinear cascade does while the drug acts.
+    nonlinear cascade does while the drug acts. ``derivative_dtype`` is the precision the nonlinear
+    derivative is evaluated in (see `ketasim.engine.run`); states and outputs are float64 either way.
     """
 
     fine_h: float = 1.0 / 60.0
@@ -25,15 +26,12 @@ class StepPolicy:
     medium_h: float = 0.25
     medium_window_h: float = 24.0
     coarse_h: float = 1.0
+    derivative_dtype: str = "float32"
 
     def scaled(self, factor: float) -> StepPolicy:
         """The same policy with every step multiplied by ``factor`` (for convergence checks)."""
-        return StepPolicy(
-            self.fine_h * factor,
-            self.fine_window_h,
-            self.medium_h * factor,
-            self.medium_window_h,
-            self.coarse_h * factor,
+        return replace(
+            self, fine_h=self.fine_h * factor, medium_h=self.medium_h * factor, coarse_h=self.coarse_h * factor
         )
 
     def max_step(self, since_fast_event_h: float) -> float:
@@ -47,15 +45,15 @@ class StepPolicy:
 
 @dataclass(frozen=True)
 class TimeGrid:
-    """Grid points (hours) and where the observations fall on it."""
+    """Grid points (hours), the step lengths between them and where the observations fall.
+
+    Between two anchors (edges, observations, window ends) the steps are equal: ``steps_h`` holds that
+    length exactly for each, so runs of equal steps can share their integration coefficients.
+    """
 
     times_h: np.ndarray
+    steps_h: np.ndarray
     observation_index: np.ndarray
-
-    @property
-    def steps_h(self) -> np.ndarray:
-        """Lengths of the steps between consecutive grid points."""
-        return np.diff(self.times_h)
 
 
 def _unique_sorted(values: np.ndarray) -> np.ndarray:
@@ -95,13 +93,14 @@ def build_grid(
         np.concatenate([[0.0, duration_h], observations_h, np.asarray(edges_h, dtype=float), window_ends])
     )
     anchors = anchors[(anchors >= 0) & (anchors <= duration_h + TIME_RESOLUTION_H)]
-    points = [anchors[:1]]
+    points, steps = [anchors[:1]], []
     for start, end in zip(anchors[:-1], anchors[1:], strict=True):
         latest = fast[fast <= start + TIME_RESOLUTION_H]
         since = start - latest[-1] if latest.size else np.inf
         step = policy.max_step(since)
         count = max(1, int(np.ceil((end - start) / step - 1e-9)))
         points.append(np.linspace(start, end, count + 1)[1:])
+        steps.append(np.full(count, (end - start) / count))
     times = np.concatenate(points)
     index = np.searchsorted(times, observations_h - TIME_RESOLUTION_H)
-    return TimeGrid(times, index.astype(np.int64))
+    return TimeGrid(times, np.concatenate(steps) if steps else np.zeros(0), index.astype(np.int64))

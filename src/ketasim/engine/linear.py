@@ -97,9 +97,8 @@ def phi1(x: jnp.ndarray) -> jnp.ndarray:
     return jnp.where(small, 1.0 + x / 2.0, jnp.expm1(safe) / safe)
 
 
-def propagate(
-    z: jnp.ndarray, eigenvalues: jnp.ndarray, modal_input_rate: jnp.ndarray, step_h: float | jnp.ndarray
-) -> jnp.ndarray:
-    """Advance modal states exactly by ``step_h`` hours under a constant modal input rate."""
+def propagator(eigenvalues: jnp.ndarray, step_h: float | jnp.ndarray) -> tuple[jnp.ndarray, jnp.ndarray]:
+    """Exact step of modal states: after ``step_h`` hours under a constant modal input rate ``u``,
+    ``z ← decay * z + input_gain * u``. Returns ``(decay, input_gain)``."""
     x = eigenvalues * step_h
-    return jnp.exp(x) * z + step_h * phi1(x) * modal_input_rate
+    return jnp.exp(x), step_h * phi1(x)

@@ -7,6 +7,19 @@ exactly and the rest by a fourth-order scheme that reads the exact linear soluti
 middle and end of each step.
 Doses are grouped into *dose kinds* (one input vector per patient per kind), so a schedule of many
 doses costs no more memory than one.
+
+Cost. The grid's steps come in runs of equal length (a dose's fine window, the hours between daily
+observations); the exact propagators and ETDRK4 coefficients, the only transcendental functions of a step
+outside the model, are computed once per run, not once per step.
+
+Precision. The nonlinear derivative is evaluated in float32 by default (``StepPolicy.derivative_dtype``);
+states, the linear part, the integrator's arithmetic and every output stay float64. A float32 derivative
+is off by a few units of its last place (about 1e-7 relative), and an error of size e in the derivative
+changes a state by at most e times the time it acts, damped by the state's own decay; it does not
+accumulate as rounding of the states would. Over a 12-week KAP course the typical patient's outputs differ
+from a float64 derivative by at most 2e-6 of their range (tests/verification/test_integrator_convergence.py);
+among 512 varied patients the largest difference is 4e-5 of the MADRS range (a patient near the tipping
+point of the depression model), against 1e-3 for the step error of the default steps. On CPU it makes a 12-week KAP step about 1.5x faster (940 vs 1450 ns per patient-step here).
 """
 
 from __future__ import annotations
@@ -14,15 +27,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 import ketasim.engine.precision  # noqa: F401  (float64)
-from ketasim.engine.grid import TimeGrid
-from ketasim.engine.linear import ModalSystem, propagate
+from ketasim.engine.grid import StepPolicy, TimeGrid
+from ketasim.engine.linear import ModalSystem, propagator
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,7 @@ def run(
     grid: TimeGrid,
     model: NonlinearModel,
     outputs: tuple[str, ...] | None = None,
+    derivative_dtype: str = StepPolicy.derivative_dtype,
 ) -> dict[str, np.ndarray]:
     """Simulate one chunk of patients and return each output as a (patients, observations) array.
 
@@ -137,6 +153,9 @@ def run(
         The nonlinear part.
     outputs
         Which readouts and nonlinear outputs to return (default: all).
+    derivative_dtype
+        Precision in which the nonlinear derivative is evaluated (states, the linear part, the integrator's
+        arithmetic and every output stay float64; see the module docstring).
 
     A patient whose states become non-finite gets non-finite outputs; the trial layer flags such patients
     as failed rather than dropping them.
@@ -146,6 +165,8 @@ def run(
     states = bucket(problem.system.eigenvalues.shape[1], 8)
     kinds = bucket(problem.kind_vectors.shape[0])
     steps = bucket(len(grid.steps_h), 64)
+    first, count, length = runs_of_equal_steps(grid.steps_h)
+    runs = bucket(len(first), 16)
     observations = len(grid.observation_index)
     modal_readout = _pad(np.einsum("prs,pst->prt", problem.readout, problem.system.from_modal), {2: states})
     kind_modal = _pad(np.einsum("pst,kpt->kps", problem.system.to_modal, problem.kind_vectors), {0: kinds, 2: states})
@@ -158,7 +179,7 @@ def run(
         model,
         problem.readout_names,
         chosen,
-        jnp.asarray(_pad(grid.steps_h, {0: steps})),
+        tuple(jnp.asarray(_pad(a, {0: runs})) for a in (first, count, length)),
         jnp.asarray(_pad(schedule.boluses, {0: steps, 1: kinds})),
         jnp.asarray(_pad(schedule.infusion_rates, {0: steps, 1: kinds})),
         jnp.asarray(_pad(schedule.signals, {0: steps})),
@@ -166,6 +187,7 @@ def run(
         jnp.asarray(record_at[-1]),
         jnp.asarray(observations),
         bucket(observations + 1, 8),
+        derivative_dtype,
     )
     return {name: np.asarray(result[:observations, i, :]).T for i, name in enumerate(chosen)}
 
@@ -173,8 +195,8 @@ def run(
 def bucket(n: int, smallest: int = 1) -> int:
     """The next power of two at or above ``n`` (and ``smallest``).
 
-    Array shapes are rounded up to these sizes (zero-length steps, inert states and dose kinds, spare
-    output slots), so protocols of similar size share one compiled program.
+    Array shapes are rounded up to these sizes (unused steps and runs of steps, inert states and dose kinds,
+    spare output slots), so protocols of similar size share one compiled program.
     """
     return max(smallest, 1 << max(0, int(n) - 1).bit_length())
 
@@ -185,7 +207,7 @@ def _pad(array: np.ndarray, sizes: dict[int, int], fill: float = 0.0) -> np.ndar
     return np.pad(array, widths, constant_values=fill)
 
 
-@partial(jax.jit, static_argnames=("readout_names", "chosen", "slots"))
+@partial(jax.jit, static_argnames=("readout_names", "chosen", "slots", "derivative_dtype"))
 def _simulate(
     modal_readout: jax.Array,
     kind_modal: jax.Array,
@@ -193,7 +215,7 @@ def _simulate(
     model: NonlinearModel,
     readout_names: tuple[str, ...],
     chosen: tuple[str, ...],
-    steps_h: jax.Array,
+    segments: tuple[jax.Array, jax.Array, jax.Array],
     boluses: jax.Array,
     infusion_rates: jax.Array,
     signals: jax.Array,
@@ -201,8 +223,11 @@ def _simulate(
     record_last: jax.Array,
     observations: jax.Array,
     slots: int,
+    derivative_dtype: str,
 ) -> jax.Array:
     patients, states = eigenvalues.shape
+    rates = model.decay_rates()
+    working = _cast_floats(model, derivative_dtype)
 
     def readouts(z: jax.Array) -> dict[str, jax.Array]:
         values = jnp.einsum("prs,ps->rp", modal_readout, z)
@@ -213,33 +238,40 @@ def _simulate(
         values = {**linear, **model.observe(y, linear)}
         return jnp.stack([values[name] for name in chosen])
 
-    def step(carry: tuple[jax.Array, jax.Array, jax.Array], inputs: tuple[jax.Array, ...]):
+    def derivative(signal: jax.Array) -> Callable[[jax.Array, Mapping[str, jax.Array]], jax.Array]:
+        def evaluate(state: jax.Array, r: Mapping[str, jax.Array]) -> jax.Array:
+            inputs = _cast_floats((state, r, signal), derivative_dtype)
+            return working.derivative(*inputs).astype(state.dtype)
+
+        return evaluate
+
+    def step(pk: tuple[jax.Array, ...], etd: EtdCoefficients, i: jax.Array, carry: tuple[jax.Array, ...]):
         z, y, buffer = carry
-        h, bolus, rate, signal, slot = inputs
-        z = z + jnp.einsum("k,kps->ps", bolus, kind_modal)
+        decay, gain, half_decay, half_gain = pk
+        z = z + jnp.einsum("k,kps->ps", boluses[i], kind_modal)
         buffer = jax.lax.cond(
-            slot < observations,
-            lambda b: jax.lax.dynamic_update_index_in_dim(b, observe(z, y), slot, axis=0),
+            record_at[i] < observations,
+            lambda b: jax.lax.dynamic_update_index_in_dim(b, observe(z, y), record_at[i], axis=0),
             lambda b: b,
             buffer,
         )
-        modal_rate = jnp.einsum("k,kps->ps", rate, kind_modal)
-        z_mid = propagate(z, eigenvalues, modal_rate, h / 2)
-        z_end = propagate(z, eigenvalues, modal_rate, h)
-        r0, r_mid, r_end = readouts(z), readouts(z_mid), readouts(z_end)
-        y = etd_rk4_step(y, h, rates, lambda state, r: model.derivative(state, r, signal), r0, r_mid, r_end)
-        return (z_end, y, buffer), None
+        modal_rate = jnp.einsum("k,kps->ps", infusion_rates[i], kind_modal)
+        z_mid = half_decay * z + half_gain * modal_rate
+        z_end = decay * z + gain * modal_rate
+        y = etd_rk4_apply(etd, y, derivative(signals[i]), readouts(z), readouts(z_mid), readouts(z_end))
+        return z_end, y, buffer
 
-    def step_or_skip(carry: tuple[jax.Array, jax.Array, jax.Array], inputs: tuple[jax.Array, ...]):
-        # the zero-length steps that pad the grid to its bucket size cost nothing
-        return jax.lax.cond(inputs[0] > 0, step, lambda c, _: (c, None), carry, inputs)
+    def segment(carry: tuple[jax.Array, ...], run_of_steps: tuple[jax.Array, jax.Array, jax.Array]):
+        # a run of equal steps: the exact propagators and ETD coefficients are computed once for all of them
+        first, count, h = run_of_steps
+        pk = (*propagator(eigenvalues, h), *propagator(eigenvalues, h / 2))
+        body = partial(step, pk, etd_coefficients(rates, h))
+        return jax.lax.fori_loop(first, first + count, body, carry), None
 
     z0 = jnp.zeros((patients, states))
-    y0 = model.initial_state()
-    rates = model.decay_rates()
     buffer = jnp.zeros((slots, len(chosen), patients))
     scan: Callable = jax.lax.scan
-    (z, y, buffer), _ = scan(step_or_skip, (z0, y0, buffer), (steps_h, boluses, infusion_rates, signals, record_at))
+    (z, y, buffer), _ = scan(segment, (z0, model.initial_state(), buffer), segments)
     buffer = jax.lax.cond(
         record_last < observations,
         lambda b: jax.lax.dynamic_update_index_in_dim(b, observe(z, y), record_last, axis=0),
@@ -247,6 +279,24 @@ def _simulate(
         buffer,
     )
     return buffer
+
+
+def _cast_floats(tree: T, dtype: str) -> T:
+    """``tree`` with every floating-point leaf in ``dtype``."""
+
+    def cast(leaf: jax.Array) -> jax.Array:
+        leaf = jnp.asarray(leaf)
+        return leaf.astype(dtype) if jnp.issubdtype(leaf.dtype, jnp.floating) else leaf
+
+    return jax.tree.map(cast, tree)
+
+
+def runs_of_equal_steps(steps_h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(first step, number of steps, step length)`` of each run of consecutive equal steps."""
+    steps_h = np.asarray(steps_h, dtype=float)
+    first = np.flatnonzero(np.concatenate([[True], steps_h[1:] != steps_h[:-1]])) if steps_h.size else np.array([], int)
+    count = np.diff(np.append(first, steps_h.size))
+    return first.astype(np.int64), count.astype(np.int64), steps_h[first]
 
 
 def _phi123(z: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -264,10 +314,36 @@ def _phi123(z: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     return phi1, phi2, phi3
 
 
-def etd_rk4_step(
+@partial(
+    jax.tree_util.register_dataclass, data_fields=["rates", "decay", "half_decay", "half_gain", "gains"], meta_fields=[]
+)
+@dataclass(frozen=True)
+class EtdCoefficients:
+    """The coefficients of an ETDRK4 step of length h for given decay rates (each shaped like the state)."""
+
+    rates: jax.Array
+    decay: jax.Array
+    half_decay: jax.Array
+    half_gain: jax.Array
+    gains: tuple[jax.Array, jax.Array, jax.Array]
+
+
+def etd_coefficients(rates: jax.Array, h: jax.Array) -> EtdCoefficients:
+    """Coefficients of an ETDRK4 step of length ``h`` for stiff decay ``rates`` (Cox and Matthews 2002, eq. 26)."""
+    z = -rates * h
+    phi1, phi2, phi3 = _phi123(z)
+    return EtdCoefficients(
+        rates,
+        jnp.exp(z),
+        jnp.exp(z / 2),
+        h / 2 * _phi123(z / 2)[0],
+        (h * (phi1 - 3 * phi2 + 4 * phi3), 2 * h * (phi2 - 2 * phi3), h * (4 * phi3 - phi2)),
+    )
+
+
+def etd_rk4_apply(
+    c: EtdCoefficients,
     y: jax.Array,
-    h: jax.Array,
-    rates: jax.Array,
     derivative: Callable[[jax.Array, Mapping[str, jax.Array]], jax.Array],
     r0: Mapping[str, jax.Array],
     r_mid: Mapping[str, jax.Array],
@@ -277,7 +353,8 @@ def etd_rk4_step(
 
     N = f + rates*y is the part left after the stiff linear decay. The step is exact when N is constant
     (relaxation towards a fixed target, however stiff) and fourth-order accurate for smooth problems.
-    ``r0``, ``r_mid``, ``r_end`` are the exact linear readouts at t, t+h/2, t+h.
+    ``c`` holds the coefficients for the step's length (`etd_coefficients`); ``r0``, ``r_mid``, ``r_end``
+    are the exact linear readouts at t, t+h/2, t+h.
 
     References
     ----------
@@ -286,20 +363,14 @@ def etd_rk4_step(
     """
 
     def remainder(state: jax.Array, r: Mapping[str, jax.Array]) -> jax.Array:
-        return derivative(state, r) + rates * state
+        return derivative(state, r) + c.rates * state
 
-    z = -rates * h
-    half = jnp.exp(z / 2)
-    half_phi1 = _phi123(z / 2)[0]
-    phi1, phi2, phi3 = _phi123(z)
     n0 = remainder(y, r0)
-    a = half * y + h / 2 * half_phi1 * n0
+    a = c.half_decay * y + c.half_gain * n0
     na = remainder(a, r_mid)
-    b = half * y + h / 2 * half_phi1 * na
+    b = c.half_decay * y + c.half_gain * na
     nb = remainder(b, r_mid)
-    c = half * a + h / 2 * half_phi1 * (2 * nb - n0)
-    nc = remainder(c, r_end)
-    f1 = phi1 - 3 * phi2 + 4 * phi3
-    f2 = phi2 - 2 * phi3
-    f3 = 4 * phi3 - phi2
-    return jnp.exp(z) * y + h * (f1 * n0 + 2 * f2 * (na + nb) + f3 * nc)
+    cc = c.half_decay * a + c.half_gain * (2 * nb - n0)
+    nc = remainder(cc, r_end)
+    g0, g_mid, g_end = c.gains
+    return c.decay * y + g0 * n0 + g_mid * (na + nb) + g_end * nc
