@@ -23,7 +23,9 @@ from ketasim.protocol import Dose
 
 SAMPLE_H = 5.0 / 60.0
 WINDOW_H = 6.0
-EXACT_ONLY = StepPolicy(fine_h=24.0, fine_window_h=0.0, medium_h=24.0, medium_window_h=0.0, coarse_h=24.0)
+EXACT_ONLY = StepPolicy(
+    fine_h=24.0, fine_window_h=0.0, medium_h=24.0, medium_window_h=0.0, coarse_h=24.0, onset_window_h=0.0
+)
 
 
 def monitored_doses(doses: Sequence[Dose]) -> list[Dose]:

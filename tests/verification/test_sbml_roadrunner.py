@@ -95,14 +95,8 @@ def test_kap_course_export_matches_the_converged_engine() -> None:
     _assert_within(_disagreements(build_protocol(KAP_COURSE), StepPolicy().scaled(0.5)))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="engine accuracy, not the export: at its default steps the engine is off by about 1.2-1.6x the 1e-3 "
-    "tolerance on rating scales around the relapse after a KAP course (1-minute fine and 1-hour coarse steps are too "
-    "coarse there; halving both brings it under 1e-4, which the test above checks)",
-)
 def test_kap_course_matches_ketasim_simulate() -> None:
-    """At the engine's default steps the export should agree within the spec's tolerances too."""
+    """At the engine's default steps the export agrees within the spec's tolerances too."""
     _assert_within(_disagreements(build_protocol(KAP_COURSE)))
 
 

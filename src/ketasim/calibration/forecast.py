@@ -83,7 +83,9 @@ DRIVER_OUTPUTS: tuple[str, ...] = tuple(f"driver_{name}" for name in DRIVER_FIEL
 # Steps of the symptom model: fine while a drug acts, coarse between doses. The symptom states relax exactly
 # (ETDRK4) and read the drivers from a run at the engine's own steps; daily expected scores agree with the
 # engine's within 0.01 points (tests/unit/test_forecast.py, docs/forecast.md).
-SYMPTOM_POLICY = StepPolicy(fine_h=0.25, fine_window_h=3.0, medium_h=1.0, medium_window_h=12.0, coarse_h=6.0)
+SYMPTOM_POLICY = StepPolicy(
+    fine_h=0.25, fine_window_h=3.0, medium_h=1.0, medium_window_h=12.0, coarse_h=6.0, onset_window_h=0.0
+)
 RELAPSE_PROBABILITY_LIMIT = 0.2  # spec/patient-history.md: keep the relapse probability under 20 %
 FORECAST_STEP_H = 24.0
 EDGE_Z = 40.0  # a standardised rating edge far enough to stand for an infinite one in the likelihood

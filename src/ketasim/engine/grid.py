@@ -15,27 +15,43 @@ TIME_RESOLUTION_H = 1e-9
 class StepPolicy:
     """Largest step allowed as a function of the time since the last fast event (a dose start or infusion end).
 
-    Within ``fine_window_h`` after a fast event steps are at most ``fine_h``; then at most ``medium_h`` until
-    ``medium_window_h``; otherwise ``coarse_h``. The exact linear parts do not need small steps; the
-    nonlinear cascade does while the drug acts. ``derivative_dtype`` is the precision the nonlinear
-    derivative is evaluated in (see `ketasim.engine.run`); states and outputs are float64 either way.
+    Within ``onset_window_h`` after a fast event steps are at most ``onset_h``, then at most ``fine_h`` until
+    ``fine_window_h``, at most ``medium_h`` until ``medium_window_h``, and ``coarse_h`` otherwise. The exact
+    linear parts do not need small steps; the nonlinear cascade does while a drug's concentration and the
+    glutamate adaptation switch on (the first half hour), and the bistable depression state does when it
+    tips back after treatment (days later, hence coarse steps of half an hour). ``derivative_dtype`` is
+    the precision the nonlinear derivative is evaluated in (see `ketasim.engine.run`); states and outputs
+    are float64 either way.
+
+    The defaults keep every output within half the SBML verification tolerance of libroadrunner (CVODE at
+    1e-10) over a 3-week KAP course (tests/verification/test_sbml_roadrunner.py): with 1-minute steps
+    throughout the first 6 hours and 1-hour coarse steps the error was 1.6x that tolerance, nearly all of it
+    from the first 30 minutes after each dose and from the relapse weeks after the course.
     """
 
-    fine_h: float = 1.0 / 60.0
+    fine_h: float = 1.0 / 12.0
     fine_window_h: float = 6.0
     medium_h: float = 0.25
     medium_window_h: float = 24.0
-    coarse_h: float = 1.0
+    coarse_h: float = 0.5
     derivative_dtype: str = "float32"
+    onset_h: float = 1.0 / 240.0
+    onset_window_h: float = 0.5
 
     def scaled(self, factor: float) -> StepPolicy:
         """The same policy with every step multiplied by ``factor`` (for convergence checks)."""
         return replace(
-            self, fine_h=self.fine_h * factor, medium_h=self.medium_h * factor, coarse_h=self.coarse_h * factor
+            self,
+            onset_h=self.onset_h * factor,
+            fine_h=self.fine_h * factor,
+            medium_h=self.medium_h * factor,
+            coarse_h=self.coarse_h * factor,
         )
 
     def max_step(self, since_fast_event_h: float) -> float:
         """Largest step allowed ``since_fast_event_h`` hours after the latest fast event."""
+        if since_fast_event_h < self.onset_window_h:
+            return self.onset_h
         if since_fast_event_h < self.fine_window_h:
             return self.fine_h
         if since_fast_event_h < self.medium_window_h:
@@ -88,7 +104,9 @@ def build_grid(
     if observations_h.size and (observations_h.min() < 0 or observations_h.max() > duration_h + TIME_RESOLUTION_H):
         raise SolverError("observation times must lie within [0, duration]")
     fast = np.sort(np.asarray(fast_events_h, dtype=float))
-    window_ends = np.concatenate([fast + policy.fine_window_h, fast + policy.medium_window_h])
+    window_ends = np.concatenate(
+        [fast + policy.onset_window_h, fast + policy.fine_window_h, fast + policy.medium_window_h]
+    )
     anchors = _unique_sorted(
         np.concatenate([[0.0, duration_h], observations_h, np.asarray(edges_h, dtype=float), window_ends])
     )
