@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +14,7 @@ from ketasim import __version__
 from ketasim.engine.grid import StepPolicy, TimeGrid, build_grid
 from ketasim.engine.run import Schedule, bucket, run
 from ketasim.engine.schedule import build_schedule, dose_kind
+from ketasim.errors import InputError
 from ketasim.models import scales, symptoms
 from ketasim.models.brain import BrainModel
 from ketasim.models.pk import KETAMINE_PRODUCTS, DoseKind, build_pk
@@ -27,6 +30,7 @@ from ketasim.protocol.drugs import resolve_parameter_set
 DEFAULT_CHUNK_SIZE = 2048
 BATCH_SIZE = 512  # patients per engine call: fixed, so every patient is computed identically whatever the chunking
 FAST_DRUGS = (*KETAMINE_PRODUCTS, "midazolam")
+ENGINE_THREADS_VARIABLE = "KETASIM_ENGINE_THREADS"
 STREAM_RATER = 200  # streams 200+: rater noise, one per scale
 COVARIATE_FIELDS = (
     "weight_kg",
@@ -155,13 +159,27 @@ def simulate_range(
 
     The last batch is filled with further patients whose results are dropped, so every patient is computed in
     the same batch shape and position whatever the range: results do not depend on how a run is split.
+    Up to `engine_threads` batches run side by side (one engine call does not keep two cores busy).
     """
-    pieces: dict[str, list[np.ndarray]] = {}
-    for start in range(first, first + count, batch):
+
+    def one_batch(start: int) -> dict[str, np.ndarray]:
         cohort = make_patients(protocol.population, plan.index, start, batch, seed)
-        for name, values in simulate_chunk(plan, cohort, tuple(protocol.observe.outputs)).items():
-            pieces.setdefault(name, []).append(values[: first + count - start])
-    return {name: np.concatenate(parts) for name, parts in pieces.items()}
+        values = simulate_chunk(plan, cohort, tuple(protocol.observe.outputs))
+        return {name: array[: first + count - start] for name, array in values.items()}
+
+    with ThreadPoolExecutor(engine_threads()) as pool:
+        batches = list(pool.map(one_batch, range(first, first + count, batch)))
+    return {name: np.concatenate([b[name] for b in batches]) for name in batches[0]}
+
+
+def engine_threads() -> int:
+    """Engine batches run at once in this process: ``$KETASIM_ENGINE_THREADS``, default one per core."""
+    text = os.environ.get(ENGINE_THREADS_VARIABLE, "")
+    if not text:
+        return os.cpu_count() or 1
+    if not text.isdigit() or int(text) < 1:
+        raise InputError(ENGINE_THREADS_VARIABLE, f"must be a whole number of at least 1, not {text!r}", "e.g. 2")
+    return int(text)
 
 
 def to_dataset(

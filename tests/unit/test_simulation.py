@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ketasim.errors import InputError
 from ketasim.fc_matrices import fc_matrices
 from ketasim.protocol import load_protocol
-from ketasim.simulation import simulate
+from ketasim.simulation import ENGINE_THREADS_VARIABLE, simulate
 
 
 def protocol(dose: str = "0.5 mg/kg", size: int = 5, variability: bool = True) -> dict:
@@ -37,6 +38,23 @@ def test_results_do_not_depend_on_chunk_size() -> None:
     pieces = simulate(p, chunk_size=3)
     for name in whole.data_vars:
         np.testing.assert_array_equal(whole[name].values, pieces[name].values)
+
+
+def test_results_do_not_depend_on_how_many_batches_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = load_protocol(protocol(size=1100))  # three engine batches of 512 per arm
+    monkeypatch.setenv(ENGINE_THREADS_VARIABLE, "1")
+    one_at_a_time = simulate(p)
+    monkeypatch.setenv(ENGINE_THREADS_VARIABLE, "3")
+    side_by_side = simulate(p)
+    for name in one_at_a_time.data_vars:
+        np.testing.assert_array_equal(one_at_a_time[name].values, side_by_side[name].values)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_engine_thread_count_is_named(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(ENGINE_THREADS_VARIABLE, value)
+    with pytest.raises(InputError, match=ENGINE_THREADS_VARIABLE):
+        simulate(load_protocol(protocol()))
 
 
 def test_patients_differ_when_variability_is_on_and_not_when_off() -> None:

@@ -154,11 +154,20 @@ def _local_results(source_json: str, tasks: list[ChunkTask], workers: int, keep_
         for task in tasks:
             yield run_chunk(source_json, task, keep_all)
         return
-    executor: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    executor: Executor = ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=_share_cores, initargs=(workers,)
+    )
     with executor:
         futures = [executor.submit(run_chunk, source_json, task, keep_all) for task in tasks]
         for future in as_completed(futures):
             yield future.result()
+
+
+def _share_cores(workers: int) -> None:
+    """In a worker process: run as many engine batches at once as this worker's share of the cores."""
+    from ketasim.simulation import ENGINE_THREADS_VARIABLE
+
+    os.environ[ENGINE_THREADS_VARIABLE] = str(max(1, (os.cpu_count() or 1) // workers))
 
 
 def _dask_results(source_json: str, tasks: list[ChunkTask], address: str, keep_all: bool) -> Iterator[ChunkResult]:
