@@ -24,6 +24,7 @@ OWN_PAGES = (
     "reading-the-report",
     "validation-limits",
     "model-reference",
+    "large-trials",
 )
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
