@@ -19,7 +19,8 @@ changes a state by at most e times the time it acts, damped by the state's own d
 accumulate as rounding of the states would. Over a 12-week KAP course the typical patient's outputs differ
 from a float64 derivative by at most 2e-6 of their range (tests/verification/test_integrator_convergence.py);
 among 512 varied patients the largest difference is 4e-5 of the MADRS range (a patient near the tipping
-point of the depression model), against 1e-3 for the step error of the default steps. On CPU it makes a 12-week KAP step about 1.5x faster (940 vs 1450 ns per patient-step here).
+point of the depression model), against 1e-3 for the step error of the default steps. On CPU it makes a
+12-week KAP step about 1.5x faster (940 vs 1450 ns per patient-step here).
 """
 
 from __future__ import annotations
