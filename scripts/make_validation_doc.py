@@ -1,6 +1,6 @@
 """Write docs/validation.md from a `ketasim validate` run of the calibration targets.
 
-    .venv/bin/ketasim validate --targets ../shared/reference/calibration-targets.yaml --json results/validation.json
+    .venv/bin/ketasim validate --targets data/calibration-targets.yaml --json results/validation.json
     .venv/bin/python scripts/make_validation_doc.py results/validation.json
 
 Every number comes from the JSON file; the reason given for each miss is kept, in plain words, in

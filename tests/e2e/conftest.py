@@ -2,7 +2,8 @@
 
 Chromium comes from the system (``scripts/install-browser.sh`` installs it with apt-get); Playwright's own
 browser download is never used. Without ``/usr/bin/chromium`` (or without the ``playwright`` or ``dash``
-packages) every test that needs the browser is skipped with the reason. Screenshots go to a temporary folder, printed at the end of
+packages) every test that needs the browser is skipped with the reason, except where ``KETASIM_REQUIRE_BROWSER=1``
+(``.ci/run`` sets it, after installing the browser): there a missing browser fails the run. Screenshots go to a temporary folder, printed at the end of
 the run (or to ``$KETASIM_SCREENSHOTS`` when set); they are never written into the repository.
 """
 
@@ -48,6 +49,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 break
     if reason is None:
         return
+    if os.environ.get("KETASIM_REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"KETASIM_REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}")
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.skip(reason=reason))

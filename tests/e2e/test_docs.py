@@ -88,9 +88,6 @@ def test_shell_examples_name_real_commands_options_and_files(where: str, words: 
             assert (ROOT / word).exists(), f"{where}: {word} does not exist"
 
 
-@pytest.mark.skipif(
-    shutil.which("mkdocs", path=str(Path(sys.executable).parent)) is None, reason="mkdocs not installed"
-)
 def test_site_builds_strictly(tmp_path: Path) -> None:
     mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent))
     result = subprocess.run(

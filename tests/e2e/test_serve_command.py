@@ -10,12 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from ketasim.cli import app
-
-pytest.importorskip("dash", reason="the dash package is not installed (pip install -e '.[web]')")
 
 KETASIM = Path(sys.executable).parent / "ketasim"
 START_TIMEOUT_S = 120.0
@@ -38,7 +35,6 @@ def test_busy_port_is_a_one_line_error_with_exit_status_2() -> None:
     assert "Traceback" not in result.output
 
 
-@pytest.mark.skipif(not KETASIM.exists(), reason=f"{KETASIM} not installed (pip install -e .)")
 def test_serve_answers_on_the_chosen_port_with_the_explorer() -> None:
     port = free_port()
     server = subprocess.Popen(

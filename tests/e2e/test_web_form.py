@@ -10,12 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-pytest.importorskip("dash", reason="the dash package is not installed (pip install -e '.[web]')")
-
-from ketasim.errors import ProtocolError  # noqa: E402
-from ketasim.protocol import arm_events, load_protocol  # noqa: E402
-from ketasim.web.callbacks import read_uploaded, relayout_range, window_range  # noqa: E402
-from ketasim.web.form import (  # noqa: E402
+from ketasim.errors import ProtocolError
+from ketasim.protocol import arm_events, load_protocol
+from ketasim.web.callbacks import read_uploaded, relayout_range, window_range
+from ketasim.web.form import (
     COMPARATORS,
     MAX_PATIENTS_PER_RUN,
     FormValues,
@@ -25,7 +23,7 @@ from ketasim.web.form import (  # noqa: E402
     split_times,
     values_from_protocol,
 )
-from ketasim.web.grid import observation_hours  # noqa: E402
+from ketasim.web.grid import observation_hours
 
 
 @pytest.mark.parametrize("comparator", list(COMPARATORS))

@@ -188,7 +188,6 @@ def test_resume_refuses_a_folder_of_another_run(tmp_path: Path, fake: FakeSimula
 
 
 def test_unreachable_scheduler_is_one_error_line(tmp_path: Path, fake: FakeSimulator) -> None:
-    pytest.importorskip("distributed")
     arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]
     result = runner.invoke(app, arguments)
     assert result.exit_code == 2

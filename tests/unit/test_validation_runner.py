@@ -248,12 +248,9 @@ def test_the_report_is_one_offline_page_with_a_plot_per_target_that_ran(tmp_path
     assert page.count('class="badge pass"') >= 3 and 'class="badge fail"' in page and 'class="badge error"' in page
 
 
-@pytest.mark.skipif(
-    not Path("/work/shared/reference/calibration-targets.yaml").exists(), reason="shared calibration file not present"
-)
 def test_the_calibration_file_runs_with_one_simulation_per_protocol() -> None:
     layer = FakeLayer()
-    loaded = load_targets("/work/shared/reference/calibration-targets.yaml")
+    loaded = load_targets(Path(__file__).resolve().parents[2] / "data" / "calibration-targets.yaml")
     result = run_targets(loaded, backend=layer.backend())
     assert len(result.results) == len(loaded.targets)
     assert layer.simulated == len({t.protocol_key() for t in loaded.targets})

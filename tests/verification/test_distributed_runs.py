@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import distributed
 import pytest
 
 from ketasim.protocol import load_protocol
@@ -40,7 +41,6 @@ def numbers(out: Path, **options: Any) -> dict[str, Any]:
 
 
 def test_workers_and_dask_cluster_give_the_local_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    distributed = pytest.importorskip("distributed")
     monkeypatch.setattr("ketasim.simulation.BATCH_SIZE", 2)  # three chunks per arm
     local = numbers(tmp_path / "local")
     assert numbers(tmp_path / "workers", workers=2) == local

@@ -12,19 +12,16 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import libsbml
 import numpy as np
-import pytest
+import roadrunner
 
 from ketasim.engine.grid import StepPolicy
+from ketasim.io import jaxpr_to_mathml as jm
+from ketasim.io.sbml import export_sbml
 from ketasim.outputs import VOCABULARY
 from ketasim.protocol import Protocol, build_protocol, load_protocol, observation_times
 from ketasim.simulation import simulate
-
-roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed (pip install libroadrunner)")
-pytest.importorskip("libsbml", reason="python-libsbml is not installed (pip install python-libsbml)")
-
-from ketasim.io import jaxpr_to_mathml as jm  # noqa: E402  (after the skips)
-from ketasim.io.sbml import export_sbml  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLASMA_RELATIVE = 1e-4
@@ -101,7 +98,6 @@ def test_kap_course_matches_ketasim_simulate() -> None:
 
 
 def test_every_vocabulary_output_has_its_id_and_every_unit_is_declared() -> None:
-    import libsbml
 
     document = libsbml.readSBMLFromString(export_sbml(build_protocol(KAP_COURSE)))
     model = document.getModel()
@@ -146,7 +142,6 @@ def _sample(v: jax.Array) -> jax.Array:
 
 def test_translated_primitives_evaluate_as_in_jax() -> None:
     """The formulas of a traced function, evaluated by libroadrunner, equal JAX's values at random points."""
-    import libsbml
 
     graph = jm.Graph()
     closed, _ = jm.trace(_sample, jnp.zeros(2))

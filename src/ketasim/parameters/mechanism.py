@@ -1,7 +1,7 @@
 """Parameters of the mechanism: NMDA receptor binding, the plasticity cascade and acute effects.
 
 Every number has a value, a unit, a source and a confidence. Where a value is a modelling judgement calibrated to
-a target of ``shared/reference/calibration-targets.yaml`` the note names the target and the confidence is "low".
+a target of ``data/calibration-targets.yaml`` the note names the target and the confidence is "low".
 The equations that use these numbers are in `ketasim.models.receptors`, `ketasim.models.plasticity` and
 `ketasim.models.acute`; docs/model.md explains them for a clinician.
 """

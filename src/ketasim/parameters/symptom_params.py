@@ -1,7 +1,7 @@
 """Parameters of symptoms, psychotherapy, comparators and rating scales (set ``symptoms``).
 
 Every number has a value, a unit, a source and a confidence. Most numbers of the symptom model are modelling
-judgements calibrated so the virtual trials of ``shared/reference/calibration-targets.yaml`` come out right; their
+judgements calibrated so the virtual trials of ``data/calibration-targets.yaml`` come out right; their
 notes say so and their confidence is "low". The equations that use them are in `ketasim.models.symptoms`,
 `ketasim.models.therapy`, `ketasim.models.comparators` and `ketasim.models.scales`; docs/symptoms.md explains them
 for a clinician.
