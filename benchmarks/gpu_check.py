@@ -24,7 +24,8 @@ import numpy as np
 
 from ketasim.engine.grid import StepPolicy
 from ketasim.protocol import Protocol, load_protocol
-from ketasim.simulation import ArmPlan, plan_arm, simulate_range
+from ketasim.simulation.plan import ArmPlan, plan_arm
+from ketasim.simulation.run import simulate_range
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kap-clinic-course.yaml"
 

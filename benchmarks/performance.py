@@ -28,7 +28,8 @@ from trial_throughput import PROTOCOL as TRIAL_PROTOCOL
 
 from ketasim.engine.grid import StepPolicy
 from ketasim.protocol import Protocol
-from ketasim.simulation import plan_arm, simulate
+from ketasim.simulation.plan import plan_arm
+from ketasim.simulation.run import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_PROTOCOL = {

@@ -17,13 +17,14 @@ from scipy.linalg import block_diag
 
 from ketasim.engine.grid import StepPolicy, build_grid
 from ketasim.engine.reference import reference_amounts
-from ketasim.engine.schedule import build_schedule, dose_kind
+from ketasim.engine.schedule import build_schedule
 from ketasim.models.pk import build_pk
 from ketasim.models.system import assemble
 from ketasim.population import make_patients
 from ketasim.protocol import arm_events, load_protocol, observation_times
-from ketasim.protocol.drugs import resolve_parameter_set
-from ketasim.simulation import simulate
+from ketasim.protocol.parameter_choice import resolve_parameter_set
+from ketasim.simulation.plan import dose_kind, drug_inputs
+from ketasim.simulation.run import simulate
 
 DAYS = 28
 PROTOCOL = {
@@ -61,7 +62,7 @@ def scipy_loop(protocol, patients: int) -> float:
     problem = assemble(pk, kinds, patients)
     edges = np.array([t for d in events.doses for t in (d.time_h, d.time_h + d.infusion_h)])
     grid = build_grid(protocol.duration_h, observation_times(protocol), edges, np.array([]), PK_ONLY)
-    schedule = build_schedule(events.doses, kinds, grid)
+    schedule = build_schedule(drug_inputs(events.doses, kinds), len(kinds), grid)
     start = time.perf_counter()
     for p in range(patients):
         matrix = block_diag(*[b.matrix()[p] for b in pk.blocks])

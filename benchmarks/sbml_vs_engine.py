@@ -31,7 +31,7 @@ from ketasim.io.sbml import document_text, parameter_values, prepare
 from ketasim.models.symptoms import SIGNAL_NAMES
 from ketasim.population import make_patients
 from ketasim.protocol import Protocol, build_protocol, observation_times, read_mapping
-from ketasim.simulation import simulate
+from ketasim.simulation.run import simulate
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kap-clinic-course.yaml"
 WEEKS = 12

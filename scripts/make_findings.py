@@ -16,7 +16,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from ketasim.protocol import load_protocol
-from ketasim.simulation import simulate
+from ketasim.simulation.run import simulate
 from ketasim.trial.run import run_trial
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ketasim import __version__
 from ketasim.errors import KetasimError
+from ketasim.version import __version__
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -108,7 +108,7 @@ def simulate(
         from ketasim.io.netcdf import write_timecourses
         from ketasim.protocol import load_protocol
         from ketasim.report.timecourse_plot import write_timecourse_plot
-        from ketasim.simulation import simulate as simulate_protocol
+        from ketasim.simulation.run import simulate as simulate_protocol
 
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
@@ -138,7 +138,8 @@ def default_workers() -> int:
 def _write_fc(loaded: Protocol, dataset: xr.Dataset, texts: list[str], out: Path) -> list[Path]:
     """FC matrices at the ``--fc-at`` times as NetCDF and heatmaps."""
     from ketasim.errors import InputError
-    from ketasim.fc_matrices import fc_matrices, write_fc_heatmaps
+    from ketasim.report.fc_heatmaps import write_fc_heatmaps
+    from ketasim.simulation.fc import fc_matrices
     from ketasim.units import parse_quantity
 
     times = [parse_quantity(text, "time", "--fc-at") for text in texts]
@@ -240,7 +241,8 @@ def validate(
 ) -> None:
     """Run every target of a targets file. Exit 0: all ran; 1: some could not run; 2: bad command line or file."""
     with _errors_to_exit(debug):
-        from ketasim.validation import load_targets, run_targets, write_report, write_results_json
+        from ketasim.validation import load_targets, run_targets, write_results_json
+        from ketasim.validation.report import write_report
 
         loaded = load_targets(targets)
         with _progress(quiet) as bar:
@@ -280,9 +282,9 @@ def calibrate(
 ) -> None:
     """Fit population-level response parameters to a targets file and write them as a parameter file."""
     with _errors_to_exit(debug):
-        from ketasim.calibration.population import DEFAULT_FREE, free_parameters, write_parameter_file
-        from ketasim.calibration.population import calibrate as fit
         from ketasim.errors import InputError
+        from ketasim.inference.calibrate import DEFAULT_FREE, free_parameters, write_parameter_file
+        from ketasim.inference.calibrate import calibrate as fit
         from ketasim.parameters import get_parameter_set
         from ketasim.validation import load_targets
 
@@ -436,10 +438,10 @@ def forecast(
         import dataclasses
         import json
 
-        from ketasim.calibration.forecast import DEFAULT_SETTINGS
-        from ketasim.calibration.forecast import forecast as forecast_patient
-        from ketasim.calibration.history import HistoryError, read_facts, read_history
+        from ketasim.inference.forecast import DEFAULT_SETTINGS
+        from ketasim.inference.forecast import forecast as forecast_patient
         from ketasim.protocol import load_protocol
+        from ketasim.protocol.history import HistoryError, read_facts, read_history
         from ketasim.units import parse_quantity
 
         until_h = parse_quantity(until, "time", "--until", HistoryError)
@@ -464,7 +466,7 @@ def forecast(
         )
         typer.echo(f"wrote {json_out}")
         if report is not None:
-            from ketasim.report.forecast_report import write_forecast_report
+            from ketasim.inference.forecast_report import write_forecast_report
 
             typer.echo(f"wrote {write_forecast_report(result, report)}")
 

@@ -56,7 +56,8 @@ TARGETS = {
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A small two-arm trial report and a one-target validation report, written by the public API."""
     from ketasim.trial.run import run_trial
-    from ketasim.validation import parse_targets, run_targets, write_report
+    from ketasim.validation import parse_targets, run_targets
+    from ketasim.validation.report import write_report
     from ketasim.web.form import FormValues, build_protocol
 
     folder = tmp_path_factory.mktemp("reports")

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ketasim.calibration.population import DEFAULT_FREE, calibrate, free_parameters, write_parameter_file
-from ketasim.parameters import complete_set, get_parameter_set
+from ketasim.inference.calibrate import DEFAULT_FREE, calibrate, free_parameters, write_parameter_file
+from ketasim.parameters import get_parameter_set, parameter_set
 from ketasim.protocol import load_protocol
-from ketasim.simulation import simulate
+from ketasim.simulation.run import simulate
 from ketasim.validation import load_targets
 
 NAME = "ketamine_s_clearance_l_per_h"
@@ -65,12 +65,12 @@ def test_fit_moves_towards_the_value_that_made_the_target(tmp_path: Path) -> Non
     assert result.objective_after < result.objective_before
     assert abs(result.values[NAME] - truth) < abs(pset[NAME] - truth)
     written = write_parameter_file(result, pset, targets, tmp_path / "fitted.yaml", 10)
-    fitted = complete_set(str(written))
+    fitted = parameter_set(str(written))
     assert fitted[NAME] == result.values[NAME] and fitted.name == "fitted"
     assert "calibrated by ketasim calibrate" in fitted.get(NAME).note
 
 
 def test_every_default_free_parameter_is_in_the_default_set() -> None:
     """`ketasim calibrate` without --parameter must find every parameter it fits by default."""
-    pset = complete_set("default")
+    pset = parameter_set("default")
     assert [p.name for p in free_parameters(pset, DEFAULT_FREE)] == list(DEFAULT_FREE)

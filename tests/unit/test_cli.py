@@ -102,8 +102,10 @@ def _module(name: str, **attributes: Any) -> ModuleType:
 def fake_layers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Install fake protocol, simulation and parameter modules for the duration of a test."""
     monkeypatch.setitem(sys.modules, "ketasim.protocol", _module("ketasim.protocol", load_protocol=_load_protocol))
-    fake_simulation = _module("ketasim.simulation", simulate=_simulate, endpoint_value=_endpoint_value)
-    monkeypatch.setitem(sys.modules, "ketasim.simulation", fake_simulation)
+    fake_simulation = _module("ketasim.simulation.run", simulate=_simulate, endpoint_value=_endpoint_value)
+    monkeypatch.setitem(sys.modules, "ketasim.simulation.run", fake_simulation)
+    for name, fake in (("load_protocol", _load_protocol), ("simulate", _simulate), ("endpoint_value", _endpoint_value)):
+        monkeypatch.setattr(f"ketasim.validation.runner.{name}", fake)
     parameters = _module("ketasim.parameters", get_parameter_set=_get_parameter_set)
     monkeypatch.setitem(sys.modules, "ketasim.parameters", parameters)
     listing = _module("ketasim.parameters.listing", format_parameters=lambda pset: f"table of {pset.name} [mg/kg]")

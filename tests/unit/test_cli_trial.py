@@ -15,10 +15,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ketasim import simulation
 from ketasim.cli import app
 from ketasim.engine.grid import StepPolicy
 from ketasim.io.netcdf import read_timecourses
+from ketasim.simulation import run as simulation_run
+from ketasim.trial import chunks
 
 runner = CliRunner()
 
@@ -70,7 +71,7 @@ class FakeSimulator:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeSimulator:
     simulator = FakeSimulator()
-    monkeypatch.setattr(simulation, "simulate_range", simulator)
+    monkeypatch.setattr(chunks, "simulate_range", simulator)
     monkeypatch.setattr("ketasim.cli.default_workers", lambda: 1)  # spawned workers would not see the fake
     return simulator
 
@@ -145,14 +146,14 @@ def test_same_seed_gives_the_same_numbers(tmp_path: Path, fake: FakeSimulator) -
 def test_chunk_size_does_not_change_the_numbers(
     tmp_path: Path, fake: FakeSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(simulation, "BATCH_SIZE", 2)
+    monkeypatch.setattr(simulation_run, "BATCH_SIZE", 2)
     assert _numbers(tmp_path, "a", "--chunk-size", "2") == _numbers(tmp_path, "b", "--chunk-size", "6")
 
 
 def test_resume_after_a_kill_gives_the_same_numbers(
     tmp_path: Path, fake: FakeSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(simulation, "BATCH_SIZE", 2)
+    monkeypatch.setattr(simulation_run, "BATCH_SIZE", 2)
     whole = _numbers(tmp_path, "whole", "--chunk-size", "4")
     calls_for_whole = len(fake.calls)
 
@@ -164,7 +165,7 @@ def test_resume_after_a_kill_gives_the_same_numbers(
             raise KilledError  # the run dies after its third chunk
         return FakeSimulator.__call__(fake, *args)
 
-    monkeypatch.setattr(simulation, "simulate_range", killed)
+    monkeypatch.setattr(chunks, "simulate_range", killed)
     fake.calls.clear()
     with pytest.raises(KilledError):
         runner.invoke(
@@ -173,7 +174,7 @@ def test_resume_after_a_kill_gives_the_same_numbers(
             catch_exceptions=False,
         )
     assert not (tmp_path / "r" / "summary.json").exists()
-    monkeypatch.setattr(simulation, "simulate_range", fake)
+    monkeypatch.setattr(chunks, "simulate_range", fake)
     fake.calls.clear()
     assert _numbers(tmp_path, "r", "--chunk-size", "4", "--resume") == whole
     assert len(fake.calls) == calls_for_whole - 3  # the three finished chunks were kept
@@ -202,7 +203,7 @@ def test_bad_numbers_are_refused(tmp_path: Path, fake: FakeSimulator, option: li
 
 
 def test_a_scale_not_simulated_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(simulation, "simulate_range", FakeSimulator(outputs=("plasticity_window",)))
+    monkeypatch.setattr(chunks, "simulate_range", FakeSimulator(outputs=("plasticity_window",)))
     result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--workers", "1"])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
@@ -214,7 +215,8 @@ def test_a_scale_not_simulated_is_one_error_line(tmp_path: Path, monkeypatch: py
 def test_band_figure_has_two_bands_per_arm_and_output() -> None:
     from ketasim.protocol import load_protocol
     from ketasim.report.trial_report import band_figure
-    from ketasim.simulation import plan_arm, to_dataset
+    from ketasim.simulation.label import to_dataset
+    from ketasim.simulation.plan import plan_arm
 
     protocol = load_protocol(PROTOCOL_MAPPING)
     arrays = [FakeSimulator()(protocol, plan_arm(protocol, arm, StepPolicy()), 0, 12, 12, 4) for arm in (0, 1)]

@@ -6,7 +6,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import ketasim.engine.precision  # noqa: F401  (float64, as in the engine)
 from ketasim.models.comparators import (
     acute_contact,
     conditioning_contact,

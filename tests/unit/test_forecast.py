@@ -17,11 +17,10 @@ import pytest
 from scipy.stats import norm
 from typer.testing import CliRunner
 
-from ketasim.calibration import forecast as fc
-from ketasim.calibration.history import read_facts, read_history
 from ketasim.cli import app
 from ketasim.engine.grid import StepPolicy
 from ketasim.engine.run import run
+from ketasim.inference import forecast as fc
 from ketasim.models import scales
 from ketasim.models.brain import BrainModel
 from ketasim.models.pk import build_pk
@@ -29,8 +28,9 @@ from ketasim.models.symptoms import SymptomParameters
 from ketasim.models.system import assemble
 from ketasim.population import make_patients
 from ketasim.protocol import load_protocol
-from ketasim.protocol.schema import SCALE_RANGES
-from ketasim.simulation import plan_arm
+from ketasim.protocol.history import read_facts, read_history
+from ketasim.simulation.plan import plan_arm
+from ketasim.vocabulary import SCALE_RANGES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patient-history"
 FAST = fc.SamplerSettings(populations=2, particles=64, moves=2, final_moves=3, max_final_moves=6, seed=3)

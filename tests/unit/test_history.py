@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from ketasim.calibration.history import (
+from ketasim.errors import InputError
+from ketasim.protocol import arm_events, build_protocol, load_protocol
+from ketasim.protocol.history import (
     HistoryError,
     IdentifyingDataError,
     history_protocol,
@@ -16,8 +18,6 @@ from ketasim.calibration.history import (
     read_facts,
     read_history,
 )
-from ketasim.errors import InputError
-from ketasim.protocol import arm_events, build_protocol, load_protocol
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patient-history"
 HEADER = "time,event,drug,route,dose,infusion,therapy,session,scale,value"

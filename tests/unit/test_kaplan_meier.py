@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ketasim.trial.kaplan_meier import Z95, kaplan_meier, median_from_sample, median_interval, median_time
+from ketasim.analysis.survival import Z95, kaplan_meier, median_from_sample, median_interval, median_time
 
 # Freireich et al. 1963 leukaemia remission data (weeks), as tabulated by Gehan 1965 and in survival textbooks.
 SIX_MP_TIMES = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from ketasim.errors import ParameterError
-from ketasim.parameters import _all_sets, available_sets, complete_set, get_parameter_set
+from ketasim.parameters import _all_sets, available_sets, get_parameter_set, parameter_set
 from ketasim.parameters.listing import format_citations, format_parameters, parameters_text
 from ketasim.parameters.registry import ParameterSet, Reference
 
@@ -245,11 +245,11 @@ def test_unknown_set_is_an_error_that_suggests_the_close_name() -> None:
 
 def test_source_set_is_partial_and_complete_set_fills_it_from_default(default: ParameterSet) -> None:
     source = get_parameter_set("kamp2020")
-    full = complete_set("kamp2020")
+    full = parameter_set("kamp2020")
     assert set(source.parameters) < set(default.parameters)
     assert full.name == "kamp2020"
     assert set(full.parameters) == set(default.parameters)
-    assert complete_set("default") is default
+    assert parameter_set("default") is default
 
 
 def test_parameter_table_lists_each_parameter_once() -> None:

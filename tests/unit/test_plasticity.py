@@ -11,8 +11,9 @@ import pytest
 
 from ketasim.errors import ParameterError
 from ketasim.models import plasticity
-from ketasim.models.plasticity import CONDITIONS, STATE_NAMES, CascadeParameters, derivative, initial_state, observe
+from ketasim.models.plasticity import STATE_NAMES, CascadeParameters, derivative, initial_state, observe
 from ketasim.parameters.mechanism import mechanism_set
+from ketasim.vocabulary import CONDITIONS
 
 PSET = mechanism_set()
 STEP_H = 0.05

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from ketasim.errors import ProtocolError
-from ketasim.protocol import COVARIATES, baseline_distribution, covariate_distribution
+from ketasim.protocol import baseline_distribution, covariate_distribution
+from ketasim.protocol.schema import COVARIATE_SPECS
 
 N = 4000
 
@@ -53,8 +54,8 @@ def test_sampling_is_reproducible_from_the_generator() -> None:
 def test_normal_is_truncated_to_the_valid_range() -> None:
     dist = covariate_distribution("weight", {"mean": "35 kg", "sd": "20 kg"})
     draws = dist.sample(rng(), N)
-    assert draws.min() >= COVARIATES["weight"].lower
-    assert draws.max() <= COVARIATES["weight"].upper
+    assert draws.min() >= COVARIATE_SPECS["weight"].lower
+    assert draws.max() <= COVARIATE_SPECS["weight"].upper
     assert draws.mean() > 35.0  # the cut-off lower tail pushes the mean up
 
 

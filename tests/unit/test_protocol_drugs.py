@@ -8,8 +8,9 @@ import pytest
 
 from ketasim.errors import ParameterError, ProtocolError
 from ketasim.parameters.registry import Parameter, ParameterSet, Reference, make_set
-from ketasim.protocol import DRUG_ROUTES, ROUTES, load_protocol
-from ketasim.protocol.drugs import REFERENCE_WEIGHT_KG
+from ketasim.protocol import DRUG_ROUTES, load_protocol
+from ketasim.protocol.dose_checks import REFERENCE_WEIGHT_KG
+from ketasim.vocabulary import ROUTES
 
 REF = Reference("test", "Values made up for unit tests")
 
@@ -40,7 +41,7 @@ def sets(monkeypatch: pytest.MonkeyPatch) -> dict[str, ParameterSet]:
         return served[name]
 
     monkeypatch.setattr("ketasim.parameters.get_parameter_set", get)
-    monkeypatch.setattr("ketasim.parameters.complete_set", get)
+    monkeypatch.setattr("ketasim.protocol.parameter_choice.parameter_set", get)
     return served
 
 

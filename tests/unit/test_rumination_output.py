@@ -13,11 +13,10 @@ import xarray as xr
 
 from ketasim.models import network
 from ketasim.models.brain import BRAIN_OUTPUTS, network_table
-from ketasim.outputs import VOCABULARY
 from ketasim.protocol import load_protocol
-from ketasim.protocol.drugs import resolve_parameter_set
-from ketasim.protocol.schema import OUTPUTS
-from ketasim.simulation import simulate
+from ketasim.protocol.parameter_choice import resolve_parameter_set
+from ketasim.simulation.run import simulate
+from ketasim.vocabulary import OUTPUTS
 
 TIMES_H = (0.0, 0.5, 24.0, 48.0, 7 * 24.0, 10 * 24.0, 14 * 24.0, 21 * 24.0)
 PROTOCOL = {
@@ -52,8 +51,8 @@ def at(dataset: xr.Dataset, arm: str, hours: float) -> float:
 
 
 def test_rumination_is_in_the_vocabulary_and_among_the_brain_outputs() -> None:
-    assert VOCABULARY["rumination"].unit == "1"
-    assert "healthy" in VOCABULARY["rumination"].meaning
+    assert OUTPUTS["rumination"].unit == "1"
+    assert "healthy" in OUTPUTS["rumination"].meaning
     assert "rumination" in BRAIN_OUTPUTS
     assert "rumination" in OUTPUTS
 
@@ -61,8 +60,8 @@ def test_rumination_is_in_the_vocabulary_and_among_the_brain_outputs() -> None:
 def test_simulate_returns_rumination_with_its_unit_and_meaning(dataset: xr.Dataset) -> None:
     variable = dataset["rumination"]
     assert variable.dims == ("arm", "patient", "time")
-    assert variable.attrs["units"] == VOCABULARY["rumination"].unit
-    assert variable.attrs["long_name"] == VOCABULARY["rumination"].meaning
+    assert variable.attrs["units"] == OUTPUTS["rumination"].unit
+    assert variable.attrs["long_name"] == OUTPUTS["rumination"].meaning
     assert np.all(np.isfinite(variable.values))
 
 

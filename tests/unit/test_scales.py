@@ -7,18 +7,11 @@ import pytest
 from scipy.special import ndtri
 
 from ketasim.errors import ParameterError
-from ketasim.models.scales import (
-    CONDITIONS,
-    SCALE_RANGES,
-    SCALES,
-    baseline_presets,
-    draw_baselines,
-    latent_weights,
-    rate,
-)
+from ketasim.models.scales import baseline_presets, draw_baselines, latent_weights, rate
 from ketasim.parameters.symptom_params import symptoms_set
 from ketasim.population.streams import uniforms
 from ketasim.protocol import baseline_distribution
+from ketasim.vocabulary import CONDITIONS, SCALE_RANGES, SCALES
 
 PSET = symptoms_set()
 

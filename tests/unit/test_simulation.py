@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from ketasim.errors import InputError
-from ketasim.fc_matrices import fc_matrices
 from ketasim.protocol import load_protocol
-from ketasim.simulation import ENGINE_THREADS_VARIABLE, simulate
+from ketasim.simulation.fc import fc_matrices
+from ketasim.simulation.run import ENGINE_THREADS_VARIABLE, simulate
 
 
 def protocol(dose: str = "0.5 mg/kg", size: int = 5, variability: bool = True) -> dict:

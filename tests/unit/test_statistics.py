@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketasim.errors import KetasimError, TargetsError
-from ketasim.validation.statistics import (
+from ketasim.analysis.courses import (
     across_patients,
     band_over_patients,
     cumulative_auc,
@@ -18,6 +17,7 @@ from ketasim.validation.statistics import (
     value_at,
     window_courses,
 )
+from ketasim.errors import KetasimError, TargetsError
 
 GRID = np.arange(0.0, 11.0)  # 0, 1, ..., 10 h
 RAMP = 2.0 * GRID  # v = 2 t: linear, so interpolation and trapezoids are exact

@@ -9,7 +9,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import ketasim.engine.precision  # noqa: F401  (float64, as in the engine)
 from ketasim.errors import ParameterError
 from ketasim.models import symptoms
 from ketasim.models.symptoms import (
@@ -29,9 +28,10 @@ from ketasim.models.symptoms import (
 )
 from ketasim.parameters import get_parameter_set
 from ketasim.parameters.registry import merge
-from ketasim.parameters.symptom_params import CONDITIONS, SCALES, symptoms_set
+from ketasim.parameters.symptom_params import symptoms_set
 from ketasim.population import Patients
 from ketasim.protocol import baseline_distribution
+from ketasim.vocabulary import CONDITIONS, SCALES
 
 PSET = merge("test", "default and symptoms", get_parameter_set("default"), symptoms_set())
 X = STATE_NAMES.index("depression")

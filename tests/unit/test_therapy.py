@@ -9,7 +9,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import ketasim.engine.precision  # noqa: F401  (float64, as in the engine)
 from ketasim.models import therapy
 from ketasim.models.symptoms import SIGNAL_NAMES, STATE_NAMES, Drivers, SymptomParameters, derivative, initial_state
 from ketasim.models.therapy import (
@@ -22,8 +21,9 @@ from ketasim.models.therapy import (
 )
 from ketasim.parameters import get_parameter_set
 from ketasim.parameters.registry import merge
-from ketasim.parameters.symptom_params import THERAPIES, symptoms_set
+from ketasim.parameters.symptom_params import symptoms_set
 from ketasim.population import Patients
+from ketasim.vocabulary import THERAPIES
 
 PSET = merge("test", "default and symptoms", get_parameter_set("default"), symptoms_set())
 FEAR = (STATE_NAMES.index("fear_update_labile"), STATE_NAMES.index("fear_update_consolidated"))

@@ -8,10 +8,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from ketasim.errors import KetasimError, UnsupportedError
-from ketasim.protocol import SCALE_RANGES, load_protocol
-from ketasim.simulation import endpoint_value
-from ketasim.trial.endpoints import (
+from ketasim.analysis.endpoints import (
     REMISSION_CUTOFFS,
     arm_values,
     cutoff_references,
@@ -20,6 +17,10 @@ from ketasim.trial.endpoints import (
     meets_response,
     response_threshold_percent,
 )
+from ketasim.analysis.summary import endpoint_value
+from ketasim.errors import KetasimError, UnsupportedError
+from ketasim.protocol import load_protocol
+from ketasim.vocabulary import SCALE_RANGES
 
 TIME_H = np.array([0.0, 24.0, 48.0, 72.0, 96.0])
 # MADRS of four ketamine patients at 0, 1, 2, 3 and 4 days (see each test for the hand-worked answers).

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ketasim.trial.kaplan_meier import median_from_sample
-from ketasim.trial.statistics import (
+from ketasim.analysis.statistics import (
     bootstrap_interval,
     bootstrap_km_medians,
     hedges_g,
@@ -17,6 +16,7 @@ from ketasim.trial.statistics import (
     welch_interval,
     wilson_interval,
 )
+from ketasim.analysis.survival import median_from_sample
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from ketasim.analysis.summary import analyse, patient_table, summary_dict
 from ketasim.protocol import load_protocol
-from ketasim.trial.summary import analyse, patient_table, summary_dict, write_patients, write_summary
+from ketasim.trial.files import write_patients, write_summary
 
 ARMS = ("ketamine", "midazolam", "saline")
 PATIENTS = 40
@@ -174,7 +175,7 @@ def test_patient_table_has_one_row_per_patient_with_covariates_and_endpoints(tmp
 
 
 def test_values_read_back_from_the_patient_table_give_the_same_summary(tmp_path: Path) -> None:
-    from ketasim.trial.summary import analyse_values, values_from_table
+    from ketasim.analysis.summary import analyse_values, values_from_table
 
     protocol, dataset = make_protocol(), make_dataset()
     analysis = analyse(protocol, dataset)

@@ -14,7 +14,9 @@ import xarray as xr
 from plotly.offline import get_plotlyjs
 
 from ketasim.errors import ProtocolError, SolverError, UnsupportedError
-from ketasim.validation import Backend, load_targets, parse_targets, run_targets, write_report, write_results_json
+from ketasim.validation import load_targets, parse_targets, run_targets, write_results_json
+from ketasim.validation.report import write_report
+from ketasim.validation.runner import Backend
 
 TIME_H = np.linspace(0.0, 24.0, 24 * 12 + 1)  # every 5 min
 SCALES = np.array([0.5, 1.0, 1.5])  # three patients: the median patient is the middle one

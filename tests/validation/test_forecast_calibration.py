@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ketasim.calibration.forecast import SamplerSettings, forecast
-from ketasim.calibration.history import PatientFacts, build_history
+from ketasim.inference.forecast import SamplerSettings, forecast
 from ketasim.protocol import load_protocol
-from ketasim.simulation import simulate
+from ketasim.protocol.history import PatientFacts, build_history
+from ketasim.simulation.run import simulate
 
 DOSE_DAYS = (0, 2, 4, 7, 9, 11)
 HISTORY_DAYS = (0, 1, 7, 14, 21, 28)

@@ -41,7 +41,7 @@ def numbers(out: Path, **options: Any) -> dict[str, Any]:
 
 
 def test_workers_and_dask_cluster_give_the_local_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ketasim.simulation.BATCH_SIZE", 2)  # three chunks per arm
+    monkeypatch.setattr("ketasim.simulation.run.BATCH_SIZE", 2)  # three chunks per arm
     local = numbers(tmp_path / "local")
     assert numbers(tmp_path / "workers", workers=2) == local
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

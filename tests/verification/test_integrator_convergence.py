@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from ketasim.engine.grid import StepPolicy
-from ketasim.outputs import VOCABULARY
 from ketasim.protocol import load_protocol, read_mapping
-from ketasim.simulation import simulate
+from ketasim.simulation.run import simulate
+from ketasim.vocabulary import OUTPUTS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PROTOCOL = {
@@ -86,7 +86,7 @@ def test_single_precision_derivative_is_within_1e_5_of_double_over_a_kap_course(
     single = simulate(protocol)
     double = simulate(protocol, policy=replace(StepPolicy(), derivative_dtype="float64"))
     errors = {}
-    for name in VOCABULARY:
+    for name in OUTPUTS:
         a, b = single[name].values, double[name].values
         errors[name] = float(np.abs(a - b).max() / (np.ptp(b) or max(np.abs(b).max(), 1.0)))
     assert max(errors.values()) < 1e-5, errors

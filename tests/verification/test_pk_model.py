@@ -9,12 +9,13 @@ from scipy.linalg import block_diag
 from ketasim.engine.grid import StepPolicy, build_grid
 from ketasim.engine.reference import reference_amounts
 from ketasim.engine.run import LinearProblem, NoNonlinearPart, run
-from ketasim.engine.schedule import build_schedule, dose_kind
+from ketasim.engine.schedule import build_schedule
 from ketasim.models.pk import build_pk
 from ketasim.models.system import assemble
 from ketasim.parameters import get_parameter_set
 from ketasim.population import make_patients
 from ketasim.protocol import arm_events, load_protocol
+from ketasim.simulation.plan import dose_kind, drug_inputs
 
 ROUTES = ["iv", "im", "sc", "intranasal", "oral", "sublingual"]
 
@@ -43,7 +44,7 @@ def assembled(drug: str, route: str):
     problem = assemble(pk, kinds, 3)
     edges = np.array([t for d in events.doses for t in (d.time_h, d.time_h + d.infusion_h)])
     grid = build_grid(protocol.duration_h, np.arange(0, 72.01, 1 / 3), edges, np.array([]), StepPolicy())
-    schedule = build_schedule(events.doses, kinds, grid)
+    schedule = build_schedule(drug_inputs(events.doses, kinds), len(kinds), grid)
     return pk, problem, grid, schedule, patients
 
 

@@ -19,9 +19,9 @@ import roadrunner
 from ketasim.engine.grid import StepPolicy
 from ketasim.io import jaxpr_to_mathml as jm
 from ketasim.io.sbml import export_sbml
-from ketasim.outputs import VOCABULARY
 from ketasim.protocol import Protocol, build_protocol, load_protocol, observation_times
-from ketasim.simulation import simulate
+from ketasim.simulation.run import simulate
+from ketasim.vocabulary import OUTPUTS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLASMA_RELATIVE = 1e-4
@@ -62,7 +62,7 @@ def _roadrunner_outputs(protocol: Protocol, names: list[str]) -> np.ndarray:
 def _disagreements(protocol: Protocol, policy: StepPolicy | None = None) -> dict[str, float]:
     """Worst disagreement of every output, as a fraction of its tolerance (pass: every value at most 1)."""
     dataset = simulate(protocol, policy=policy)
-    names = [name for name in VOCABULARY if name in dataset]
+    names = [name for name in OUTPUTS if name in dataset]
     independent = _roadrunner_outputs(protocol, names)
     fractions = {}
     for column, name in enumerate(names):
@@ -78,7 +78,7 @@ def _disagreements(protocol: Protocol, policy: StepPolicy | None = None) -> dict
 
 
 def _assert_within(fractions: dict[str, float]) -> None:
-    assert set(fractions) == set(VOCABULARY)
+    assert set(fractions) == set(OUTPUTS)
     failing = {name: round(f, 2) for name, f in fractions.items() if not f <= 1.0}
     assert not failing, f"outputs off by more than their tolerance (multiples of it): {failing}"
 
@@ -104,7 +104,7 @@ def test_every_vocabulary_output_has_its_id_and_every_unit_is_declared() -> None
     assert (document.getLevel(), document.getVersion()) == (3, 2)
     assert model.getTimeUnits() == "hour"
     rules = {model.getRule(i).getVariable() for i in range(model.getNumRules())}
-    assert set(VOCABULARY) <= rules
+    assert set(OUTPUTS) <= rules
     defined = {model.getUnitDefinition(i).getId() for i in range(model.getNumUnitDefinitions())}
     for index in range(model.getNumParameters()):
         parameter = model.getParameter(index)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 import numpy as np
 
-import ketasim.engine.precision  # noqa: F401  (float64)
 from ketasim.errors import SolverError
 
 RECONSTRUCTION_TOLERANCE = 1e-9

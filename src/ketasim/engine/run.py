@@ -34,7 +34,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import ketasim.engine.precision  # noqa: F401  (float64)
 from ketasim.engine.grid import StepPolicy, TimeGrid
 from ketasim.engine.linear import ModalSystem, propagator
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ketasim import __version__
+from ketasim.version import __version__
 
 _PLAIN = (str, int, float, np.integer, np.floating, np.ndarray)
 

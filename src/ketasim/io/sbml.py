@@ -30,18 +30,19 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ketasim import __version__
 from ketasim.engine.grid import StepPolicy
+from ketasim.engine.jax_setup import configured
 from ketasim.errors import UnsupportedError
 from ketasim.io import jaxpr_to_mathml as jm
 from ketasim.models import plasticity, symptoms
 from ketasim.models.brain import BrainModel
 from ketasim.models.pk import PK_READOUTS, DoseKind, PKSystem, build_pk
 from ketasim.models.signals import signal_intervals
-from ketasim.outputs import VOCABULARY
 from ketasim.population import Patients, make_patients
 from ketasim.protocol import Protocol
-from ketasim.simulation import ArmPlan, plan_arm
+from ketasim.simulation.plan import ArmPlan, plan_arm
+from ketasim.version import __version__
+from ketasim.vocabulary import OUTPUTS
 
 STATE_NAMES: tuple[str, ...] = plasticity.STATE_NAMES + symptoms.STATE_NAMES
 """Ids of the nonlinear states, in the order of `BrainModel.initial_state`."""
@@ -101,6 +102,7 @@ def typical_patient(protocol: Protocol, arm: int = 0) -> Patients:
     return make_patients(population, arm, 0, 1, protocol.seed)
 
 
+@configured
 def prepare(protocol: Protocol, arm: int = 0, cohort: Patients | None = None) -> ArmExport:
     """Plan the arm and build its models for ``cohort`` (default: the typical patient)."""
     plan = plan_arm(protocol, arm, StepPolicy())
@@ -347,7 +349,7 @@ def nonlinear_part(model: BrainModel) -> NonlinearPart:
         [_leaf_symbols(graph, n) for n in names],
         jm.symbols(graph, np.array([list(STATE_NAMES)], dtype=object)),
         {r: jm.symbols(graph, np.array([r], dtype=object)) for r in PK_READOUTS},
-        jm.symbols(graph, np.array(symptoms.SIGNAL_NAMES, dtype=object)),
+        jm.symbols(graph, np.array([_sid(s) for s in symptoms.SIGNAL_NAMES], dtype=object)),
     )
     results = jm.evaluate(graph, closed, jax.tree_util.tree_leaves(symbolic))
     derivative, observed = jax.tree_util.tree_unflatten(out_tree, results)
@@ -490,6 +492,7 @@ def _libsbml() -> Any:
     return libsbml
 
 
+@configured
 def export_sbml(protocol: Protocol, arm: int = 0) -> str:
     """The SBML Level 3 Version 2 document of the typical patient of ``arm``, with its doses and sessions."""
     return document_text(prepare(protocol, arm), protocol)
@@ -531,6 +534,11 @@ def document_text(export: ArmExport, protocol: Protocol) -> str:
     return str(libsbml.writeSBMLToString(document))
 
 
+def _sid(name: str) -> str:
+    """An SBML id for a name of the model (letters, digits and underscores only)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
 
@@ -552,7 +560,7 @@ def _add_linear(writer: _Writer, linear: LinearPart, export: ArmExport) -> None:
         writer.rate_rule(state, " ".join(parts).removeprefix("+ ") or "0")
     for readout, weights in linear.readouts.items():
         unit = "ng_per_ml" if readout.startswith("plasma_") else "umol_per_litre"
-        meaning = VOCABULARY[readout].meaning if readout in VOCABULARY else f"linear readout {readout}"
+        meaning = OUTPUTS[readout].meaning if readout in OUTPUTS else f"linear readout {readout}"
         writer.parameter(readout, 0.0, unit, constant=False, name=meaning)
         writer.assignment_rule(readout, " + ".join(f"{w} * {s}" for w, s in weights) or "0")
 
@@ -563,7 +571,7 @@ def _infusion_id(kind: DoseKind) -> str:
 
 def _add_nonlinear(writer: _Writer, nonlinear: NonlinearPart) -> None:
     for signal in symptoms.SIGNAL_NAMES:
-        writer.parameter(signal, 0.0, "dimensionless", constant=False, name=f"signal {signal} (1 while on)")
+        writer.parameter(_sid(signal), 0.0, "dimensionless", constant=False, name=f"signal {signal} (1 while on)")
     for element, value in nonlinear.values.items():
         writer.parameter(element, float(value[0]), nonlinear.units[element], constant=True)
     for state, formula in nonlinear.rates:
@@ -573,7 +581,7 @@ def _add_nonlinear(writer: _Writer, nonlinear: NonlinearPart) -> None:
         writer.parameter(name, 0.0, None, constant=False)
         writer.assignment_rule(name, formula)
     for output, formula in nonlinear.outputs:
-        info = VOCABULARY.get(output)
+        info = OUTPUTS.get(output)
         unit = _VOCABULARY_UNITS.get(info.unit, "dimensionless") if info else "dimensionless"
         writer.parameter(output, 0.0, unit, constant=False, name=info.meaning if info else output)
         writer.assignment_rule(output, formula)
@@ -597,8 +605,8 @@ def _add_events(writer: _Writer, linear: LinearPart, export: ArmExport) -> None:
         for number, (start, end) in enumerate(_merged(spans)):
             if start > duration:
                 continue
-            writer.event(f"{signal}_{number}_on", start, [(signal, "1")])
-            writer.event(f"{signal}_{number}_off", end, [(signal, "0")])
+            writer.event(f"{_sid(signal)}_{number}_on", start, [(_sid(signal), "1")])
+            writer.event(f"{_sid(signal)}_{number}_off", end, [(_sid(signal), "0")])
 
 
 def write_sbml(protocol: Protocol, path: str | Path, arm: int = 0) -> Path:

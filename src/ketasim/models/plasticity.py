@@ -37,6 +37,7 @@ import jax.numpy as jnp
 from ketasim.errors import ParameterError
 from ketasim.models.power import power
 from ketasim.parameters.registry import ParameterSet
+from ketasim.vocabulary import CONDITIONS
 
 STATE_NAMES: tuple[str, ...] = (
     "glutamate",
@@ -48,7 +49,6 @@ STATE_NAMES: tuple[str, ...] = (
     "spines",
 )
 OBSERVED: tuple[str, ...] = ("glutamate_change", "bdnf_change", "spine_density_change", "plasticity_window")
-CONDITIONS: tuple[str, ...] = ("trd", "mdd", "ptsd", "gad", "sad", "healthy")
 
 _G, _A, _B, _M, _P, _F, _S = range(len(STATE_NAMES))
 

@@ -23,8 +23,8 @@ from scipy.special import ndtr, ndtri
 
 from ketasim.errors import ParameterError
 from ketasim.parameters.registry import ParameterSet
-from ketasim.parameters.symptom_params import CONDITIONS, LATENTS, SCALES
-from ketasim.protocol.schema import SCALE_RANGES, Distribution, baseline_distribution
+from ketasim.protocol.schema import Distribution, baseline_distribution
+from ketasim.vocabulary import CONDITIONS, LATENTS, SCALE_RANGES, SCALES
 
 __all__ = [
     "CONDITIONS",

@@ -8,17 +8,17 @@ dose time for the infusion or at least ``VISIT_H``; an oral dose is a ``pill`` f
 from __future__ import annotations
 
 from ketasim.protocol import ArmEvents
+from ketasim.vocabulary import CLINIC_ROUTES
 
 VISIT_H = 1.0
 PILL_H = 1.0
-CLINIC_ROUTES = ("iv", "im", "sc", "intranasal", "sublingual")
 
 
 def signal_intervals(events: ArmEvents) -> dict[str, list[tuple[float, float]]]:
     """(start, end) hours of every signal of the arm, keyed by signal name."""
     intervals: dict[str, list[tuple[float, float]]] = {}
     for session in events.sessions:
-        name = "session_" + session.therapy.replace("-", "_")
+        name = "session_" + session.therapy
         intervals.setdefault(name, []).append((session.start_h, session.start_h + session.duration_h))
     for dose in events.doses:
         if dose.route in CLINIC_ROUTES:

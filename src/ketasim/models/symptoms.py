@@ -52,9 +52,9 @@ from jax.typing import ArrayLike
 from ketasim.errors import ParameterError
 from ketasim.models import comparators, network, plasticity, therapy
 from ketasim.models.power import power
-from ketasim.models.scales import SCALE_RANGES, SCALES, draw_baselines, latent_weights
+from ketasim.models.scales import draw_baselines, latent_weights
 from ketasim.parameters.registry import ParameterSet
-from ketasim.parameters.symptom_params import CONDITIONS, THERAPIES
+from ketasim.vocabulary import CONDITIONS, SCALE_RANGES, SCALES, THERAPIES
 
 STATE_NAMES: tuple[str, ...] = (
     "depression",

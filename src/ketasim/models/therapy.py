@@ -30,14 +30,9 @@ import jax
 import jax.numpy as jnp
 
 from ketasim.models.power import power
+from ketasim.vocabulary import THERAPIES
 
-THERAPY_SIGNALS: tuple[str, ...] = (
-    "session_emdr",
-    "session_emdr_intensive",
-    "session_integration",
-    "session_cbt",
-    "session_supportive",
-)
+THERAPY_SIGNALS: tuple[str, ...] = tuple(f"session_{therapy}" for therapy in THERAPIES)
 
 
 def dissociation_gate(cadss: jax.Array, half_cadss: jax.Array | float, hill: jax.Array | float) -> jax.Array:

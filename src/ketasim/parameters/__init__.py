@@ -1,7 +1,7 @@
 """The parameter registry: named parameter sets, one per source, and the ``default`` set the model uses.
 
 ``get_parameter_set("default")`` merges every set (pharmacokinetics, mechanism, network, population); a source
-name gives that source's own parameters only, and `complete_set` gives the default set with that source's
+name gives that source's own parameters only, and `parameter_set` gives the default set with that source's
 values taking precedence, for simulating with it.
 """
 
@@ -13,32 +13,31 @@ from functools import cache
 from pathlib import Path
 
 from ketasim.errors import ParameterError
+from ketasim.parameters import (
+    chong2006,
+    covariates,
+    dose_limits,
+    effect_site,
+    escitalopram,
+    kamp2020,
+    mechanism,
+    midazolam,
+    molar_masses,
+    network_params,
+    perez_ruixo2021,
+    population_params,
+    routes,
+    symptom_params,
+)
 from ketasim.parameters.registry import Parameter, ParameterSet, Reference, merge
 
-__all__ = ["Parameter", "ParameterSet", "Reference", "available_sets", "complete_set", "get_parameter_set"]
+__all__ = ["Parameter", "ParameterSet", "Reference", "available_sets", "parameter_set", "get_parameter_set"]
 
 DEFAULT = "default"
 
 
 def _all_sets() -> list[ParameterSet]:
     """Every named set, pharmacokinetics first, in the order they are merged into the default set."""
-    from ketasim.parameters import (
-        chong2006,
-        covariates,
-        dose_limits,
-        effect_site,
-        escitalopram,
-        kamp2020,
-        mechanism,
-        midazolam,
-        molar_masses,
-        network_params,
-        perez_ruixo2021,
-        population_params,
-        routes,
-        symptom_params,
-    )
-
     return [
         kamp2020.KAMP2020_SET,
         perez_ruixo2021.PEREZ_RUIXO2021_SET,
@@ -86,7 +85,7 @@ def get_parameter_set(name: str) -> ParameterSet:
         ) from None
 
 
-def complete_set(name: str) -> ParameterSet:
+def parameter_set(name: str) -> ParameterSet:
     """The default set with the parameters of set ``name`` taking precedence: complete enough to simulate.
 
     ``name`` may also be the path of a parameter file written by ``ketasim calibrate`` (``.yaml``/``.yml``).
@@ -108,7 +107,7 @@ def load_parameter_file(path: str) -> ParameterSet:
         raise ParameterError(f"parameter file {path!r} does not exist")
     try:
         document = yaml.safe_load(file.read_text())
-        base = complete_set(str(document.get("based_on", DEFAULT)))
+        base = parameter_set(str(document.get("based_on", DEFAULT)))
         values = {name: float(entry["value"]) for name, entry in document["values"].items()}
         provenance = document.get("provenance", {})
     except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ketasim.parameters.registry import Parameter, Reference, make_set
+from ketasim.vocabulary import CONDITIONS
 
 REFERENCES = [
     Reference(
@@ -50,7 +51,6 @@ REFERENCES = [
     Reference("ketasim", "ketasim modelling judgement, documented in docs/parameters.md", ""),
 ]
 
-CONDITIONS = ("trd", "mdd", "ptsd", "gad", "sad", "healthy")
 
 _AGE = {
     "trd": (46, "murrough2013"),

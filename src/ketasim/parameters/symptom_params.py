@@ -14,11 +14,7 @@ from __future__ import annotations
 
 from ketasim.parameters.escitalopram import ESCITALOPRAM
 from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, Reference, make_set
-
-SCALES = ("madrs", "hamd17", "phq9", "ham_a", "gad7", "caps5", "pcl5")
-CONDITIONS = ("trd", "mdd", "ptsd", "gad", "sad", "healthy")
-THERAPIES = ("emdr", "emdr_intensive", "integration", "cbt", "supportive")
-LATENTS = ("depression", "worry", "fear")
+from ketasim.vocabulary import LATENTS
 
 REFERENCES = [
     Reference(
@@ -510,7 +506,7 @@ def _learning() -> list[Parameter]:
             "Judgement.",
         ),
         _p(
-            "fear_update_per_h_emdr_intensive",
+            "fear_update_per_h_emdr-intensive",
             0.14,
             "1/h",
             "shapiro_emdr",
@@ -521,7 +517,7 @@ def _learning() -> list[Parameter]:
         _p("fear_update_per_h_cbt", 0.05, "1/h", J, "low", rate_note + " Exposure elements of CBT."),
         _p("fear_update_per_h_supportive", 0.0, "1/h", J, "low", rate_note + " Supportive therapy does not reprocess."),
         _p("learning_per_h_emdr", 0.03, "1/h", J, "low", rate_note + " Adaptive patterns built in EMDR."),
-        _p("learning_per_h_emdr_intensive", 0.03, "1/h", J, "low", rate_note),
+        _p("learning_per_h_emdr-intensive", 0.03, "1/h", J, "low", rate_note),
         _p(
             "learning_per_h_integration",
             0.1,

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
-from ketasim.population.presets import COVARIATES, condition_covariates
 from ketasim.population.streams import uniforms
+from ketasim.protocol.presets import condition_covariates
+from ketasim.vocabulary import COVARIATES
 
 STREAM_COVARIATES = 1  # streams 1-7: one per covariate
 STREAM_VARIABILITY = 100  # streams 100+: between-patient variability, one per named use (see `Patients.normals`)

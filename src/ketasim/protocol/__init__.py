@@ -1,16 +1,10 @@
 """Protocol files (``spec/protocol.md``): loading, validation, and the dose and session events they schedule."""
 
-from ketasim.errors import ProtocolError
-from ketasim.protocol.drugs import DRUG_ROUTES, DRUGS, INFUSION_ROUTES, ROUTES, check_doses
+from ketasim.protocol.dose_checks import check_doses
+from ketasim.protocol.drugs import DRUG_ROUTES, DRUGS
 from ketasim.protocol.events import ArmEvents, Dose, Session, arm_events, observation_times
 from ketasim.protocol.loading import build_protocol, load_protocol, read_mapping
 from ketasim.protocol.schema import (
-    CONDITIONS,
-    COVARIATES,
-    ENDPOINT_KINDS,
-    OUTPUTS,
-    SCALE_RANGES,
-    THERAPIES,
     Arm,
     Distribution,
     DoseAmount,
@@ -25,16 +19,8 @@ from ketasim.protocol.schema import (
 )
 
 __all__ = [
-    "CONDITIONS",
-    "COVARIATES",
     "DRUGS",
     "DRUG_ROUTES",
-    "ENDPOINT_KINDS",
-    "INFUSION_ROUTES",
-    "OUTPUTS",
-    "ROUTES",
-    "SCALE_RANGES",
-    "THERAPIES",
     "Arm",
     "ArmEvents",
     "Distribution",
@@ -44,7 +30,6 @@ __all__ = [
     "Observe",
     "Population",
     "Protocol",
-    "ProtocolError",
     "Session",
     "Treatment",
     "arm_events",

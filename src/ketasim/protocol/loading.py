@@ -16,9 +16,9 @@ import yaml
 from pydantic import ValidationError
 
 from ketasim.errors import InputError, ProtocolError
-from ketasim.protocol.drugs import check_doses
+from ketasim.protocol.dose_checks import check_doses
 from ketasim.protocol.events import arm_events
-from ketasim.protocol.schema import Protocol, check_version, describe, format_key_path, join_key_path
+from ketasim.protocol.schema import Protocol, check_version, describe, format_key_path, join_key_path, plain
 
 SUFFIXES = {".yaml": "YAML", ".yml": "YAML", ".json": "JSON", ".toml": "TOML"}
 EXAMPLES = {
@@ -136,15 +136,6 @@ def read_mapping(path: str | Path, error: type[InputError] = ProtocolError) -> d
     return dict(data)
 
 
-def _plain(value: Any) -> Any:
-    """A deep copy made of dicts, lists and scalars."""
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
 def _bound(ctx: Mapping[str, Any]) -> str:
     for key, words in (("ge", "at least"), ("gt", "above"), ("le", "at most"), ("lt", "below")):
         if key in ctx:
@@ -218,7 +209,7 @@ def build_protocol(data: Mapping[str, Any]) -> Protocol:
     for index in range(len(protocol.arms)):
         arm_events(protocol, index)
     warnings = check_doses(protocol)
-    return protocol.model_copy(update={"source": _plain(data), "warnings": warnings})
+    return protocol.model_copy(update={"source": plain(data), "warnings": warnings})
 
 
 def load_protocol(source: str | Path | Mapping[str, Any], *, base_dir: Path | None = None) -> Protocol:

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
-from typing import Annotated, Any, ClassVar, Literal, NoReturn, TypeVar, get_args
+from typing import Annotated, Any, ClassVar, Literal, NoReturn, TypeVar
 
 import numpy as np
 from pydantic import (
@@ -27,34 +27,24 @@ from pydantic_core import PydanticCustomError
 from scipy.special import ndtr, ndtri
 
 from ketasim.errors import InputError, ProtocolError
-from ketasim.outputs import VOCABULARY
-from ketasim.protocol.drugs import DRUG_ROUTES, DRUGS, INFUSION_ROUTES, PLACEBO, ROUTES
+from ketasim.protocol.drugs import DRUG_ROUTES, DRUGS
 from ketasim.units import parse_quantity
+from ketasim.vocabulary import (
+    CONDITIONS,
+    ENDPOINT_KINDS,
+    INFUSION_ROUTES,
+    OUTPUTS,
+    PLACEBO,
+    ROUTES,
+    SCALE_RANGES,
+    SCALES,
+    THERAPIES,
+)
 
 SCHEMA_VERSION = 1
-Condition = Literal["trd", "mdd", "ptsd", "gad", "sad", "healthy"]
-CONDITIONS: tuple[str, ...] = get_args(Condition)
-# Score range of each rating scale (instrument facts: MADRS 0-60, HAM-D17 0-52, PHQ-9 0-27, HAM-A 0-56,
-# GAD-7 0-21, CAPS-5 0-80, PCL-5 0-80).
-SCALE_RANGES: dict[str, tuple[float, float]] = {
-    "madrs": (0.0, 60.0),
-    "hamd17": (0.0, 52.0),
-    "phq9": (0.0, 27.0),
-    "ham_a": (0.0, 56.0),
-    "gad7": (0.0, 21.0),
-    "caps5": (0.0, 80.0),
-    "pcl5": (0.0, 80.0),
-}
-SCALES = tuple(SCALE_RANGES)
-OUTPUTS = tuple(VOCABULARY)
-THERAPIES = ("emdr", "emdr-intensive", "integration", "cbt", "supportive")
 INTENSIVE = "emdr-intensive"
 INTENSIVE_DEFAULT_DAYS = 3
 INTENSIVE_DEFAULT_HOURS_PER_DAY = 3.0
-EndpointKind = Literal[
-    "response", "remission", "mean_change", "percent_change", "time_to_response", "time_to_relapse", "value"
-]
-ENDPOINT_KINDS: tuple[str, ...] = get_args(EndpointKind)
 # Keys each endpoint kind needs, and the optional keys it takes besides `name` and `kind`.
 ENDPOINT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "response": (("scale", "at"), ("threshold",)),
@@ -71,6 +61,15 @@ T = TypeVar("T")
 
 
 # ---------------------------------------------------------------- errors and small parsers
+
+
+def plain(value: Any) -> Any:
+    """A deep copy made of dicts, lists and scalars."""
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
 
 
 def format_key_path(loc: Sequence[str | int]) -> str:
@@ -256,7 +255,7 @@ class CovariateSpec:
     binary: bool = False
 
 
-COVARIATES: dict[str, CovariateSpec] = {
+COVARIATE_SPECS: dict[str, CovariateSpec] = {
     "weight": CovariateSpec(30.0, 250.0, unit="weight"),
     "age": CovariateSpec(18.0, 100.0, unit="age"),
     "female": CovariateSpec(0.0, 1.0, binary=True),
@@ -453,9 +452,9 @@ def covariate_distribution(name: str, raw: Any) -> Distribution:
     ProtocolError
         With a key path relative to the covariate (``name.mean``) for unknown covariates and bad values.
     """
-    spec = COVARIATES.get(name)
+    spec = COVARIATE_SPECS.get(name)
     if spec is None:
-        fail(f"unknown covariate {name!r}", suggest(name, tuple(COVARIATES)), name)
+        fail(f"unknown covariate {name!r}", suggest(name, tuple(COVARIATE_SPECS)), name)
     try:
         if spec.binary:
             _check_binary(raw)
@@ -548,7 +547,7 @@ class Population(_Model):
     """Who is treated: how many, their condition, covariates, baseline scores and parameter set."""
 
     size: StrictInt = Field(1, ge=1)
-    condition: Condition = "trd"
+    condition: str = "trd"
     variability: StrictBool = True
     covariates: dict[str, Distribution] = Field(default_factory=dict)
     baseline: dict[str, Distribution] = Field(default_factory=dict)
@@ -840,7 +839,7 @@ class Observe(_Model):
     """
 
     every_h: Annotated[float | tuple[float, ...] | None, BeforeValidator(_grid)] = Field(None, alias="every")
-    outputs: tuple[str, ...] = OUTPUTS
+    outputs: tuple[str, ...] = tuple(OUTPUTS)
 
     @field_validator("outputs", mode="before")
     @classmethod
@@ -855,7 +854,7 @@ class Observe(_Model):
             fail("the list of outputs is empty", "leave `outputs` out for all outputs")
         seen: set[str] = set()
         for i, name in enumerate(value):
-            choose(name, OUTPUTS, "output", f"[{i}]")
+            choose(name, tuple(OUTPUTS), "output", f"[{i}]")
             if name in seen:
                 fail(f"output {name!r} is listed twice", "list each output once", f"[{i}]")
             seen.add(name)
@@ -869,7 +868,7 @@ class Endpoint(_Model):
     """
 
     name: str = Field(min_length=1)
-    kind: EndpointKind
+    kind: str
     scale: str | None = None
     output: str | None = None
     at_h: Hours | None = Field(None, alias="at")
@@ -892,7 +891,7 @@ class Endpoint(_Model):
     @classmethod
     @pydantic_errors
     def _output(cls, value: Any) -> Any:
-        return value if value is None else choose(value, OUTPUTS, "output")
+        return value if value is None else choose(value, tuple(OUTPUTS), "output")
 
     @model_validator(mode="after")
     @pydantic_errors
@@ -953,7 +952,8 @@ class Protocol(_Model):
     """A validated protocol: who is treated, with what, when, for how long, and what to measure.
 
     ``source`` is the mapping it was loaded from (for round trips); ``warnings`` are the loader's notes, such
-    as doses above the studied range. Build one with `ketasim.protocol.load_protocol`.
+    as doses above the studied range. Build one from a file with `ketasim.load_protocol`, or from a mapping in
+    Python with `ketasim.build_protocol`, which also expands every arm's events and checks the doses.
     """
 
     internal_fields: ClassVar[frozenset[str]] = frozenset({"source", "warnings"})
@@ -968,6 +968,12 @@ class Protocol(_Model):
     endpoints: list[Endpoint] = Field(default_factory=list)
     source: dict[str, Any] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+
+    def __init__(self, **data: Any) -> None:
+        """Validate keyword arguments in the contract's form (``duration="2 d"``) and keep them as `source`."""
+        super().__init__(**data)
+        if not self.source:
+            object.__setattr__(self, "source", plain({"ketasim": SCHEMA_VERSION, **data}))
 
     @model_validator(mode="after")
     @pydantic_errors

@@ -19,8 +19,8 @@ from plotly.colors import hex_to_rgb
 from plotly.colors import qualitative as palettes
 from plotly.subplots import make_subplots
 
-from ketasim import __version__
-from ketasim.validation.statistics import band_over_patients
+from ketasim.analysis.courses import band_over_patients
+from ketasim.version import __version__
 
 COLOURS: tuple[str, ...] = tuple(palettes.Plotly)
 DAYS_FROM_H = 72.0  # time axes longer than this are drawn in days

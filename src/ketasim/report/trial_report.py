@@ -16,12 +16,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ketasim.analysis.courses import band_over_patients
+from ketasim.analysis.endpoints import BINARY_KINDS, TIME_KINDS
+from ketasim.analysis.summary import TrialAnalysis
 from ketasim.parameters.registry import Reference
-from ketasim.protocol.schema import SCALE_RANGES
 from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis
-from ketasim.trial.endpoints import BINARY_KINDS, TIME_KINDS
-from ketasim.trial.summary import TrialAnalysis
-from ketasim.validation.statistics import band_over_patients
+from ketasim.vocabulary import SCALE_RANGES
 
 MECHANISM_OUTPUTS = (
     "nmda_occupancy",

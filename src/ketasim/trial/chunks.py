@@ -24,7 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from ketasim.analysis.endpoints import arm_values, failed_patients
+from ketasim.analysis.summary import patient_table
+from ketasim.engine.grid import StepPolicy
 from ketasim.errors import InputError
+from ketasim.protocol import load_protocol
+from ketasim.simulation.label import to_dataset
+from ketasim.simulation.plan import plan_arm
+from ketasim.simulation.run import ENGINE_THREADS_VARIABLE, batch_size, simulate_range
 
 CHUNK_DIR = ".chunks"
 REPORT_PATIENTS = 1000
@@ -58,7 +65,6 @@ class ChunkResult:
 
 def chunk_tasks(arms: int, patients: int, chunk_size: int, seed: int) -> list[ChunkTask]:
     """Every chunk of a run, arm by arm, in patient order."""
-    from ketasim.simulation import batch_size
 
     batch = batch_size(patients)
     chunk = max(batch, -(-chunk_size // batch) * batch)
@@ -71,15 +77,12 @@ def chunk_tasks(arms: int, patients: int, chunk_size: int, seed: int) -> list[Ch
 
 @lru_cache(maxsize=4)
 def _loaded(source_json: str) -> Any:
-    from ketasim.protocol import load_protocol
 
     return load_protocol(json.loads(source_json))
 
 
 @lru_cache(maxsize=16)
 def _plan(source_json: str, arm: int) -> Any:
-    from ketasim.engine.grid import StepPolicy
-    from ketasim.simulation import plan_arm
 
     return plan_arm(_loaded(source_json), arm, StepPolicy())
 
@@ -89,9 +92,6 @@ def run_chunk(source_json: str, task: ChunkTask, keep_all: bool = False) -> Chun
 
     Time courses come back for the arm's first `REPORT_PATIENTS` patients, or for all with ``keep_all``.
     """
-    from ketasim.simulation import simulate_range, to_dataset
-    from ketasim.trial.endpoints import arm_values, failed_patients
-    from ketasim.trial.summary import patient_table
 
     protocol = _loaded(source_json)
     arm = protocol.arms[task.arm].name
@@ -165,7 +165,6 @@ def _local_results(source_json: str, tasks: list[ChunkTask], workers: int, keep_
 
 def _share_cores(workers: int) -> None:
     """In a worker process: run as many engine batches at once as this worker's share of the cores."""
-    from ketasim.simulation import ENGINE_THREADS_VARIABLE
 
     os.environ[ENGINE_THREADS_VARIABLE] = str(max(1, (os.cpu_count() or 1) // workers))
 

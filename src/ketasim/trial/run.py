@@ -13,10 +13,15 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+from ketasim.analysis.endpoints import cutoff_references
+from ketasim.analysis.summary import TrialAnalysis, analyse_values, summary_dict, values_from_table
+from ketasim.io.netcdf import write_timecourses
 from ketasim.parameters.registry import Reference
+from ketasim.protocol.parameter_choice import resolve_parameter_set
 from ketasim.protocol.schema import Protocol
-from ketasim.trial.endpoints import cutoff_references
-from ketasim.trial.summary import TrialAnalysis, summary_dict, write_patients, write_summary
+from ketasim.report.trial_report import write_trial_report
+from ketasim.trial import chunks
+from ketasim.trial.files import write_patients, write_summary
 
 ProgressCallback = Callable[[int], None]  # called with the number of patients finished
 
@@ -38,7 +43,6 @@ class TrialResult:
 
 def trial_references(protocol: Protocol) -> list[Reference]:
     """The references behind the protocol's parameter set and the endpoint definitions it uses, each once."""
-    from ketasim.protocol.drugs import resolve_parameter_set
 
     found: dict[str, Reference] = {}
     for reference in [*resolve_parameter_set(protocol.population).cited(), *cutoff_references(protocol.endpoints)]:
@@ -85,9 +89,6 @@ def run_trial(
     progress
         Called with the number of patients finished after each chunk.
     """
-    from ketasim.report.trial_report import write_trial_report
-    from ketasim.trial import chunks
-    from ketasim.trial.summary import analyse_values, values_from_table
 
     start = perf_counter()
     size = patients if patients is not None else protocol.population.size
@@ -112,8 +113,6 @@ def run_trial(
     analysis = analyse_values(protocol, arms, values, failed, root)
     files = {"patients": write_patients(table, folder / "patients.parquet")}
     if timecourses:
-        from ketasim.io.netcdf import write_timecourses
-
         files["timecourses"] = write_timecourses(dataset, folder / "timecourses.nc")
     summary = summary_dict(analysis, perf_counter() - start)
     files["report"] = write_trial_report(

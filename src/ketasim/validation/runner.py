@@ -19,9 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ketasim import __version__
-from ketasim.errors import KetasimError, TargetsError, UnsupportedError
-from ketasim.validation.statistics import (
+from ketasim.analysis.courses import (
     FloatArray,
     across_patients,
     band_over_patients,
@@ -29,7 +27,12 @@ from ketasim.validation.statistics import (
     per_patient,
     window_courses,
 )
-from ketasim.validation.targets import Target, TargetsFile
+from ketasim.analysis.summary import endpoint_value
+from ketasim.errors import KetasimError, TargetsError, UnsupportedError
+from ketasim.protocol import load_protocol
+from ketasim.simulation.run import simulate
+from ketasim.validation.targets import Target, TargetsFile, load_targets
+from ketasim.version import __version__
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,6 @@ class Backend:
 
 def default_backend() -> Backend:
     """The real protocol loader, simulator and endpoint reader."""
-    from ketasim.protocol import load_protocol
-    from ketasim.simulation import endpoint_value, simulate
 
     return Backend(load_protocol=load_protocol, simulate=simulate, endpoint_value=endpoint_value)
 
@@ -255,3 +256,17 @@ def _course(target: Target, time_h: FloatArray, values: FloatArray, unit: str, l
         label = f"area under {label} since {span[0]:g} h"
     band = band_over_patients(cut)
     return Course(time_h=times, median=band.median, low=band.low, high=band.high, unit=unit, label=label)
+
+
+def validate(
+    targets: str | Path | TargetsFile, *, on_target: Callable[[int, Target], None] | None = None
+) -> ValidationRun:
+    """Run every target of a targets file (a path, or a file loaded with `load_targets`) against the model.
+
+    Examples
+    --------
+    >>> run = validate("data/calibration-targets.yaml")  # doctest: +SKIP
+    >>> run.passed, run.failed, run.errors  # doctest: +SKIP
+    """
+    loaded = targets if isinstance(targets, TargetsFile) else load_targets(targets)
+    return run_targets(loaded, on_target=on_target)

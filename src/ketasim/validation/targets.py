@@ -20,14 +20,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ketasim.errors import TargetsError
-from ketasim.outputs import VOCABULARY
 from ketasim.units import parse_quantity
+from ketasim.vocabulary import OUTPUTS
 
 VERSION = 1
 CONFIDENCES = ("high", "medium", "low")
 STATISTICS = ("value", "max", "min", "time_of_max", "mean", "auc")
 ACROSS_PATIENTS = ("median", "mean")
-OUTPUTS = tuple(VOCABULARY)
 
 
 @dataclass(frozen=True)
@@ -216,7 +215,7 @@ def _check_measure(shape: _MeasureShape, where: str) -> Measure:
         raise TargetsError(
             where, "needs exactly one of `endpoint` and `output`", "name an endpoint of the protocol or an output"
         )
-    _check_choice(shape.output, OUTPUTS, f"{where}.output")
+    _check_choice(shape.output, tuple(OUTPUTS), f"{where}.output")
     if shape.statistic is None:
         raise TargetsError(f"{where}.statistic", "required key is missing", f"add one of {', '.join(STATISTICS)}")
     _check_choice(shape.statistic, STATISTICS, f"{where}.statistic")

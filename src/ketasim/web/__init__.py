@@ -1,7 +1,7 @@
 """The browser explorer (``ketasim serve``): a protocol form, a run button and linked views of the result.
 
 It contains no science: every number comes from the public API (`ketasim.protocol.load_protocol`,
-`ketasim.simulation.simulate`, `ketasim.trial.summary.analyse`) and the report's figures. Dash is imported only
+`ketasim.simulation.run.simulate`, `ketasim.analysis.summary.analyse`) and the report's figures. Dash is imported only
 when this package is.
 """
 

@@ -19,8 +19,9 @@ import yaml
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, html, no_update
 
 from ketasim.errors import InputError, KetasimError, ProtocolError
-from ketasim.protocol import INFUSION_ROUTES, load_protocol, read_mapping
+from ketasim.protocol import load_protocol, read_mapping
 from ketasim.protocol.loading import SUFFIXES
+from ketasim.vocabulary import INFUSION_ROUTES
 from ketasim.web import figures, results
 from ketasim.web.form import NO_THERAPY, FormValues, build_protocol, field_label, values_from_protocol
 from ketasim.web.layout import SCHEDULE_PRESETS, WINDOW_HOURS, route_options

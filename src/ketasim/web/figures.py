@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from ketasim.models import network, plasticity
 from ketasim.protocol import Protocol, arm_events
-from ketasim.protocol.drugs import resolve_parameter_set
+from ketasim.protocol.parameter_choice import resolve_parameter_set
 from ketasim.report.timecourse_plot import time_axis
 from ketasim.report.trial_report import band_figure
 

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from ketasim.errors import ProtocolError
-from ketasim.protocol import INFUSION_ROUTES, Protocol, arm_events, load_protocol
+from ketasim.protocol import Protocol, arm_events, load_protocol
+from ketasim.vocabulary import INFUSION_ROUTES
 
 MAX_PATIENTS_PER_RUN = 5000
 """Patients simulated per request of the explorer, over all arms; larger runs belong to ``ketasim trial``."""

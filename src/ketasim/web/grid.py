@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ketasim.protocol import Protocol, arm_events
-from ketasim.simulation import FAST_DRUGS
+from ketasim.simulation.plan import FAST_DRUGS
 
 FINE_STEP_H = 10.0 / 60.0
 FINE_SPAN_H = 4.0

@@ -11,9 +11,9 @@ from typing import Any
 
 from dash import dcc, html
 
-from ketasim import __version__
-from ketasim.protocol import CONDITIONS, DRUG_ROUTES, DRUGS, THERAPIES
-from ketasim.protocol.schema import SCALE_RANGES
+from ketasim.protocol import DRUG_ROUTES, DRUGS
+from ketasim.version import __version__
+from ketasim.vocabulary import CONDITIONS, SCALE_RANGES, THERAPIES
 from ketasim.web import explain
 from ketasim.web.figures import empty_figure
 from ketasim.web.form import COMPARATORS, MAX_PATIENTS_PER_RUN, NO_THERAPY, FormValues

@@ -1,7 +1,7 @@
 """One run of the explorer: validate the form, simulate, analyse, and return everything the page shows.
 
-Only public API is called: `ketasim.protocol.load_protocol`, `ketasim.simulation.simulate`,
-`ketasim.trial.summary.analyse` and `summary_dict`, and the figures of `ketasim.web.figures`.
+Only public API is called: `ketasim.protocol.load_protocol`, `ketasim.simulation.run.simulate`,
+`ketasim.analysis.summary.analyse` and `summary_dict`, and the figures of `ketasim.web.figures`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ketasim.protocol import Protocol, load_protocol
-from ketasim.protocol.schema import SCALES
 from ketasim.report.timecourse_plot import time_axis
+from ketasim.vocabulary import SCALES
 from ketasim.web import figures
 from ketasim.web.form import FormValues, build_protocol
 from ketasim.web.grid import observe_entry
@@ -75,8 +75,8 @@ def run_form(values: FormValues, scale: str | None = None) -> RunResult:
     KetasimError
         Any input problem (one line with its key path) or model failure.
     """
-    from ketasim.simulation import simulate
-    from ketasim.trial.summary import analyse, summary_dict
+    from ketasim.analysis.summary import analyse, summary_dict
+    from ketasim.simulation.run import simulate
 
     start = perf_counter()
     protocol, mapping = build_protocol(values)

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from ketasim.analysis.summary import TrialAnalysis
 from ketasim.models.pk import KETAMINE_PRODUCTS
 from ketasim.protocol import Protocol, arm_events
 from ketasim.protocol.schema import format_hours
 from ketasim.report.trial_report import comparison_table, endpoint_table
-from ketasim.trial.summary import TrialAnalysis
 
 
 def endpoints_html(analysis: TrialAnalysis, summary: dict[str, Any], dataset: Any) -> str:

@@ -18,7 +18,7 @@ measures agreement. numpyro's NUTS runs through the gradient of the same functio
 score at a visit jumps as a relapse moves past it), so NUTS needs tiny steps and deep trees and takes minutes;
 see docs/forecast.md. Each draw's course over the horizon, with fresh rater noise, gives the 5-95 % band of the
 scores a rater would record; the noise-free course gives the probability of relapse by each date (the expected
-score no longer meets the response criterion of `ketasim.trial.endpoints` against the recorded baseline) and
+score no longer meets the response criterion of `ketasim.analysis.endpoints` against the recorded baseline) and
 the suggested time of the next dose (the latest time at which that probability is still under 20 %).
 Diagnostics (largest r-hat, smallest effective sample size, seconds) come with every forecast.
 
@@ -44,9 +44,14 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import log_ndtr, ndtr, ndtri
 
-from ketasim import __version__
-from ketasim.calibration.history import PatientFacts, PatientHistory, history_protocol, planned_treatments
+from ketasim.analysis.endpoints import (
+    DEFAULT_RESPONSE_DROP_PERCENT,
+    PTSD_RESPONSE_DROP_PERCENT,
+    PTSD_SCALES,
+    meets_response,
+)
 from ketasim.engine.grid import StepPolicy
+from ketasim.engine.jax_setup import configured
 from ketasim.engine.run import etd_coefficients, etd_rk4_apply, run
 from ketasim.errors import ParameterError, SolverError, UnsupportedError
 from ketasim.models import scales, symptoms
@@ -56,15 +61,12 @@ from ketasim.models.symptoms import SCALES, Drivers, SymptomParameters
 from ketasim.models.system import assemble
 from ketasim.parameters.registry import ParameterSet
 from ketasim.population import make_patients
-from ketasim.protocol import Distribution, Protocol, build_protocol
-from ketasim.protocol.schema import SCALE_RANGES, format_hours
-from ketasim.simulation import plan_arm
-from ketasim.trial.endpoints import (
-    DEFAULT_RESPONSE_DROP_PERCENT,
-    PTSD_RESPONSE_DROP_PERCENT,
-    PTSD_SCALES,
-    meets_response,
-)
+from ketasim.protocol import Distribution, Protocol, arm_events, build_protocol
+from ketasim.protocol.history import HistoryError, PatientFacts, PatientHistory, history_protocol, planned_treatments
+from ketasim.protocol.schema import format_hours
+from ketasim.simulation.plan import plan_arm
+from ketasim.version import __version__
+from ketasim.vocabulary import SCALE_RANGES
 
 # The named normals of `SymptomParameters.from_parameter_set` and how many draws each takes.
 ETA_USES: tuple[tuple[str, int], ...] = (
@@ -418,6 +420,7 @@ def _predict(inputs: CourseInputs, etas: jax.Array, static: StaticSet, condition
     return jax.vmap(lambda eta: expected_course(inputs, static.pset, condition, eta)[:, scale])(etas)
 
 
+@configured
 def predict_course(course: PatientCourse, etas: np.ndarray, scale: str) -> np.ndarray:
     """Expected scores of ``scale`` for each eta draw at every grid point, shape ``(draws, points)``."""
     static = StaticSet(course.pset)
@@ -445,7 +448,6 @@ def active_etas(protocol: Protocol, scales_used: Sequence[str]) -> tuple[int, ..
     that is neither recorded nor forecast changes nothing read. The others always count. Leaving the rest out
     of the sampler is exact: their posterior is their prior.
     """
-    from ketasim.protocol import arm_events
 
     escitalopram = any(d.drug == "escitalopram" for d in arm_events(protocol, 0).doses)
     active = []
@@ -900,6 +902,7 @@ def _regimen(history: PatientHistory) -> dict[str, Any]:
     return {"drug": last.drug, "route": last.route, "dose": dose, "infusion": infusion}
 
 
+@configured
 def forecast(
     history: PatientHistory,
     facts: PatientFacts,
@@ -914,7 +917,7 @@ def forecast(
     Parameters
     ----------
     history
-        The validated history (`ketasim.calibration.history.read_history`).
+        The validated history (`ketasim.protocol.history.read_history`).
     facts
         Condition and covariates.
     until_h
@@ -931,7 +934,6 @@ def forecast(
     HistoryError
         For a scale that the history never records, a horizon before the end of the history, or a bad plan.
     """
-    from ketasim.calibration.history import HistoryError
 
     started = time.perf_counter()
     settings = settings or DEFAULT_SETTINGS
@@ -1002,6 +1004,5 @@ def forecast(
 
 
 def _arm_events(protocol: Protocol) -> Any:
-    from ketasim.protocol import arm_events
 
     return arm_events(protocol, 0)

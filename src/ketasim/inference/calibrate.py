@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ketasim import __version__
 from ketasim.errors import InputError
 from ketasim.parameters.registry import ParameterSet
+from ketasim.protocol import read_mapping
 from ketasim.validation.runner import Backend, ValidationRun, default_backend, run_targets
 from ketasim.validation.targets import TargetsFile
+from ketasim.version import __version__
 
 CONFIDENCE_WEIGHTS = {"high": 1.0, "medium": 0.7, "low": 0.4}
 MISS_PENALTY = 25.0  # a target that errors counts as five half-bands off
@@ -89,8 +90,6 @@ def calibration_backend(overrides: Mapping[str, str], patients: int) -> Backend:
 
     def load(source: Any, **options: Any) -> Any:
         if not isinstance(source, Mapping):
-            from ketasim.protocol import read_mapping
-
             source = read_mapping(Path(source))
         return real.load_protocol(_with_overrides(source, overrides), **options)
 

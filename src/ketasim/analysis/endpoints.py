@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ketasim.analysis.courses import value_at
 from ketasim.errors import KetasimError, UnsupportedError
 from ketasim.parameters.registry import Confidence, Reference
 from ketasim.protocol.schema import Endpoint, Protocol
-from ketasim.validation.statistics import value_at
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
-from ketasim.calibration.forecast import CONTEXT_OF_USE, RELAPSE_PROBABILITY_LIMIT, Forecast
-from ketasim.protocol.schema import SCALE_RANGES, format_hours
+from ketasim.inference.forecast import CONTEXT_OF_USE, RELAPSE_PROBABILITY_LIMIT, Forecast
+from ketasim.protocol.schema import format_hours
 from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis
+from ketasim.vocabulary import SCALE_RANGES
 
 BANNER = (
     f"Context of use: {CONTEXT_OF_USE} This is a model's forecast from the scores recorded so far; it does not "

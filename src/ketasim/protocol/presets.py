@@ -6,8 +6,7 @@ from functools import cache
 
 from ketasim.parameters.population_params import POPULATION
 from ketasim.protocol.schema import Distribution, covariate_distribution
-
-COVARIATES = ("weight", "age", "female", "cyp2b6_slow", "childhood_neglect", "failed_treatments", "chronic_stress")
+from ketasim.vocabulary import COVARIATES
 
 
 @cache

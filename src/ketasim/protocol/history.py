@@ -27,14 +27,12 @@ import yaml
 from pydantic import ValidationError
 
 from ketasim.errors import InputError
+from ketasim.protocol import arm_events
 from ketasim.protocol.events import Dose, Session
 from ketasim.protocol.loading import protocol_error, read_mapping
+from ketasim.protocol.presets import condition_covariates
 from ketasim.protocol.schema import (
-    CONDITIONS,
-    COVARIATES,
     INTENSIVE,
-    SCALE_RANGES,
-    SCALES,
     Distribution,
     Treatment,
     covariate_distribution,
@@ -43,6 +41,7 @@ from ketasim.protocol.schema import (
     suggest,
 )
 from ketasim.units import parse_quantity
+from ketasim.vocabulary import CONDITIONS, COVARIATES, SCALE_RANGES, SCALES
 
 EVENTS = ("dose", "session", "score")
 COLUMNS = ("time", "event", "drug", "route", "dose", "infusion", "therapy", "session", "scale", "value")
@@ -513,7 +512,6 @@ def read_facts(path: str | Path | None = None, pairs: Sequence[str] = ()) -> Pat
 
 def _typical_covariates(facts: PatientFacts) -> dict[str, Distribution]:
     """One fixed value per covariate: the facts, else the condition's typical value."""
-    from ketasim.population.presets import condition_covariates
 
     presets = condition_covariates(facts.condition)
     out = {}
@@ -575,7 +573,6 @@ def planned_treatments(plan: Any, history: PatientHistory, until_h: float) -> tu
     HistoryError
         When the plan has more than one arm, or plans a treatment before the end of the history.
     """
-    from ketasim.protocol import arm_events
 
     if len(plan.arms) != 1:
         raise HistoryError("--plan", f"the plan has {len(plan.arms)} arms", "give a protocol with one arm")

@@ -7,7 +7,7 @@ Intervals (95 %):
 - means (mean_change, percent_change): Student t interval; differences of means: Welch's t interval;
 - medians of an output (value): the distribution-free order-statistic interval; differences: percentile bootstrap;
 - Kaplan-Meier medians (time_to_*): Brookmeyer-Crowley inversion of the log-log Greenwood band
-  (`ketasim.trial.kaplan_meier`); differences: percentile bootstrap of patients within each arm.
+  (`ketasim.analysis.survival`); differences: percentile bootstrap of patients within each arm.
 
 Bootstraps draw from a generator seeded by the caller, so the numbers are the same on every run.
 
@@ -34,8 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import binom, t
 
-from ketasim.trial.endpoints import BINARY_KINDS, MEAN_KINDS, MEDIAN_KINDS, TIME_KINDS, PatientValues
-from ketasim.trial.kaplan_meier import Z95, KaplanMeier, kaplan_meier, median_interval, median_time
+from ketasim.analysis.endpoints import BINARY_KINDS, MEAN_KINDS, MEDIAN_KINDS, TIME_KINDS, PatientValues
+from ketasim.analysis.survival import Z95, KaplanMeier, kaplan_meier, median_interval, median_time
 
 FloatArray = NDArray[np.float64]
 Interval = tuple[float | None, float | None]

@@ -8,17 +8,18 @@ exactly from the Lyapunov equation.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from ketasim.engine.jax_setup import configured
 from ketasim.models import network, plasticity
 from ketasim.protocol import Protocol
-from ketasim.protocol.drugs import resolve_parameter_set
+from ketasim.protocol.parameter_choice import resolve_parameter_set
 
 
+@configured
 def fc_matrices(protocol: Protocol, dataset: xr.Dataset, times_h: Sequence[float]) -> xr.DataArray:
     """FC (correlation) matrices with dims (arm, time, region, region_to) for the median patient of each arm."""
     pset = resolve_parameter_set(protocol.population)
@@ -37,18 +38,3 @@ def fc_matrices(protocol: Protocol, dataset: xr.Dataset, times_h: Sequence[float
         name="fc",
         attrs={"units": "correlation", "long_name": "functional connectivity of the median patient"},
     )
-
-
-def write_fc_heatmaps(fc: xr.DataArray, path: Path) -> Path:
-    """One offline HTML page with a heatmap per arm and time."""
-    from ketasim.report.timecourse_plot import figure_html, offline_page
-
-    figures = []
-    for arm in fc["arm"].values:
-        for time in fc["time"].values:
-            title = f"{arm}: functional connectivity at {time:g} h"
-            figure = network.fc_heatmap(fc.sel(arm=arm, time=time).values, list(fc["region"].values), title)
-            figures.append(figure_html(figure))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(offline_page("Functional connectivity", "".join(figures)))
-    return path

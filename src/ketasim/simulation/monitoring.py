@@ -20,6 +20,7 @@ from ketasim.models.brain import SPECIES, acute_effects
 from ketasim.models.pk import KETAMINE_PRODUCTS, DoseKind
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol import Dose
+from ketasim.simulation.plan import drug_inputs
 
 SAMPLE_H = 5.0 / 60.0
 WINDOW_H = 6.0
@@ -47,7 +48,13 @@ def monitoring_times(
     edges = np.array([t for d in doses for t in (d.time_h, d.time_h + d.infusion_h)])
     grid = build_grid(duration_h, samples, edges, np.array([]), EXACT_ONLY)
     names = tuple(f"ce_{s}_um" for s in SPECIES)
-    readouts = run(problem, build_schedule(doses, kinds, grid), grid, NoNonlinearPart(patients), names)
+    readouts = run(
+        problem,
+        build_schedule(drug_inputs(doses, kinds), len(kinds), grid),
+        grid,
+        NoNonlinearPart(patients),
+        names,
+    )
     parameters = acute.AcuteParameters.from_parameter_set(pset)
     dissociation, sbp = acute_effects({k: jnp.asarray(v) for k, v in readouts.items()}, pset, parameters)
     return acute.monitoring_time_h(

@@ -8,21 +8,19 @@ same numbers.
 
 from __future__ import annotations
 
-import json
 import math
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ketasim import __version__
+from ketasim.analysis.endpoints import TIME_KINDS, PatientValues, arm_values, failed_patients, find_endpoint
+from ketasim.analysis.statistics import Comparison, Estimate, compare, estimate
 from ketasim.errors import KetasimError
 from ketasim.protocol.schema import Protocol
-from ketasim.trial.endpoints import TIME_KINDS, PatientValues, arm_values, failed_patients, find_endpoint
-from ketasim.trial.statistics import Comparison, Estimate, compare, estimate
+from ketasim.version import __version__
 
 COVARIATE_DIMS = ("arm", "patient")
 
@@ -166,14 +164,6 @@ def summary_dict(analysis: TrialAnalysis, seconds: float) -> dict[str, Any]:
     }
 
 
-def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
-    """Write ``summary.json`` (strict JSON: no NaN) and return its path; folders are created."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return out
-
-
 def patient_table(values: dict[str, dict[str, PatientValues]], failed: NDArray[np.bool_], dataset: Any) -> Any:
     """One row per patient: arm, patient, failed, every covariate present and every endpoint's value.
 
@@ -234,14 +224,6 @@ def values_from_table(
                 events = rows[f"{endpoint.name}_event"].fillna(False).to_numpy(dtype=bool)
             values[arm][endpoint.name] = PatientValues(endpoint, numbers, included, events)
     return values, np.array(failed)
-
-
-def write_patients(table: Any, path: str | Path) -> Path:
-    """Write the per-patient table as Parquet and return its path; folders are created."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_parquet(out, index=False)
-    return out
 
 
 def endpoint_value(protocol: Protocol, dataset: Any, arm: str, endpoint: str) -> float:

@@ -5,31 +5,26 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
-from ketasim import __version__
-from ketasim.engine.grid import StepPolicy, TimeGrid, build_grid
-from ketasim.engine.run import Schedule, bucket, run
-from ketasim.engine.schedule import build_schedule, dose_kind
+from ketasim.engine.grid import StepPolicy
+from ketasim.engine.jax_setup import configured
+from ketasim.engine.run import bucket, run
 from ketasim.errors import InputError
 from ketasim.models import scales, symptoms
 from ketasim.models.brain import BrainModel
-from ketasim.models.pk import KETAMINE_PRODUCTS, DoseKind, build_pk
-from ketasim.models.signals import signal_intervals
+from ketasim.models.pk import build_pk
 from ketasim.models.system import assemble
-from ketasim.monitoring import monitoring_times
-from ketasim.outputs import VOCABULARY
-from ketasim.parameters.registry import ParameterSet
 from ketasim.population import Patients, make_patients
-from ketasim.protocol import ArmEvents, Protocol, arm_events, observation_times
-from ketasim.protocol.drugs import resolve_parameter_set
+from ketasim.protocol import Protocol
+from ketasim.simulation.label import to_dataset
+from ketasim.simulation.monitoring import monitoring_times
+from ketasim.simulation.plan import ArmPlan, plan_arm
 
 DEFAULT_CHUNK_SIZE = 2048
 BATCH_SIZE = 512  # patients per engine call: fixed, so every patient is computed identically whatever the chunking
-FAST_DRUGS = (*KETAMINE_PRODUCTS, "midazolam")
 ENGINE_THREADS_VARIABLE = "KETASIM_ENGINE_THREADS"
 STREAM_RATER = 200  # streams 200+: rater noise, one per scale
 COVARIATE_FIELDS = (
@@ -43,38 +38,6 @@ COVARIATE_FIELDS = (
 )
 
 ProgressCallback = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class ArmPlan:
-    """Everything about an arm that all its patients share: parameters, dose kinds, grid and inputs."""
-
-    index: int
-    events: ArmEvents
-    pset: ParameterSet
-    routes: dict[str, set[str]]
-    kinds: list[DoseKind]
-    grid: TimeGrid
-    schedule: Schedule
-    derivative_dtype: str
-
-
-def plan_arm(protocol: Protocol, arm: int, policy: StepPolicy) -> ArmPlan:
-    """Events, grid and per-step inputs of one arm."""
-    events = arm_events(protocol, arm)
-    drugged = [d for d in events.doses if d.drug != "placebo"]
-    routes: dict[str, set[str]] = {}
-    for dose in drugged:
-        routes.setdefault(dose.drug, set()).add(dose.route)
-    kinds = sorted({dose_kind(d) for d in drugged}, key=lambda k: (k.drug, k.route, k.per_kg))
-    intervals = signal_intervals(events)
-    edges = [d.time_h for d in events.doses] + [d.time_h + d.infusion_h for d in events.doses if d.infusion_h > 0]
-    edges += [t for spans in intervals.values() for span in spans for t in span]
-    fast = [t for d in events.doses if d.drug in FAST_DRUGS for t in (d.time_h, d.time_h + d.infusion_h)]
-    grid = build_grid(protocol.duration_h, observation_times(protocol), np.array(edges), np.array(fast), policy)
-    schedule = build_schedule(events.doses, kinds, grid, symptoms.SIGNAL_NAMES, intervals)
-    pset = resolve_parameter_set(protocol.population)
-    return ArmPlan(arm, events, pset, routes, kinds, grid, schedule, policy.derivative_dtype)
 
 
 def simulate_chunk(plan: ArmPlan, cohort: Patients, outputs: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -96,6 +59,7 @@ def simulate_chunk(plan: ArmPlan, cohort: Patients, outputs: tuple[str, ...]) ->
     return result
 
 
+@configured
 def simulate(
     protocol: Protocol,
     *,
@@ -152,6 +116,7 @@ def batch_size(patients_per_arm: int) -> int:
     return min(BATCH_SIZE, bucket(patients_per_arm))
 
 
+@configured
 def simulate_range(
     protocol: Protocol, plan: ArmPlan, first: int, count: int, batch: int, seed: int
 ) -> dict[str, np.ndarray]:
@@ -180,45 +145,3 @@ def engine_threads() -> int:
     if not text.isdigit() or int(text) < 1:
         raise InputError(ENGINE_THREADS_VARIABLE, f"must be a whole number of at least 1, not {text!r}", "e.g. 2")
     return int(text)
-
-
-def to_dataset(
-    protocol: Protocol, arms: list[str], per_arm: list[dict[str, np.ndarray]], patients: np.ndarray, seed: int
-) -> xr.Dataset:
-    """Label per-arm output arrays as a Dataset with dims (arm, patient, time), covariates and monitoring times."""
-    data = {}
-    doses = max(arm["monitoring_time"].shape[1] for arm in per_arm)
-    for arm in per_arm:  # arms give different numbers of ketamine doses: pad with NaN
-        missing = doses - arm["monitoring_time"].shape[1]
-        arm["monitoring_time"] = np.pad(arm["monitoring_time"], ((0, 0), (0, missing)), constant_values=np.nan)
-    for name in per_arm[0]:
-        stacked = np.stack([arm[name] for arm in per_arm])
-        if name == "monitoring_time":
-            data[name] = xr.Variable(
-                ("arm", "patient", "dose"),
-                stacked,
-                {"units": "h", "long_name": "time from each ketamine dose until discharge criteria are met"},
-            )
-        elif name in VOCABULARY:
-            info = VOCABULARY[name]
-            data[name] = xr.Variable(
-                ("arm", "patient", "time"), stacked, {"units": info.unit, "long_name": info.meaning}
-            )
-        else:
-            data[name] = xr.Variable(("arm", "patient"), stacked, {"long_name": f"covariate {name}"})
-    coords = {
-        "arm": arms,
-        "patient": patients,
-        "dose": np.arange(doses),
-        "time": xr.Variable(
-            "time", observation_times(protocol), {"units": "h", "long_name": "time since the first treatment"}
-        ),
-    }
-    return xr.Dataset(data, coords=coords, attrs={"ketasim": __version__, "protocol": protocol.name, "seed": seed})
-
-
-def endpoint_value(protocol: Protocol, dataset: xr.Dataset, arm: str, endpoint: str) -> float:
-    """The estimate of a trial endpoint in one arm: a fraction, a mean or median, or (time_to_*) a median in days."""
-    from ketasim.trial.summary import endpoint_value as trial_endpoint_value
-
-    return trial_endpoint_value(protocol, dataset, arm, endpoint)

@@ -1,0 +1,43 @@
+"""JAX settings the engine needs, applied on request rather than on import.
+
+`configure` switches JAX to float64 (the pharmacokinetics and the states need it; the engine evaluates only the
+nonlinear derivative in float32) and points JAX's persistent compile cache at ``$KETASIM_JAX_CACHE`` (default
+``~/.cache/ketasim/jax``; empty switches the cache off), so later runs of the same program start at once.
+Both are process-wide JAX settings: every public entry point of ketasim that runs the model calls `configure`
+first (the decorator `configured`), and importing ketasim changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import jax
+
+CACHE_VARIABLE = "KETASIM_JAX_CACHE"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def configure() -> None:
+    """Use float64 in JAX and the persistent compile cache (idempotent)."""
+    if not jax.config.jax_enable_x64:  # type: ignore[attr-defined]
+        jax.config.update("jax_enable_x64", True)
+    cache = os.environ.get(CACHE_VARIABLE, str(Path.home() / ".cache" / "ketasim" / "jax"))
+    if cache and jax.config.jax_compilation_cache_dir != cache:  # type: ignore[attr-defined]
+        jax.config.update("jax_compilation_cache_dir", cache)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+def configured(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` with `configure` called before it runs (for the entry points that run the model)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        configure()
+        return function(*args, **kwargs)
+
+    return wrapper

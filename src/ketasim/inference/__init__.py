@@ -1,0 +1,1 @@
+"""Inference: calibrate population parameters to targets, forecast one patient from their own history."""

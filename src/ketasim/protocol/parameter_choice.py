@@ -1,0 +1,24 @@
+"""The parameter set a protocol's population names, completed from the default set, with its overrides."""
+
+from __future__ import annotations
+
+from ketasim.errors import ParameterError, ProtocolError
+from ketasim.parameters import parameter_set
+from ketasim.parameters.overrides import apply_overrides
+from ketasim.parameters.registry import ParameterSet
+from ketasim.protocol.schema import Population
+
+
+def resolve_parameter_set(population: Population) -> ParameterSet:
+    """The parameter set the population names, completed from the default set, with its overrides applied.
+
+    Raises
+    ------
+    ProtocolError
+        At ``population.parameters`` for an unknown set, or at the override that cannot be applied.
+    """
+    try:
+        pset = parameter_set(population.parameter_set)
+    except ParameterError as error:
+        raise ProtocolError("population.parameters", str(error), "name a set listed by `ketasim params`") from None
+    return apply_overrides(pset, population.parameter_overrides)

@@ -1,0 +1,94 @@
+"""The words of protocol version 1, each defined once with one spelling: conditions, rating scales, therapies,
+routes, covariates, endpoint kinds and the outputs (name, unit and meaning).
+
+Drugs are data (`ketasim.parameters.drugs`); everything else a protocol may name is listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONDITIONS: tuple[str, ...] = ("trd", "mdd", "ptsd", "gad", "sad", "healthy")
+"""Treatment-resistant depression, major depression, PTSD, generalised and social anxiety, healthy volunteers."""
+
+SCALE_RANGES: dict[str, tuple[float, float]] = {
+    "madrs": (0.0, 60.0),
+    "hamd17": (0.0, 52.0),
+    "phq9": (0.0, 27.0),
+    "ham_a": (0.0, 56.0),
+    "gad7": (0.0, 21.0),
+    "caps5": (0.0, 80.0),
+    "pcl5": (0.0, 80.0),
+}
+"""Score range of each rating scale (instrument facts: MADRS 0-60, HAM-D17 0-52, PHQ-9 0-27, HAM-A 0-56, GAD-7
+0-21, CAPS-5 0-80, PCL-5 0-80)."""
+
+SCALES: tuple[str, ...] = tuple(SCALE_RANGES)
+
+LATENTS: tuple[str, ...] = ("depression", "worry", "fear")
+"""The latent symptom loads the rating scales measure."""
+
+THERAPIES: tuple[str, ...] = ("emdr", "emdr-intensive", "integration", "cbt", "supportive")
+
+ROUTES: tuple[str, ...] = ("iv", "im", "sc", "intranasal", "oral", "sublingual")
+INFUSION_ROUTES: tuple[str, ...] = ("iv", "sc")
+CLINIC_ROUTES: tuple[str, ...] = ("iv", "im", "sc", "intranasal", "sublingual")
+"""Routes by which a dose is given in clinic (a visit); an oral dose is a pill taken at home."""
+
+PLACEBO = "placebo"
+"""The inert preparation: it takes any route and no dose."""
+
+COVARIATES: tuple[str, ...] = (
+    "weight",
+    "age",
+    "female",
+    "cyp2b6_slow",
+    "childhood_neglect",
+    "failed_treatments",
+    "chronic_stress",
+)
+
+ENDPOINT_KINDS: tuple[str, ...] = (
+    "response",
+    "remission",
+    "mean_change",
+    "percent_change",
+    "time_to_response",
+    "time_to_relapse",
+    "value",
+)
+
+
+@dataclass(frozen=True)
+class OutputInfo:
+    """Unit and plain meaning of one output."""
+
+    unit: str
+    meaning: str
+
+
+OUTPUTS: dict[str, OutputInfo] = {
+    "plasma_ketamine": OutputInfo("ng/mL", "plasma concentration of the ketamine given (all enantiomers given)"),
+    "plasma_norketamine": OutputInfo("ng/mL", "plasma norketamine (all enantiomers)"),
+    "nmda_occupancy": OutputInfo("1", "fraction of cortical NMDA receptors blocked"),
+    "glutamate_change": OutputInfo("%", "prefrontal glutamate (Glx) change from baseline"),
+    "bdnf_change": OutputInfo("%", "BDNF signalling change from the patient's baseline"),
+    "spine_density_change": OutputInfo("%", "prefrontal dendritic spine density change from the patient's baseline"),
+    "plasticity_window": OutputInfo("ratio", "capacity for new learning, 1 = healthy baseline"),
+    "dmn_connectivity": OutputInfo("Fisher z", "PCC-mPFC functional connectivity"),
+    "dmn_connectivity_change": OutputInfo("Fisher z", "change of PCC-mPFC connectivity from the patient's baseline"),
+    "rumination": OutputInfo(
+        "1",
+        "rumination index from within-DMN connectivity: 0 = healthy, 1 = untreated typical treatment-resistant depression",
+    ),
+    "dissociation": OutputInfo("CADSS points", "CADSS total (0-92)"),
+    "systolic_bp_change": OutputInfo("mmHg", "systolic blood pressure change from baseline"),
+    "madrs": OutputInfo("points", "MADRS as a rater would record it"),
+    "hamd17": OutputInfo("points", "HAM-D17 as a rater would record it"),
+    "phq9": OutputInfo("points", "PHQ-9 as the patient would report it"),
+    "ham_a": OutputInfo("points", "HAM-A as a rater would record it"),
+    "gad7": OutputInfo("points", "GAD-7 as the patient would report it"),
+    "caps5": OutputInfo("points", "CAPS-5 as a rater would record it"),
+    "pcl5": OutputInfo("points", "PCL-5 as the patient would report it"),
+}
+"""The output vocabulary: every output a protocol may observe."""
