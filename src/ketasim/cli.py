@@ -307,7 +307,7 @@ def calibrate(
             f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} in {result.evaluations} runs"
         )
         for name, value in result.values.items():
-            typer.echo(f"{name}: {pset[name]:.4g} -> {value:.4g} {pset.get(name).unit}")
+            typer.echo(f"{name}: {pset[name]:.4g} -> {value:.4g} {pset.parameter(name).unit}")
         typer.echo(f"{result.run.passed} passed, {result.run.failed} failed, {result.run.errors} could not run")
         typer.echo(f"wrote {write_parameter_file(result, pset, loaded, out, patients)}")
 

@@ -117,7 +117,7 @@ def test_pk_sets_define_nothing_beyond_the_contract() -> None:
 
 @pytest.mark.parametrize(("pset", "name"), _pk_parameters(), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_parameter_is_documented(pset: ParameterSet, name: str) -> None:
-    p = pset.get(name)
+    p = pset.parameter(name)
     assert p.unit
     assert p.source in pset.references
     assert p.confidence in ("high", "medium", "low")
@@ -128,7 +128,7 @@ def test_every_parameter_is_documented(pset: ParameterSet, name: str) -> None:
 
 @pytest.mark.parametrize(("pset", "name"), _pk_parameters(), ids=lambda v: v if isinstance(v, str) else "")
 def test_names_carry_their_units(pset: ParameterSet, name: str) -> None:
-    unit = pset.get(name).unit
+    unit = pset.parameter(name).unit
     if unit == "1":
         assert any(word in name for word in DIMENSIONLESS_WORDS)
     else:

@@ -44,7 +44,7 @@ def test_example_gives_the_recorded_numbers(name: str) -> None:
         if "time" in dataset[output].dims:
             actual = actual[..., entry["time_index"]]
         assert actual.shape == recorded.shape, output
-        if output in SCALES:
+        if output in SCALES and np.array_equal(recorded, np.round(recorded)):  # scored by a rater: whole points
             differing = actual != recorded
             assert np.all(np.abs(actual - recorded)[differing] == 1.0), f"{output}: scores off by more than a point"
             flips += int(differing.sum())

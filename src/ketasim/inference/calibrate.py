@@ -59,7 +59,7 @@ def free_parameters(pset: ParameterSet, names: Sequence[str], spread: float = 2.
     for name in names:
         if name not in pset.parameters:
             raise InputError("--parameter", f"the parameter set has no parameter {name!r}", "see `ketasim params`")
-        parameter = pset.get(name)
+        parameter = pset.parameter(name)
         lower, upper = parameter.value / spread, parameter.value * spread
         if parameter.value <= 0:
             lower, upper = parameter.value - 1.0, parameter.value + 1.0
@@ -113,7 +113,7 @@ def objective(run: ValidationRun, targets: TargetsFile) -> float:
 
 
 def _override_text(pset: ParameterSet, name: str, value: float) -> str:
-    unit = pset.get(name).unit
+    unit = pset.parameter(name).unit
     return f"{value:.10g}" if unit in DIMENSIONLESS else f"{value:.10g} {unit}"
 
 
@@ -183,7 +183,7 @@ def write_parameter_file(
         "name": path.stem,
         "based_on": pset.name,
         "values": {
-            name: {"value": value, "unit": pset.get(name).unit, "previous": pset[name]}
+            name: {"value": value, "unit": pset.parameter(name).unit, "previous": pset[name]}
             for name, value in result.values.items()
         },
         "provenance": {

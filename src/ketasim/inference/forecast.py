@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -55,20 +55,20 @@ from ketasim.engine.jax_setup import configured
 from ketasim.engine.run import etd_coefficients, etd_rk4_apply, run
 from ketasim.errors import ParameterError, SolverError, UnsupportedError
 from ketasim.models import scales, symptoms
-from ketasim.models.brain import BrainModel, StaticSet
-from ketasim.models.pk import build_pk
-from ketasim.models.symptoms import SCALES, Drivers, SymptomParameters
-from ketasim.models.system import assemble
+from ketasim.models.math import ARRAYS
+from ketasim.models.model import Composition, Model, individual_parameters, symptom_part
+from ketasim.models.scales import Scales, baseline_name
 from ketasim.parameters.registry import ParameterSet
 from ketasim.population import make_patients
 from ketasim.protocol import Distribution, Protocol, arm_events, build_protocol
 from ketasim.protocol.history import HistoryError, PatientFacts, PatientHistory, history_protocol, planned_treatments
 from ketasim.protocol.schema import format_hours
 from ketasim.simulation.plan import plan_arm
+from ketasim.simulation.run import linear_problem
 from ketasim.version import __version__
-from ketasim.vocabulary import SCALE_RANGES
+from ketasim.vocabulary import SCALE_RANGES, SCALES
 
-# The named normals of `SymptomParameters.from_parameter_set` and how many draws each takes.
+# The named normals of the symptom stages' individual parameters and how many draws each takes.
 ETA_USES: tuple[tuple[str, int], ...] = (
     *((use, 1) for use in symptoms.INDIVIDUAL_USES),
     ("symptoms_baseline_common", 1),
@@ -80,8 +80,6 @@ ETA_NAMES: tuple[str, ...] = tuple(
     for scale in (SCALES if draws > 1 else ("",))
 )
 COVARIATE_FIELDS = ("failed_treatments", "chronic_stress", "childhood_neglect")
-DRIVER_FIELDS: tuple[str, ...] = Drivers._fields[:-1]  # every driver but the schedule's signals
-DRIVER_OUTPUTS: tuple[str, ...] = tuple(f"driver_{name}" for name in DRIVER_FIELDS)
 # Steps of the symptom model: fine while a drug acts, coarse between doses. The symptom states relax exactly
 # (ETDRK4) and read the drivers from a run at the engine's own steps; daily expected scores agree with the
 # engine's within 0.01 points (tests/unit/test_forecast.py, docs/forecast.md).
@@ -98,23 +96,23 @@ CONTEXT_OF_USE = "Decision support for clinicians in research settings, not a pr
 # ---------------------------------------------------------------- individual parameters
 
 
-def individual_parameters(
-    base: SymptomParameters,
+def patient_parameters(
+    base: Mapping[str, jax.Array],
     pset: ParameterSet,
     condition: str,
     covariates: Mapping[str, Any],
     normals: Mapping[str, Any],
-) -> SymptomParameters:
-    """The symptom parameters of patients with the given individual normals, differentiable in the normals.
+) -> dict[str, jax.Array]:
+    """The symptom stages' parameters of patients with the given individual normals, differentiable in the normals.
 
-    The switch and sensitivities come from `ketasim.models.symptoms.individual_fields` (shared with
-    `SymptomParameters.from_parameter_set`), the baseline scores from `baseline_scores`; ``base`` provides every
-    field that does not depend on the normals.
+    The switch and sensitivities come from `ketasim.models.symptoms.individual_fields` (shared with the
+    symptom stage), the baseline scores from `baseline_scores`; ``base`` provides every parameter that does not
+    depend on the normals.
 
     Parameters
     ----------
     base
-        Parameters of the same patients (e.g. from `BrainModel.build`), shape ``(n,)`` per patient.
+        Parameters of the same patients (`ketasim.models.model.individual_parameters`), shape ``(n,)`` each.
     pset
         The merged parameter set.
     condition
@@ -132,16 +130,14 @@ def individual_parameters(
         covariates["childhood_neglect"],
         normals,
     )
-    return dataclasses.replace(
-        base,
-        **individual,
-        baseline_scores=baseline_scores(
-            condition,
-            pset,
-            jnp.asarray(normals["symptoms_baseline_common"])[:, 0],
-            jnp.asarray(normals["symptoms_baseline_scales"]),
-        ),
+    scores = baseline_scores(
+        condition,
+        pset,
+        jnp.asarray(normals["symptoms_baseline_common"])[:, 0],
+        jnp.asarray(normals["symptoms_baseline_scales"]),
     )
+    baselines = {baseline_name(scale): scores[:, i] for i, scale in enumerate(SCALES)}
+    return {**base, **individual, **baselines}
 
 
 def baseline_scores(condition: str, pset: ParameterSet, common: jax.Array, specific: jax.Array) -> jax.Array:
@@ -178,45 +174,14 @@ def unpack_etas(eta: jax.Array) -> dict[str, jax.Array]:
 # ---------------------------------------------------------------- the course of one patient
 
 
-@partial(jax.tree_util.register_dataclass, data_fields=["brain"], meta_fields=[])
-@dataclass(frozen=True)
-class DriverModel:
-    """The engine's brain model, observed through what the symptom model reads (`DRIVER_OUTPUTS`)."""
-
-    brain: BrainModel
-
-    @property
-    def output_names(self) -> tuple[str, ...]:
-        """The drivers of the symptom model (but the schedule's signals)."""
-        return DRIVER_OUTPUTS
-
-    def initial_state(self) -> jax.Array:
-        """The brain model's untreated state."""
-        return self.brain.initial_state()
-
-    def decay_rates(self) -> jax.Array:
-        """The brain model's stiff decay rates."""
-        return self.brain.decay_rates()
-
-    def derivative(self, state: jax.Array, readouts: Mapping[str, jax.Array], signals: jax.Array) -> jax.Array:
-        """The brain model's rates of change."""
-        return self.brain.derivative(state, readouts, signals)
-
-    def observe(self, state: jax.Array, readouts: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
-        """The drivers of the symptom model at this moment."""
-        outputs, rumination = self.brain.brain_outputs(state, readouts)
-        drivers = self.brain.drivers(outputs, rumination, readouts, jnp.zeros(len(symptoms.SIGNAL_NAMES)))
-        return {out: getattr(drivers, name) for out, name in zip(DRIVER_OUTPUTS, DRIVER_FIELDS, strict=True)}
-
-
 @jax.tree_util.register_dataclass
 @dataclass(frozen=True)
 class CourseInputs:
     """What the symptom model of one patient reads along its grid: steps, drivers and signals, as arrays.
 
-    ``start``, ``middle`` and ``end`` are the drivers (`DRIVER_FIELDS`) at the start, middle and end of each
-    step, shape ``(steps, drivers)``; ``signals`` is ``(steps, signals)``; ``covariates`` holds the patient's
-    `COVARIATE_FIELDS`, each of shape ``(1,)``.
+    ``start``, ``middle`` and ``end`` are the drivers (the symptom stages' inputs from upstream) at the start,
+    middle and end of each step, shape ``(steps, drivers)``; ``signals`` is ``(steps, signals)``; ``base`` holds
+    the symptom stages' parameters, each of shape ``(1,)``; ``covariates`` the patient's `COVARIATE_FIELDS`.
     """
 
     steps_h: jax.Array
@@ -224,7 +189,7 @@ class CourseInputs:
     middle: jax.Array
     end: jax.Array
     signals: jax.Array
-    base: SymptomParameters
+    base: dict[str, jax.Array]
     covariates: dict[str, jax.Array]
 
     def head(self, steps: int) -> CourseInputs:
@@ -249,6 +214,8 @@ class PatientCourse:
         The one-arm protocol of the history (and plan).
     pset
         Its parameter set.
+    symptoms
+        The symptom stages of the model, reading the drivers.
     times_h
         Grid points of the symptom model, through every observation time.
     inputs
@@ -259,6 +226,7 @@ class PatientCourse:
 
     protocol: Protocol
     pset: ParameterSet
+    symptoms: Composition
     times_h: np.ndarray
     inputs: CourseInputs
     plasticity_window: np.ndarray
@@ -295,10 +263,12 @@ def patient_course(protocol: Protocol, policy: StepPolicy = SYMPTOM_POLICY) -> P
     )
     fine = plan_arm(fine_protocol, 0, StepPolicy())
     cohort = make_patients(protocol.population, 0, 0, 1, protocol.seed)
-    brain = BrainModel.build(fine.pset, cohort)
-    problem = assemble(build_pk(fine.pset, cohort, fine.routes), fine.kinds, cohort.count)
-    values = run(problem, fine.schedule, fine.grid, DriverModel(brain), DRIVER_OUTPUTS)
-    table = np.stack([values[name][0] for name in DRIVER_OUTPUTS], axis=1)  # (sampled times, drivers)
+    parameters = individual_parameters(fine.composition, fine.pset, cohort)
+    symptom_model, drivers = symptom_part(fine.composition)
+    quantities = tuple(name for name in drivers if name not in fine.composition.readouts)
+    model = Model(fine.composition, {k: jnp.asarray(v) for k, v in parameters.items()}, quantities)
+    values = run(linear_problem(fine, fine.pset, cohort), fine.schedule, fine.grid, model, drivers)
+    table = np.stack([values[name][0] for name in drivers], axis=1)  # (sampled times, drivers)
     if table.shape[0] != len(sampled):
         raise ParameterError("the symptom grid is too fine for the engine's time resolution")
     if not np.isfinite(table).all():
@@ -312,23 +282,29 @@ def patient_course(protocol: Protocol, policy: StepPolicy = SYMPTOM_POLICY) -> P
         middle=jnp.asarray(at_middles),
         end=jnp.asarray(at_points[1:]),
         signals=jnp.asarray(plan.schedule.signals),
-        base=brain.symptom_parameters,
+        base={name: jnp.asarray(parameters[name]) for name in symptom_model.parameter_names()},
         covariates={name: jnp.asarray(getattr(cohort, name), dtype=float) for name in COVARIATE_FIELDS},
     )
-    window = at_points[:, DRIVER_FIELDS.index("plasticity_window")]
-    return PatientCourse(protocol, fine.pset, points, inputs, window)
+    window = at_points[:, drivers.index("plasticity_window")]
+    return PatientCourse(protocol, fine.pset, symptom_model, points, inputs, window)
 
 
-def integrate(inputs: CourseInputs, params: SymptomParameters) -> jax.Array:
-    """Symptom states of one patient at every grid point, shape ``(steps + 1, len(symptoms.STATE_NAMES))``."""
-    rates = symptoms.decay_rates(params, 1)
-    y0 = symptoms.initial_state(params, 1)
+def integrate(inputs: CourseInputs, params: Mapping[str, jax.Array], model: Composition) -> jax.Array:
+    """The symptom stages' states of one patient at every grid point, shape ``(steps + 1, states)``."""
+    names = model.state_names
+    rates = jnp.stack([jnp.asarray(model.decay(ARRAYS, params)[n]) for n in names], axis=-1)
+    initial = model.initial(ARRAYS, params)
+    y0 = jnp.stack([jnp.asarray(initial[n]) for n in names], axis=-1)
 
-    def drivers(values: jax.Array, signals: jax.Array) -> Any:
-        return Drivers._make([*(values[i][None] for i in range(len(DRIVER_FIELDS))), signals])
+    def drivers(values: jax.Array, signals: jax.Array) -> dict[str, jax.Array]:
+        inputs = {name: values[i][None] for i, name in enumerate(model.readouts)}
+        return {**inputs, **{name: signals[i] for i, name in enumerate(model.signals)}}
 
-    def derivative(state: jax.Array, d: Any) -> jax.Array:
-        return symptoms.derivative(state, d, params)
+    def derivative(state: jax.Array, d: Mapping[str, jax.Array]) -> jax.Array:
+        v = {**params, **d, **{name: state[..., i] for i, name in enumerate(names)}}
+        v.update(model.evaluate(ARRAYS, v))
+        values = model.rates(ARRAYS, v)
+        return jnp.stack([values[n] for n in names], axis=-1)
 
     def step(y: jax.Array, x: tuple[jax.Array, ...]) -> tuple[jax.Array, jax.Array]:
         h, a, m, b, s = x
@@ -340,15 +316,33 @@ def integrate(inputs: CourseInputs, params: SymptomParameters) -> jax.Array:
     return jnp.concatenate([y0, states])
 
 
-def expected_course(inputs: CourseInputs, pset: ParameterSet, condition: str, eta: jax.Array) -> jax.Array:
+def expected_course(
+    inputs: CourseInputs, pset: ParameterSet, condition: str, eta: jax.Array, model: Composition
+) -> jax.Array:
     """Noise-free expected score of every scale (`SCALES` order) at every grid point, for one eta vector."""
-    params = individual_parameters(inputs.base, pset, condition, inputs.covariates, unpack_etas(eta))
-    states = integrate(inputs, params)
-    scores = symptoms.expected_scores(states, cast(Drivers, None), params)
+    params = patient_parameters(inputs.base, pset, condition, inputs.covariates, unpack_etas(eta))
+    states = integrate(inputs, params, model)
+    values = {**params, **{name: states[:, i] for i, name in enumerate(model.state_names)}}
+    scores = Scales().values(ARRAYS, values)
     return jnp.stack([scores[s] for s in SCALES], axis=-1)
 
 
 # ---------------------------------------------------------------- likelihood
+
+
+class Fixed:
+    """What the jitted likelihood and prediction hold fixed: the parameter set (compared by identity: the
+    individual parameters read its values as numbers) and the symptom stages."""
+
+    def __init__(self, pset: ParameterSet, model: Composition) -> None:
+        self.pset = pset
+        self.model = model
+
+    def __hash__(self) -> int:
+        return hash((id(self.pset), self.model))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Fixed) and other.pset is self.pset and other.model == self.model
 
 
 @jax.tree_util.register_dataclass
@@ -394,11 +388,13 @@ def _log_likelihood_one(
     inputs: CourseInputs,
     ratings: Ratings,
     values: jax.Array,
-    static: StaticSet,
+    static: Fixed,
     condition: str,
     active: tuple[int, ...],
 ) -> jax.Array:
-    expected = expected_course(inputs, static.pset, condition, _embed(active, values))[ratings.index, ratings.scale]
+    expected = expected_course(inputs, static.pset, condition, _embed(active, values), static.model)[
+        ratings.index, ratings.scale
+    ]
     return rating_log_likelihood(expected, ratings)
 
 
@@ -407,7 +403,7 @@ def _log_likelihood_batch(
     inputs: CourseInputs,
     ratings: Ratings,
     values: jax.Array,
-    static: StaticSet,
+    static: Fixed,
     condition: str,
     active: tuple[int, ...],
 ) -> jax.Array:
@@ -416,14 +412,14 @@ def _log_likelihood_batch(
 
 
 @partial(jax.jit, static_argnames=("static", "condition", "scale"))
-def _predict(inputs: CourseInputs, etas: jax.Array, static: StaticSet, condition: str, scale: int) -> jax.Array:
-    return jax.vmap(lambda eta: expected_course(inputs, static.pset, condition, eta)[:, scale])(etas)
+def _predict(inputs: CourseInputs, etas: jax.Array, static: Fixed, condition: str, scale: int) -> jax.Array:
+    return jax.vmap(lambda eta: expected_course(inputs, static.pset, condition, eta, static.model)[:, scale])(etas)
 
 
 @configured
 def predict_course(course: PatientCourse, etas: np.ndarray, scale: str) -> np.ndarray:
     """Expected scores of ``scale`` for each eta draw at every grid point, shape ``(draws, points)``."""
-    static = StaticSet(course.pset)
+    static = Fixed(course.pset, course.symptoms)
     draws = len(etas)
     padded = np.concatenate([etas, np.zeros((-draws % PREDICTION_BATCH, etas.shape[1]))])
     parts = [
@@ -685,7 +681,7 @@ def sample_etas(
     started = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
     inputs = course.inputs.head(steps)
-    static = StaticSet(course.pset)
+    static = Fixed(course.pset, course.symptoms)
     if settings.method == "nuts":
         values, diagnostics = _sample_nuts(inputs, ratings, static, course.condition, active, settings)
     else:
@@ -723,7 +719,7 @@ def sample_etas(
 
 
 def _numpyro_model(
-    inputs: CourseInputs, ratings: Ratings, static: StaticSet, condition: str, active: tuple[int, ...]
+    inputs: CourseInputs, ratings: Ratings, static: Fixed, condition: str, active: tuple[int, ...]
 ) -> None:
     import numpyro
     import numpyro.distributions as dist
@@ -735,7 +731,7 @@ def _numpyro_model(
 def _sample_nuts(
     inputs: CourseInputs,
     ratings: Ratings,
-    static: StaticSet,
+    static: Fixed,
     condition: str,
     active: tuple[int, ...],
     settings: SamplerSettings,

@@ -5,9 +5,12 @@ they peak near the end of a 40-min infusion and resolve within about 2 hours. En
 S-ketamine is about four times as potent as R-ketamine and twice the racemate, and norketamine adds no
 psychotropic effect, so concentrations are first summed into a racemic-equivalent concentration
 
-    C_eq = Σ wᵢ · Cᵢ,   w = 1.6 (S-ketamine), 0.4 (R-ketamine), 0 (norketamine)  (racemate: w = 1).
+    C_eq = Σ wᵢ · Cᵢ,   w = 1.6 (S-ketamine), 0.4 (R-ketamine), 0 (norketamine)  (racemate: w = 1),
 
-    dissociation (CADSS points) = E_max · C_eqᵞ / (C_eqᵞ + EC₅₀ᵞ)
+Cᵢ the total (bound and unbound) effect-site concentration of each species of the drug catalogue with a
+dissociative potency, and
+
+    dissociation (CADSS points) = E_max · rᵞ / (rᵞ + 1),   r = C_eq / EC₅₀
     systolic blood pressure change (mmHg) = s · C_eq
 
 Discharge rule, per dose (see `monitoring_time_h`): at least the minimum observation time (2 h, esketamine label)
@@ -24,73 +27,97 @@ Riva-Posse P et al. (2018) J Affect Disord, doi:10.1016/j.jad.2018.02.025.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from ketasim.errors import ParameterError
-from ketasim.models.power import power
-from ketasim.models.receptors import SPECIES
+from ketasim.models.math import Math, Value, total
+from ketasim.models.pk import effect_site_readout
+from ketasim.models.stage import Quantity, Stage, Values
+from ketasim.parameters.catalogue import Catalogue
 from ketasim.parameters.registry import ParameterSet
 
+CURVES: tuple[str, ...] = (
+    "cadss_max_points",
+    "cadss_half_max_ng_per_ml",
+    "cadss_hill_coefficient",
+    "sbp_change_mmhg_per_ng_per_ml",
+)
 
-@jax.tree_util.register_dataclass
+
 @dataclass(frozen=True)
-class AcuteParameters:
-    """Potencies, concentration-effect curves and the discharge rule (floats or per-patient arrays)."""
+class Acute(Stage):
+    """Dissociation and blood pressure from the potency-weighted effect-site concentration.
 
-    potency: dict[str, float]
-    cadss_max_points: float
-    cadss_half_max_ng_per_ml: float
-    cadss_hill: float
-    sbp_change_mmhg_per_ng_per_ml: float
+    ``species`` are the species with a dissociative potency; ``potency``, ``unbound`` and ``molar_mass`` name
+    each one's potency, unbound fraction and molar mass parameters, in the same order.
+    """
+
+    name = "acute"
+    species: tuple[str, ...]
+    potency: tuple[str, ...]
+    unbound: tuple[str, ...]
+    molar_mass: tuple[str, ...]
+
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> Acute:
+        """The stage for every species of ``catalogue`` with a dissociative potency (and an effect site)."""
+        acting = tuple(s for s in catalogue.acting("dissociation_potency") if catalogue.species[s].effect_site)
+        entries = [catalogue.species[s] for s in acting]
+        return cls(
+            acting,
+            tuple(str(e.dissociation_potency) for e in entries),
+            tuple(e.effect_site.unbound_fraction for e in entries if e.effect_site is not None),
+            tuple(e.molar_mass for e in entries),
+        )
+
+    def quantities(self) -> tuple[Quantity, ...]:
+        return (
+            Quantity("racemic_equivalent_ng_per_ml", "ng/mL", "potency-weighted effect-site ketamine (racemate = 1)"),
+            Quantity("dissociation", "CADSS points", "CADSS total (0-92)"),
+            Quantity("systolic_bp_change", "mmHg", "systolic blood pressure change from baseline"),
+        )
+
+    def registry_parameters(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*CURVES, *self.potency, *self.unbound, *self.molar_mass)))
+
+    def values(self, m: Math, v: Values) -> dict[str, Value]:
+        concentration = total(
+            [
+                v[potency] * (v[effect_site_readout(s)] / v[unbound] * v[mass])
+                for s, potency, unbound, mass in zip(
+                    self.species, self.potency, self.unbound, self.molar_mass, strict=True
+                )
+            ]
+        )
+        level = m.power(m.maximum(concentration / v["cadss_half_max_ng_per_ml"], 0.0), v["cadss_hill_coefficient"])
+        return {
+            "racemic_equivalent_ng_per_ml": concentration,
+            "dissociation": v["cadss_max_points"] * level / (level + 1.0),
+            "systolic_bp_change": v["sbp_change_mmhg_per_ng_per_ml"] * m.maximum(concentration, 0.0),
+        }
+
+
+@dataclass(frozen=True)
+class DischargeRule:
+    """When a patient may leave after a dose: minimum observation time, CADSS and blood pressure limits."""
+
     minimum_observation_h: float
     discharge_cadss_max_points: float
     discharge_sbp_change_min_mmhg: float
     discharge_sbp_change_max_mmhg: float
 
     @classmethod
-    def from_parameter_set(cls, pset: ParameterSet) -> AcuteParameters:
-        """Read the acute-effect parameters from a set holding the ``mechanism`` parameters."""
+    def from_parameter_set(cls, pset: ParameterSet) -> DischargeRule:
+        """The rule of a parameter set (``discharge_*`` parameters)."""
         return cls(
-            potency={name: pset[f"dissociation_potency_{name}"] for name in SPECIES},
-            cadss_max_points=pset["cadss_max_points"],
-            cadss_half_max_ng_per_ml=pset["cadss_half_max_ng_per_ml"],
-            cadss_hill=pset["cadss_hill_coefficient"],
-            sbp_change_mmhg_per_ng_per_ml=pset["sbp_change_mmhg_per_ng_per_ml"],
-            minimum_observation_h=pset["discharge_minimum_observation_h"],
-            discharge_cadss_max_points=pset["discharge_cadss_max_points"],
-            discharge_sbp_change_min_mmhg=pset["discharge_sbp_change_min_mmhg"],
-            discharge_sbp_change_max_mmhg=pset["discharge_sbp_change_max_mmhg"],
+            pset["discharge_minimum_observation_h"],
+            pset["discharge_cadss_max_points"],
+            pset["discharge_sbp_change_min_mmhg"],
+            pset["discharge_sbp_change_max_mmhg"],
         )
-
-
-def racemic_equivalent_ng_per_ml(effect_site_ng_per_ml: Mapping[str, jax.Array], p: AcuteParameters) -> jax.Array:
-    """Potency-weighted sum of effect-site concentrations (total, not unbound), ng/mL of racemic ketamine.
-
-    Keys are species names (``s_ketamine``, ``r_ketamine``, ``s_norketamine``, ``r_norketamine``); a species left
-    out counts as absent.
-    """
-    unknown = sorted(set(effect_site_ng_per_ml) - set(p.potency))
-    if unknown:
-        raise ParameterError(f"no dissociative potency for {unknown}; known species are {sorted(p.potency)}")
-    if not effect_site_ng_per_ml:
-        raise ParameterError("racemic_equivalent_ng_per_ml needs the concentration of at least one species")
-    return jnp.asarray(sum(p.potency[name] * jnp.asarray(c) for name, c in effect_site_ng_per_ml.items()))
-
-
-def dissociation(effect_site_ketamine_ng_per_ml: jax.Array, p: AcuteParameters) -> jax.Array:
-    """CADSS total (0-92) from the racemic-equivalent effect-site ketamine concentration (ng/mL), any shape."""
-    level = power(jnp.maximum(effect_site_ketamine_ng_per_ml, 0.0), p.cadss_hill)
-    return p.cadss_max_points * level / (level + power(p.cadss_half_max_ng_per_ml, p.cadss_hill))
-
-
-def systolic_bp_change(effect_site_ketamine_ng_per_ml: jax.Array, p: AcuteParameters) -> jax.Array:
-    """Systolic blood pressure change from baseline (mmHg) from the racemic-equivalent effect-site concentration."""
-    return p.sbp_change_mmhg_per_ng_per_ml * jnp.maximum(effect_site_ketamine_ng_per_ml, 0.0)
 
 
 def _crossing(times: np.ndarray, excess: np.ndarray, last_bad: np.ndarray) -> np.ndarray:
@@ -109,7 +136,7 @@ def monitoring_time_h(
     dissociation: np.ndarray,
     sbp_change: np.ndarray,
     dose_times_h: Sequence[float],
-    p: AcuteParameters,
+    p: DischargeRule,
 ) -> np.ndarray:
     """Hours from the start of each dose until the discharge rule holds, per patient and dose.
 
@@ -129,7 +156,7 @@ def monitoring_time_h(
     dose_times_h
         Start time of each dose, hours, in any order; the result keeps this order.
     p
-        Acute-effect parameters (thresholds and minimum observation time; floats).
+        The discharge rule.
 
     Returns
     -------

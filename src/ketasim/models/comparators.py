@@ -1,12 +1,12 @@
 """Comparators: placebo (expectancy and visit contact), midazolam (sedation cue) and escitalopram (SERT).
 
-Pure, vectorised JAX functions of concentrations and schedule signals; the states they drive (expectancy,
-serotonergic adaptation and slow plasticity gain) live in `ketasim.models.symptoms`.
+The states are the two expectancy components, serotonergic adaptation and its slow plasticity gain. Sedation and
+SERT occupancy sum over the species of the drug catalogue that sedate or block the transporter (one-site laws).
 
-    SERT occupancy      O_SERT = C / (C + C₅₀)                              one-site binding
+    SERT occupancy      O_SERT = L / (1 + L),  L = Σ Cᵢ / C₅₀ᵢ                 one-site binding
     adaptation          dA/dt = (O_SERT − A) / τ_A                          autoreceptor desensitisation, weeks
     slow BDNF gain      dP/dt = (A − P) / τ_P                               further weeks
-    sedation cue        s = Cᵐ / (Cᵐ + C₅₀ᵐ)                                midazolam felt as a drug effect
+    sedation cue        s = L / (1 + L),  L = Σ (Cᵢ / C₅₀ᵢ)^mᵢ              midazolam felt as a drug effect
     dissociation cue    c = CADSS / (CADSS + D₅₀)                           ketamine felt as a drug effect
     felt effect         f = 1 − (1 − s)(1 − c)
     acute expectancy    dE_a/dt = r_a · (visit + w_s · session + w_cue · f) · (E_max − E_a) − E_a / τ_a
@@ -26,79 +26,133 @@ Furukawa TA et al. (2016) Lancet Psychiatry 3:1059 (placebo response in antidepr
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
+from dataclasses import dataclass
 
-from ketasim.models.power import power
+from ketasim.models.math import Math, Value, total
+from ketasim.models.pk import plasma_readout
+from ketasim.models.stage import Quantity, Stage, Values
+from ketasim.parameters.catalogue import Catalogue
 
-
-def sert_occupancy(plasma_ng_per_ml: jax.Array, half_occupancy_ng_per_ml: jax.Array | float) -> jax.Array:
-    """Fraction of serotonin transporters blocked (0-1) at a plasma escitalopram concentration."""
-    c = jnp.maximum(plasma_ng_per_ml, 0.0)
-    return c / (c + half_occupancy_ng_per_ml)
-
-
-def midazolam_sedation(
-    plasma_ng_per_ml: jax.Array, half_ng_per_ml: jax.Array | float, hill: jax.Array | float
-) -> jax.Array:
-    """Sedation felt (0-1) at a plasma midazolam concentration: the active placebo's cue."""
-    c = power(jnp.maximum(plasma_ng_per_ml, 0.0) / half_ng_per_ml, hill)
-    return c / (1.0 + c)
-
-
-def dissociation_cue(cadss: jax.Array, half_cadss: jax.Array | float) -> jax.Array:
-    """How clearly dissociation is felt as a drug effect (0-1)."""
-    c = jnp.maximum(cadss, 0.0)
-    return c / (c + half_cadss)
-
-
-def felt_drug_effect(sedation: jax.Array, dissociation: jax.Array) -> jax.Array:
-    """Chance (0-1) that a drug effect is noticed, sedation and dissociation taken as independent cues."""
-    return 1.0 - (1.0 - sedation) * (1.0 - dissociation)
-
-
-def acute_contact(
-    clinic_visit: jax.Array,
-    sessions: jax.Array,
-    felt_effect: jax.Array,
-    weight_session: jax.Array | float,
-    weight_cue: jax.Array | float,
-) -> jax.Array:
-    """Contact that builds acute expectancy (hope after a treatment visit): visits, sessions, felt drug effects."""
-    return clinic_visit + weight_session * sessions + weight_cue * felt_effect
-
-
-def conditioning_contact(
-    clinic_visit: jax.Array,
-    pill: jax.Array,
-    sessions: jax.Array,
-    weight_visit: jax.Array | float,
-    weight_session: jax.Array | float,
-) -> jax.Array:
-    """Contact that builds conditioned expectancy (the ritual of treatment, repeated): pills, visits, sessions."""
-    return pill + weight_visit * clinic_visit + weight_session * sessions
+STATES: tuple[Quantity, ...] = (
+    Quantity("expectancy_acute", "1", "hope raised by a treatment visit, 0 to the patient's ceiling"),
+    Quantity("expectancy_conditioned", "1", "expectancy conditioned by a repeated treatment ritual"),
+    Quantity("ssri_adaptation", "1", "serotonergic autoreceptor adaptation, 0-1"),
+    Quantity("ssri_plasticity", "1", "slow plasticity gain of the serotonergic drug, 0-1"),
+)
+RATES: tuple[str, ...] = (
+    "expectancy_acute_build_rate_per_h",
+    "expectancy_acute_weight_session",
+    "expectancy_weight_cue",
+    "expectancy_acute_time_constant_h",
+    "expectancy_conditioned_build_rate_per_h",
+    "expectancy_conditioned_weight_visit",
+    "expectancy_conditioned_weight_session",
+    "expectancy_conditioned_time_constant_h",
+    "dissociation_cue_half_cadss",
+    "ssri_adaptation_time_constant_h",
+    "ssri_plasticity_time_constant_h",
+)
+TIME_CONSTANTS: dict[str, str] = {
+    "expectancy_acute": "expectancy_acute_time_constant_h",
+    "expectancy_conditioned": "expectancy_conditioned_time_constant_h",
+    "ssri_adaptation": "ssri_adaptation_time_constant_h",
+    "ssri_plasticity": "ssri_plasticity_time_constant_h",
+}
 
 
 def expectancy_rate(
-    expectancy: jax.Array,
-    contact: jax.Array,
-    ceiling: jax.Array,
-    build_rate_per_h: jax.Array | float,
-    time_constant_h: jax.Array | float,
-) -> jax.Array:
+    expectancy: Value, contact: Value, ceiling: Value, build_rate: Value, time_constant: Value
+) -> Value:
     """d(expectancy)/dt per hour: built towards the patient's ceiling by contact, fading without it."""
-    return build_rate_per_h * contact * (ceiling - expectancy) - expectancy / time_constant_h
+    return build_rate * contact * (ceiling - expectancy) - expectancy / time_constant
 
 
-def ssri_rates(
-    adaptation: jax.Array,
-    plasticity: jax.Array,
-    occupancy: jax.Array,
-    adaptation_time_constant_h: jax.Array | float,
-    plasticity_time_constant_h: jax.Array | float,
-) -> tuple[jax.Array, jax.Array]:
-    """d/dt of serotonergic adaptation and slow plasticity gain, each 0-1, per hour."""
-    return (
-        (occupancy - adaptation) / adaptation_time_constant_h,
-        (adaptation - plasticity) / plasticity_time_constant_h,
-    )
+@dataclass(frozen=True)
+class Comparators(Stage):
+    """Expectancy (placebo, visits, felt drug effects) and the serotonergic comparator.
+
+    ``sedating`` lists (species, half-maximal concentration, Hill coefficient parameters) and ``sert``
+    (species, half-occupancy parameter) for the species of the drug catalogue that act so.
+    """
+
+    name = "comparators"
+    sedating: tuple[tuple[str, str, str], ...]
+    sert: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> Comparators:
+        """The stage for the sedating and SERT-blocking species of ``catalogue``."""
+        species = catalogue.species
+        sedating = tuple(
+            (s, e.sedation.half, e.sedation.hill) for s in catalogue.acting("sedation") if (e := species[s]).sedation
+        )
+        sert = tuple((s, str(species[s].sert_half_occupancy)) for s in catalogue.acting("sert_half_occupancy"))
+        return cls(sedating, sert)
+
+    def states(self) -> tuple[Quantity, ...]:
+        return STATES
+
+    def quantities(self) -> tuple[Quantity, ...]:
+        return (
+            Quantity("sert_occupancy", "1", "fraction of serotonin transporters blocked"),
+            Quantity("sedation", "1", "sedation felt, 0-1"),
+            Quantity("dissociation_cue", "1", "how clearly dissociation is felt as a drug effect, 0-1"),
+            Quantity("felt_drug_effect", "1", "chance that a drug effect is noticed, 0-1"),
+        )
+
+    def registry_parameters(self) -> tuple[str, ...]:
+        return (*RATES, *(p for _, *pair in self.sedating for p in pair), *(half for _, half in self.sert))
+
+    def initial(self, m: Math, v: Values) -> dict[str, Value]:
+        zero = 0.0 * v["expectancy_ceiling"]
+        return {state.name: zero for state in STATES}
+
+    def values(self, m: Math, v: Values) -> dict[str, Value]:
+        sert = total([m.maximum(v[plasma_readout(s)], 0.0) / v[half] for s, half in self.sert] or [0.0])
+        sedation = total(
+            [m.power(m.maximum(v[plasma_readout(s)], 0.0) / v[half], v[hill]) for s, half, hill in self.sedating]
+            or [0.0]
+        )
+        cadss = m.maximum(v["dissociation"], 0.0)
+        cue = cadss / (cadss + v["dissociation_cue_half_cadss"])
+        sedation = sedation / (1.0 + sedation)
+        return {
+            "sert_occupancy": sert / (1.0 + sert),
+            "sedation": sedation,
+            "dissociation_cue": cue,
+            "felt_drug_effect": 1.0 - (1.0 - sedation) * (1.0 - cue),
+        }
+
+    def rates(self, m: Math, v: Values) -> dict[str, Value]:
+        visit, in_session = v["clinic_visit"], v["in_session"]
+        acute_contact = (
+            visit
+            + v["expectancy_acute_weight_session"] * in_session
+            + v["expectancy_weight_cue"] * v["felt_drug_effect"]
+        )
+        conditioning_contact = (
+            v["pill"]
+            + v["expectancy_conditioned_weight_visit"] * visit
+            + v["expectancy_conditioned_weight_session"] * in_session
+        )
+        return {
+            "expectancy_acute": expectancy_rate(
+                v["expectancy_acute"],
+                acute_contact,
+                v["expectancy_ceiling"],
+                v["expectancy_acute_build_rate_per_h"],
+                v["expectancy_acute_time_constant_h"],
+            ),
+            "expectancy_conditioned": expectancy_rate(
+                v["expectancy_conditioned"],
+                conditioning_contact,
+                v["expectancy_ceiling"],
+                v["expectancy_conditioned_build_rate_per_h"],
+                v["expectancy_conditioned_time_constant_h"],
+            ),
+            "ssri_adaptation": (v["sert_occupancy"] - v["ssri_adaptation"]) / v["ssri_adaptation_time_constant_h"],
+            "ssri_plasticity": (v["ssri_adaptation"] - v["ssri_plasticity"]) / v["ssri_plasticity_time_constant_h"],
+        }
+
+    def decay(self, m: Math, v: Values) -> dict[str, Value]:
+        return {state: 1.0 / v[tau] for state, tau in TIME_CONSTANTS.items()}

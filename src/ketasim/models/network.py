@@ -13,8 +13,8 @@ Two scalar controls per patient shape A:
   with depression and rises for days with prefrontal spine restoration.
 
 FC (PCC-mPFC Fisher z) and a rumination index are fitted once per parameter set by a smooth closed form over
-(g, c) (a tensor Chebyshev series in the distance to instability and c, `tabulate`) and evaluated in the engine
-(`lookup`); being pure arithmetic, the surrogate also traces into the SBML export. Full FC matrices at chosen
+(g, c) (a tensor Chebyshev series in the distance to instability and c, `tabulate`), rewritten as polynomials in
+powers of the scaled controls and evaluated by Horner's rule in the engine (`surrogate`) and in the SBML export. Full FC matrices at chosen
 times come from an exact solve (`fc_matrix`).
 See docs/network.md for the equations, sources and calibration.
 
@@ -28,6 +28,7 @@ Kaiser RH et al. (2015) JAMA Psychiatry 72:603, doi:10.1001/jamapsychiatry.2015.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax.numpy as jnp
@@ -35,12 +36,13 @@ import numpy as np
 import scipy.linalg
 
 from ketasim.errors import ParameterError
+from ketasim.models.math import ARRAYS, Math, Value, clip
+from ketasim.models.stage import Quantity, Stage, Values
+from ketasim.parameters.registry import ParameterSet
 
 if TYPE_CHECKING:
     import jax
     import plotly.graph_objects as go
-
-    from ketasim.parameters.registry import ParameterSet
 
 REGIONS: tuple[str, ...] = (
     "PCC",
@@ -59,6 +61,8 @@ DMN_REGIONS: tuple[str, ...] = REGIONS[:7]
 """Regions whose mutual couplings scale with ``dmn_gain`` and whose damping rises with ``prefrontal_control``."""
 
 RUMINATION_REGIONS: tuple[str, ...] = ("PCC", "mPFC", "dmPFC", "sgACC", "hippocampus")
+DEGREE = (6, 6)
+"""Degree of the surrogate's Chebyshev series in u and in the prefrontal control."""
 """Regions whose mean pairwise FC defines the rumination index."""
 
 _INDEX = {name: i for i, name in enumerate(REGIONS)}
@@ -193,9 +197,9 @@ def readouts(fc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def controls(
-    occupancy: jax.Array, spine_density_change_pct: jax.Array, severity: jax.Array, p: ParameterSet
-) -> tuple[jax.Array, jax.Array]:
-    """Map per-patient mechanism states to the two network controls (smooth, vectorised; shapes broadcast).
+    m: Math, occupancy: Value, spine_density_change_pct: Value, severity: Value, v: Values
+) -> tuple[Value, Value]:
+    """Map per-patient mechanism states to the two network controls (smooth; arrays broadcast).
 
     dmn_gain = dmn_gain_healthy · exp(dmn_gain_log_increase_per_severity · severity)
                · (1 − dmn_gain_reduction_per_occupancy · occupancy);
@@ -204,31 +208,25 @@ def controls(
 
     Parameters
     ----------
+    m
+        How to evaluate (`ketasim.models.math`).
     occupancy
         Cortical NMDA receptor occupancy, 0-1.
     spine_density_change_pct
         Prefrontal spine density change from the patient's own baseline, %.
     severity
         Depression severity on the project's 0-1 scale (0 = healthy; typical TRD is ``typical_severity_trd``).
-    p
-        Parameter set holding the ``network`` parameters.
-
-    Returns
-    -------
-    tuple
-        (dmn_gain, prefrontal_control), JAX arrays of the broadcast shape.
+    v
+        The ``network`` parameters by name (a parameter set works).
     """
-    occupancy = jnp.asarray(occupancy)
-    spines = jnp.asarray(spine_density_change_pct)
-    severity = jnp.asarray(severity)
     gain = (
-        p["dmn_gain_healthy"]
-        * jnp.exp(p["dmn_gain_log_increase_per_severity"] * severity)
-        * (1.0 - p["dmn_gain_reduction_per_occupancy"] * occupancy)
+        v["dmn_gain_healthy"]
+        * m.exp(v["dmn_gain_log_increase_per_severity"] * severity)
+        * (1.0 - v["dmn_gain_reduction_per_occupancy"] * occupancy)
     )
-    control = p["prefrontal_control_healthy"] * jnp.exp(
-        -p["prefrontal_control_log_decrease_per_severity"] * severity
-        + p["prefrontal_control_log_increase_per_spine_pct"] * spines
+    control = v["prefrontal_control_healthy"] * m.exp(
+        -v["prefrontal_control_log_decrease_per_severity"] * severity
+        + v["prefrontal_control_log_increase_per_spine_pct"] * spine_density_change_pct
     )
     return gain, control
 
@@ -238,7 +236,7 @@ def reference_rumination(p: ParameterSet) -> tuple[float, float]:
 
     Needs ``typical_severity_trd`` (mechanism set) besides the ``network`` parameters, i.e. the merged set.
     """
-    gain, control = controls(jnp.zeros(2), jnp.zeros(2), jnp.array([0.0, p["typical_severity_trd"]]), p)
+    gain, control = controls(ARRAYS, np.zeros(2), np.zeros(2), np.array([0.0, p["typical_severity_trd"]]), p)
     _, fc = fc_matrix(np.asarray(gain), np.asarray(control), p)
     _, core = readouts(fc)
     return float(core[0]), float(core[1])
@@ -260,7 +258,7 @@ def tabulate(
     dmn_gain_range: tuple[float, float] = (0.3, 0.92),
     prefrontal_control_range: tuple[float, float] = (0.0, 1.5),
     points: tuple[int, int] = (32, 31),
-    degree: tuple[int, int] = (6, 6),
+    degree: tuple[int, int] = DEGREE,
 ) -> NetworkTable:
     """Fit the `NetworkTable` surrogate of a parameter set and solve the network exactly on a grid of the controls.
 
@@ -298,30 +296,94 @@ def tabulate(
     )
 
 
-def lookup(table: NetworkTable, dmn_gain: jax.Array, prefrontal_control: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(PCC-mPFC Fisher z, rumination index) from the surrogate, for controls of any broadcastable shape.
+def table_parameters(table: NetworkTable) -> dict[str, float]:
+    """The surrogate of a `NetworkTable` as named parameters: the ends of its control ranges and the coefficients
+    of its polynomials in powers of the scaled controls (the Chebyshev series of the fit, rewritten exactly)."""
+    values = {
+        "dmn_gain_lowest": float(table.dmn_gain[0]),
+        "dmn_gain_highest": float(table.dmn_gain[-1]),
+        "prefrontal_control_lowest": float(table.prefrontal_control[0]),
+        "prefrontal_control_highest": float(table.prefrontal_control[-1]),
+    }
+    for output, chebyshev in (
+        ("dmn_connectivity", table.fc_z_coefficients),
+        ("rumination", table.rumination_coefficients),
+    ):
+        coefficients = np.asarray(chebyshev)
+        to_x, to_y = _powers(coefficients.shape[0]), _powers(coefficients.shape[1])
+        monomial = to_x.T @ coefficients @ to_y
+        for i in range(monomial.shape[0]):
+            for j in range(monomial.shape[1]):
+                values[coefficient_name(output, i, j)] = float(monomial[i, j])
+    return values
 
-    Controls outside the table's ranges are clamped to its edge. Pure JAX arithmetic (no table reads): jit-able,
-    differentiable, vectorised, and traceable into closed-form SBML.
+
+def _powers(size: int) -> np.ndarray:
+    """(size, size) matrix whose row i holds the coefficients of Tᵢ in powers of its argument."""
+    matrix = np.zeros((size, size))
+    for i in range(size):
+        powers = np.polynomial.chebyshev.cheb2poly(np.eye(size)[i])
+        matrix[i, : len(powers)] = powers
+    return matrix
+
+
+def coefficient_name(output: str, i: int, j: int) -> str:
+    """Name of the surrogate coefficient of xⁱ yʲ for ``output`` (``dmn_connectivity`` or ``rumination``)."""
+    return f"{output}_coefficient_{i}_{j}"
+
+
+def surrogate(
+    m: Math, dmn_gain: Value, prefrontal_control: Value, v: Values, degree: tuple[int, int] = DEGREE
+) -> dict[str, Value]:
+    """The surrogate's quantities: its two scaled arguments, the PCC-mPFC Fisher z and the rumination index.
+
+    Reads the parameters `table_parameters` names. The controls are clamped to the table's ranges and scaled to
+    x (from the log distance of the DMN from instability, u = log(1 − g / (1 + c))) and y (from c), each in
+    [-1, 1]; each output is a polynomial in x and y evaluated by Horner's rule. Pure arithmetic: jit-able,
+    differentiable, vectorised, and written as closed-form formulas in the SBML export.
     """
-    gain_range = (table.dmn_gain[0], table.dmn_gain[-1])
-    control_range = (table.prefrontal_control[0], table.prefrontal_control[-1])
-    gain = jnp.clip(jnp.asarray(dmn_gain), *gain_range)
-    control = jnp.clip(jnp.asarray(prefrontal_control), *control_range)
-    u = jnp.log1p(-gain / (1.0 + control))
-    x = _to_unit(u, _u_range(gain_range, control_range))
-    y = _to_unit(control, control_range)
-    x, y = jnp.broadcast_arrays(x, y)
-    tx = _chebyshev_basis(x, table.fc_z_coefficients.shape[0])
-    ty = _chebyshev_basis(y, table.fc_z_coefficients.shape[1])
-    return _series(tx, table.fc_z_coefficients, ty), _series(tx, table.rumination_coefficients, ty)
+    gain_low, gain_high = v["dmn_gain_lowest"], v["dmn_gain_highest"]
+    control_low, control_high = v["prefrontal_control_lowest"], v["prefrontal_control_highest"]
+    gain = clip(m, dmn_gain, gain_low, gain_high)
+    control = clip(m, prefrontal_control, control_low, control_high)
+    u = m.log1p(-gain / (1.0 + control))
+    u_low, u_high = m.log1p(-gain_high / (1.0 + control_low)), m.log1p(-gain_low / (1.0 + control_high))
+    out: dict[str, Value] = {
+        "surrogate_x": 2.0 * (u - u_low) / (u_high - u_low) - 1.0,
+        "surrogate_y": 2.0 * (control - control_low) / (control_high - control_low) - 1.0,
+    }
+    x, y = m.named(out, "surrogate_x"), m.named(out, "surrogate_y")
+    for output in ("dmn_connectivity", "rumination"):
+        rows = [
+            _horner(y, [v[coefficient_name(output, i, j)] for j in range(degree[1] + 1)]) for i in range(degree[0] + 1)
+        ]
+        out[output] = _horner(x, rows)
+    return out
 
 
-def _u_range(gain_range: tuple[Any, Any], control_range: tuple[Any, Any]) -> tuple[jax.Array, jax.Array]:
+def _horner(argument: Value, coefficients: list[Value]) -> Value:
+    """Σₖ coefficients[k] · argumentᵏ by Horner's rule."""
+    result = coefficients[-1]
+    for coefficient in reversed(coefficients[:-1]):
+        result = result * argument + coefficient
+    return result
+
+
+def lookup(table: NetworkTable, dmn_gain: Any, prefrontal_control: Any) -> tuple[jax.Array, jax.Array]:
+    """(PCC-mPFC Fisher z, rumination index) from a table's surrogate, for controls of any broadcastable shape."""
+    degree = (table.fc_z_coefficients.shape[0] - 1, table.fc_z_coefficients.shape[1] - 1)
+    gain, control = jnp.broadcast_arrays(
+        jnp.asarray(dmn_gain, dtype=float), jnp.asarray(prefrontal_control, dtype=float)
+    )
+    values = surrogate(ARRAYS, gain, control, table_parameters(table), degree)
+    return values["dmn_connectivity"], values["rumination"]
+
+
+def _u_range(gain_range: tuple[Any, Any], control_range: tuple[Any, Any]) -> tuple[Any, Any]:
     """Range of u = log(1 − g / (1 + c)) over the rectangle of controls (u falls with g and rises with c)."""
     return (
-        jnp.log1p(-gain_range[1] / (1.0 + control_range[0])),
-        jnp.log1p(-gain_range[0] / (1.0 + control_range[1])),
+        np.log1p(-gain_range[1] / (1.0 + control_range[0])),
+        np.log1p(-gain_range[0] / (1.0 + control_range[1])),
     )
 
 
@@ -332,23 +394,6 @@ def _chebyshev_nodes(degree: int) -> np.ndarray:
 
 def _from_unit(x: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
     return bounds[0] + (x + 1.0) / 2.0 * (bounds[1] - bounds[0])
-
-
-def _to_unit(x: jax.Array, bounds: tuple[Any, Any]) -> jax.Array:
-    return 2.0 * (x - bounds[0]) / (bounds[1] - bounds[0]) - 1.0
-
-
-def _chebyshev_basis(x: jax.Array, size: int) -> jax.Array:
-    """T_0(x) .. T_{size-1}(x) by the three-term recurrence, stacked on a new last axis."""
-    basis = [jnp.ones_like(x), x]
-    while len(basis) < size:
-        basis.append(2.0 * x * basis[-1] - basis[-2])
-    return jnp.stack(basis[:size], axis=-1)
-
-
-def _series(tx: jax.Array, coefficients: jax.Array, ty: jax.Array) -> jax.Array:
-    """Σᵢⱼ C_ij T_i(x) T_j(y) for bases of shape (..., i) and (..., j)."""
-    return jnp.sum((tx @ coefficients) * ty, axis=-1)
 
 
 def fc_heatmap(matrix: np.ndarray, regions: tuple[str, ...] | list[str], title: str) -> go.Figure:
@@ -370,3 +415,95 @@ def fc_heatmap(matrix: np.ndarray, regions: tuple[str, ...] | list[str], title: 
     )
     figure.update_layout(title=title, yaxis={"autorange": "reversed"}, width=640, height=560)
     return figure
+
+
+CONTROL_PARAMETERS: tuple[str, ...] = (
+    "dmn_gain_healthy",
+    "dmn_gain_log_increase_per_severity",
+    "dmn_gain_reduction_per_occupancy",
+    "prefrontal_control_healthy",
+    "prefrontal_control_log_decrease_per_severity",
+    "prefrontal_control_log_increase_per_spine_pct",
+)
+NETWORK_PARAMETERS: tuple[str, ...] = (
+    "network_time_constant_s",
+    "dmn_dmpfc_coupling_ratio",
+    "dmn_hippocampus_coupling_ratio",
+    "dmn_sgacc_coupling_ratio",
+    "salience_coupling",
+    "control_direct_inhibition",
+    *CONTROL_PARAMETERS,
+    "typical_severity_trd",
+)
+"""Every parameter the tabulated network depends on."""
+_TABLES: dict[tuple[float, ...], NetworkTable] = {}
+
+
+def network_table(pset: ParameterSet) -> NetworkTable:
+    """The tabulated network of a parameter set, solved once per distinct set of network parameters."""
+    key = tuple(pset[name] for name in NETWORK_PARAMETERS)
+    if key not in _TABLES:
+        _TABLES[key] = tabulate(pset)
+    return _TABLES[key]
+
+
+@dataclass(frozen=True)
+class Network(Stage):
+    """Default mode network connectivity and the rumination index, read through the tabulated surrogate."""
+
+    name = "network"
+    degree: tuple[int, int] = DEGREE
+
+    def quantities(self) -> tuple[Quantity, ...]:
+        return (
+            Quantity("dmn_gain", "1", "loop gain of the within-DMN couplings"),
+            Quantity("prefrontal_control", "1", "dlPFC top-down regulation of the DMN"),
+            Quantity("surrogate_x", "1", "log distance of the DMN from instability, scaled to [-1, 1]"),
+            Quantity("surrogate_y", "1", "prefrontal control scaled to [-1, 1]"),
+            Quantity("dmn_connectivity", "Fisher z", "PCC-mPFC functional connectivity"),
+            Quantity(
+                "dmn_connectivity_change", "Fisher z", "change of PCC-mPFC connectivity from the patient's baseline"
+            ),
+            Quantity("rumination", "1", "rumination index: 0 = healthy, 1 = untreated typical TRD"),
+        )
+
+    def registry_parameters(self) -> tuple[str, ...]:
+        return CONTROL_PARAMETERS
+
+    def derived_parameters(self) -> tuple[Quantity, ...]:
+        bounds = tuple(
+            Quantity(name, "1", "end of the surrogate's range of the control (controls are clamped to it)")
+            for name in (
+                "dmn_gain_lowest",
+                "dmn_gain_highest",
+                "prefrontal_control_lowest",
+                "prefrontal_control_highest",
+            )
+        )
+        coefficients = tuple(
+            Quantity(coefficient_name(output, i, j), unit, f"coefficient of x^{i} y^{j} in the {output} surrogate")
+            for output, unit in (("dmn_connectivity", "Fisher z"), ("rumination", "1"))
+            for i in range(self.degree[0] + 1)
+            for j in range(self.degree[1] + 1)
+        )
+        baseline = Quantity("baseline_dmn_connectivity", "Fisher z", "untreated PCC-mPFC connectivity")
+        return (*bounds, *coefficients, baseline)
+
+    def baselines(self) -> dict[str, str]:
+        return {"baseline_dmn_connectivity": "dmn_connectivity"}
+
+    def individual(self, pset: ParameterSet, patients: Any) -> dict[str, np.ndarray]:
+        ones = np.ones(patients.count)
+        return {name: ones * value for name, value in table_parameters(network_table(pset)).items()}
+
+    def values(self, m: Math, v: Values) -> dict[str, Value]:
+        out: dict[str, Value] = dict(
+            zip(
+                ("dmn_gain", "prefrontal_control"),
+                controls(m, v["nmda_occupancy"], v["spine_density_change"], v["severity"], v),
+                strict=True,
+            )
+        )
+        out.update(surrogate(m, m.named(out, "dmn_gain"), m.named(out, "prefrontal_control"), v, self.degree))
+        out["dmn_connectivity_change"] = m.named(out, "dmn_connectivity") - v["baseline_dmn_connectivity"]
+        return out

@@ -1,47 +1,35 @@
-"""Pharmacokinetics of every drug and route as independent linear compartment blocks.
+"""Pharmacokinetics of every drug of the catalogue, as independent linear compartment blocks.
 
-Ketamine products are modelled per enantiomer (racemic ketamine = 50 % S + 50 % R; esketamine = S;
-arketamine = R): a three-compartment parent, a two-compartment N-demethylated metabolite
-(norketamine), one absorption depot per extravascular route whose outflow splits into parent
-(bioavailability), metabolite formed by first pass, and loss; and an effect site per species with
-its own equilibration half-life. Midazolam is two-compartment, escitalopram one-compartment, each
-with absorption depots. Amounts are in µmol, volumes in L, so concentrations are in µM;
+Each component of a drug (`ketasim.parameters.catalogue`: a species with its share of the dose) is one block:
+its compartments (central first) with volumes and intercompartmental clearances, elimination from the central
+compartment, a metabolite (with its own compartments) formed by a share of that clearance, one absorption depot
+per extravascular route whose outflow splits into parent (bioavailability), metabolite formed by first pass, and
+loss, and a brain effect site per species that has one. Amounts are in µmol, volumes in L, concentrations in µM;
 ng/mL = µM × molar mass.
 
-Covariates: allometric weight scaling, CYP2B6 slow metabolisers (lower ketamine clearance) and sex
-(higher S-ketamine and S-norketamine clearance in women).
+Covariates: allometric weight scaling of every volume and clearance, and the clearance effects a component
+names (CYP2B6 slow metabolisers: lower ketamine clearance; sex: higher S-ketamine and S-norketamine clearance
+in women).
+
+The blocks are built from a mapping of values, numbers for the engine or formulas for the SBML export
+(`ketasim.models.compartments`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from ketasim.errors import ParameterError
-from ketasim.models.compartments import BlockBuilder
-from ketasim.parameters.registry import ParameterSet
-from ketasim.population.patients import Patients
+from ketasim.models.compartments import Block
+from ketasim.parameters.catalogue import Catalogue, Component, Drug, Species, components
 
-KETAMINE_PRODUCTS = {"ketamine": (("s", 0.5), ("r", 0.5)), "esketamine": (("s", 1.0),), "arketamine": (("r", 1.0),)}
-EXTRAVASCULAR = ("im", "sc", "intranasal", "oral", "sublingual")
+Value = Any
 
-# parameter prefixes of each (product, enantiomer): parent, metabolite
-SPECIES_PREFIXES = {
-    ("ketamine", "s"): ("ketamine_s", "norketamine_s"),
-    ("ketamine", "r"): ("ketamine_r", "norketamine_r"),
-    ("esketamine", "s"): ("esketamine", "noresketamine"),
-    ("arketamine", "r"): ("ketamine_r", "norketamine_r"),
-}
-
-EFFECT_SITE_READOUTS = ("ce_s_ketamine_um", "ce_r_ketamine_um", "ce_s_norketamine_um", "ce_r_norketamine_um")
-PK_READOUTS = (
-    "plasma_ketamine",
-    "plasma_norketamine",
-    *EFFECT_SITE_READOUTS,
-    "plasma_midazolam",
-    "plasma_escitalopram",
-)
+COVARIATE_VALUES = ("weight_kg", "female", "cyp2b6_slow")
+"""The patient covariates the blocks read besides parameters."""
 
 
 @dataclass(frozen=True)
@@ -53,220 +41,207 @@ class DoseKind:
     per_kg: bool
 
 
-@dataclass
-class PKSystem:
-    """The assembled linear blocks, where each dose kind goes, and the readouts, for a batch of patients."""
-
-    blocks: list[BlockBuilder] = field(default_factory=list)
-    kind_entries: dict[DoseKind, list[tuple[int, str, np.ndarray]]] = field(default_factory=dict)
-    readout_entries: dict[str, list[tuple[int, str, np.ndarray]]] = field(default_factory=dict)
-
-    def put(self, kind: DoseKind, block: int, compartment: str, umol_per_unit: np.ndarray) -> None:
-        """Record that one unit of ``kind`` adds ``umol_per_unit`` to ``compartment`` of ``block``."""
-        self.kind_entries.setdefault(kind, []).append((block, compartment, umol_per_unit))
-
-    def read(self, name: str, block: int, compartment: str, weight: np.ndarray) -> None:
-        """Add ``weight`` × amount of ``compartment`` to readout ``name``."""
-        self.readout_entries.setdefault(name, []).append((block, compartment, weight))
+def effect_site_readout(species: str) -> str:
+    """Name of the readout of a species' unbound effect-site concentration, µM."""
+    return f"ce_{species}_um"
 
 
-@dataclass(frozen=True)
-class Individual:
-    """Per-patient scaling of typical PK values."""
-
-    weight_ratio: np.ndarray
-    clearance_exponent: float
-    volume_exponent: float
-    ketamine_clearance_factor: np.ndarray
-    s_clearance_factor: np.ndarray
-
-    def clearance(self, typical: float) -> np.ndarray:
-        """A clearance or inter-compartmental flow for each patient, L/h."""
-        return typical * self.weight_ratio**self.clearance_exponent
-
-    def volume(self, typical: float) -> np.ndarray:
-        """A volume for each patient, L."""
-        return typical * self.weight_ratio**self.volume_exponent
+def plasma_readout(species: str) -> str:
+    """Name of the readout of a species' plasma concentration, ng/mL."""
+    return f"plasma_{species}"
 
 
-def individual(pset: ParameterSet, patients: Patients) -> Individual:
-    """Covariate effects on the typical values for each patient."""
-    slow = pset["cyp2b6_slow_clearance_factor"]
-    female = pset["female_clearance_factor"]
-    return Individual(
-        weight_ratio=patients.weight_kg / pset["reference_weight_kg"],
-        clearance_exponent=pset["allometric_clearance_exponent"],
-        volume_exponent=pset["allometric_volume_exponent"],
-        ketamine_clearance_factor=1.0 + patients.cyp2b6_slow * (slow - 1.0),
-        s_clearance_factor=1.0 + patients.female * (female - 1.0),
-    )
+def readout_names(catalogue: Catalogue) -> tuple[str, ...]:
+    """Every linear readout: the plasma outputs of the vocabulary, then per species its effect site (if it has one)
+    and its plasma concentration (if it acts from plasma)."""
+    outputs = {c.plasma_output for d in catalogue.drugs.values() for c in components(d) if c.plasma_output}
+    names: list[str] = [name for name in ("plasma_ketamine", "plasma_norketamine") if name in outputs]
+    names += sorted(outputs - set(names))
+    for name, species in catalogue.species.items():
+        if species.effect_site is not None:
+            names.append(effect_site_readout(name))
+        if species.sedation is not None or species.sert_half_occupancy is not None:
+            names.append(plasma_readout(name))
+    return tuple(names)
 
 
-def _route_split(pset: ParameterSet, product: str, route: str) -> tuple[float, float, float]:
-    """Bioavailability, first-pass fraction to metabolite and absorption rate of an extravascular route."""
-    bioavailability = pset[f"{product}_{route}_bioavailability"]
-    first_pass_name = f"{product}_{route}_first_pass_to_norketamine"
-    first_pass = pset[first_pass_name] if first_pass_name in pset.parameters else 0.0
-    return bioavailability, first_pass, pset[f"{product}_{route}_absorption_rate_per_h"]
+class _Scaling:
+    """Covariate effects on a component's typical volumes and clearances."""
+
+    def __init__(self, v: Mapping[str, Value]) -> None:
+        self.v = v
+        self.weight_ratio = v["weight_kg"] / v["reference_weight_kg"]
+
+    def volume(self, name: str) -> Value:
+        return self.v[name] * self.weight_ratio ** self.v["allometric_volume_exponent"]
+
+    def clearance(self, name: str, covariates: tuple[str, ...] = ()) -> Value:
+        value = self.v[name] * self.weight_ratio ** self.v["allometric_clearance_exponent"]
+        if "cyp2b6" in covariates:
+            value = value * (1.0 + self.v["cyp2b6_slow"] * (self.v["cyp2b6_slow_clearance_factor"] - 1.0))
+        if "sex" in covariates:
+            value = value * (1.0 + self.v["female"] * (self.v["female_clearance_factor"] - 1.0))
+        return value
 
 
-def _add_depot(b: BlockBuilder, name: str, bioavailability: float, first_pass: float, rate: float) -> str:
-    """Add an absorption depot whose outflow splits into parent, first-pass metabolite and loss."""
-    if name in b.names:
+def _disposition(block: Block, component: Component, prefix: str, scale: _Scaling) -> tuple[str, Value, Value]:
+    """Add a component's compartments and distribution flows; return (central, volume, clearance)."""
+    names = list(component.compartments)
+    volumes = {name: scale.volume(component.compartments[name]) for name in names}
+    central = block.add(f"{prefix}_{names[0]}", volumes[names[0]])
+    for name in names[1:]:
+        block.add(f"{prefix}_{name}", volumes[name])
+    for name in names[1:]:
+        q = scale.clearance(component.distribution[name])
+        block.flow(central, f"{prefix}_{name}", q / volumes[names[0]], "distribution")
+        block.flow(f"{prefix}_{name}", central, q / volumes[name], "distribution")
+    return central, volumes[names[0]], scale.clearance(component.clearance, component.clearance_covariates)
+
+
+def _add_depot(
+    block: Block, name: str, bioavailability: Value, first_pass: Value, rate: Value, targets: tuple[str, str | None]
+) -> str:
+    """An absorption depot whose outflow splits into parent, first-pass metabolite and loss."""
+    if name in block.compartments:
         return name
-    if bioavailability < 0 or first_pass < 0 or bioavailability + first_pass > 1.0 + 1e-12:
+    central, metabolite = targets
+    parent, formed = _number(bioavailability), _number(first_pass)
+    if (
+        parent is not None
+        and formed is not None
+        and not (parent >= 0.0 and formed >= 0.0 and parent + formed <= 1 + 1e-12)
+    ):
         raise ParameterError(
-            f"{name}: bioavailability and first pass to norketamine must be fractions adding to 1 or less"
+            f"{name}: bioavailability and first pass to the metabolite must be fractions adding to 1 or less"
         )
-    b.add(name)
-    b.flow(name, "central", bioavailability * rate)
-    if first_pass > 0:
-        b.flow(name, "metabolite", first_pass * rate)
-    b.flow(name, None, max(0.0, 1.0 - bioavailability - first_pass) * rate)
+    block.add(name, None)
+    block.flow(name, central, bioavailability * rate, "absorption")
+    if metabolite is not None and (formed is None or formed > 0):
+        block.flow(name, metabolite, first_pass * rate, "first_pass")
+    block.flow(name, None, _nonnegative(1.0 - bioavailability - first_pass) * rate, "loss")
     return name
 
 
-def _route_targets(b: BlockBuilder, pset: ParameterSet, product: str, route: str) -> list[tuple[str, float]]:
+def _number(value: Value) -> float | None:
+    """The value as a float when it is a plain number, else None (an array or a formula)."""
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _nonnegative(value: Value) -> Value:
+    number = _number(value)
+    return max(0.0, number) if number is not None else value
+
+
+def _route_targets(
+    block: Block, drug: Drug, route: str, v: Mapping[str, Value], targets: tuple[str, str | None]
+) -> list[tuple[str, Value]]:
     """Where a dose of ``route`` goes: (compartment, share of the dose) pairs.
 
-    An intranasal dose with a swallowed fraction s is split: s goes to the oral depot, the rest to a nasal
-    depot whose parent and first-pass fractions are what remains of the route totals after the swallowed part.
+    An intranasal dose with a swallowed fraction s is split: s goes to the oral depot, the rest to a nasal depot
+    whose parent and first-pass fractions are what remains of the route totals after the swallowed part.
     """
     if route == "iv":
-        return [("central", 1.0)]
-    bioavailability, first_pass, rate = _route_split(pset, product, route)
-    swallowed_name = f"{product}_{route}_swallowed_fraction"
-    if route != "intranasal" or swallowed_name not in pset.parameters:
-        return [(_add_depot(b, f"depot_{route}", bioavailability, first_pass, rate), 1.0)]
-    swallowed = pset[swallowed_name]
-    oral_f, oral_fp, oral_rate = _route_split(pset, product, "oral")
+        return [(targets[0], 1.0)]
+    prefix = drug.route_parameters
+
+    def split(r: str) -> tuple[Value, Value, Value]:
+        first_pass = f"{prefix}_{r}_first_pass_to_norketamine"
+        return (
+            v[f"{prefix}_{r}_bioavailability"],
+            v.get(first_pass, 0.0),
+            v[f"{prefix}_{r}_absorption_rate_per_h"],
+        )
+
+    bioavailability, first_pass, rate = split(route)
+    swallowed_name = f"{prefix}_{route}_swallowed_fraction"
+    if route != "intranasal" or swallowed_name not in v:
+        return [(_add_depot(block, f"{block.name}_depot_{route}", bioavailability, first_pass, rate, targets), 1.0)]
+    swallowed = v[swallowed_name]
+    oral_f, oral_fp, oral_rate = split("oral")
     nasal_f = (bioavailability - swallowed * oral_f) / (1.0 - swallowed)
-    nasal_fp = (first_pass - swallowed * oral_fp) / (1.0 - swallowed)
+    nasal_fp = _nonnegative((first_pass - swallowed * oral_fp) / (1.0 - swallowed))
     return [
-        (_add_depot(b, "depot_intranasal", nasal_f, max(0.0, nasal_fp), rate), 1.0 - swallowed),
-        (_add_depot(b, "depot_oral", oral_f, oral_fp, oral_rate), swallowed),
+        (_add_depot(block, f"{block.name}_depot_intranasal", nasal_f, nasal_fp, rate, targets), 1.0 - swallowed),
+        (_add_depot(block, f"{block.name}_depot_oral", oral_f, oral_fp, oral_rate, targets), swallowed),
     ]
 
 
-def _ketamine_block(
-    system: PKSystem,
-    pset: ParameterSet,
-    ind: Individual,
-    patients: Patients,
-    product: str,
-    enantiomer: str,
-    fraction: float,
-    routes: set[str],
+def _effect_site(
+    block: Block, prefix: str, species: str, entry: Species, central: str, volume: Value, v: Mapping
 ) -> None:
-    parent, metabolite = SPECIES_PREFIXES[(product, enantiomer)]
-    b = BlockBuilder(patients.count)
-    block = len(system.blocks)
-    sex = ind.s_clearance_factor if enantiomer == "s" else np.ones(patients.count)
-    clearance = ind.clearance(pset[f"{parent}_clearance_l_per_h"]) * ind.ketamine_clearance_factor * sex
-    v1 = ind.volume(pset[f"{parent}_central_volume_l"])
-    v2 = ind.volume(pset[f"{parent}_peripheral1_volume_l"])
-    v3 = ind.volume(pset[f"{parent}_peripheral2_volume_l"])
-    q2 = ind.clearance(pset[f"{parent}_intercompartmental1_l_per_h"])
-    q3 = ind.clearance(pset[f"{parent}_intercompartmental2_l_per_h"])
-    to_metabolite = pset[f"{parent}_fraction_to_norketamine"]
-    vm1 = ind.volume(pset[f"{metabolite}_central_volume_l"])
-    vm2 = ind.volume(pset[f"{metabolite}_peripheral_volume_l"])
-    clm = ind.clearance(pset[f"{metabolite}_clearance_l_per_h"]) * sex
-    qm = ind.clearance(pset[f"{metabolite}_intercompartmental_l_per_h"])
-    ke0 = np.log(2.0) / pset["ketamine_effect_site_half_life_h"]
-    unbound = pset["ketamine_unbound_fraction"]
-    for name in (
-        "central",
-        "peripheral1",
-        "peripheral2",
-        "metabolite",
-        "metabolite_peripheral",
-        "effect",
-        "metabolite_effect",
-    ):
-        b.add(name)
-    b.flow("central", "peripheral1", q2 / v1)
-    b.flow("peripheral1", "central", q2 / v2)
-    b.flow("central", "peripheral2", q3 / v1)
-    b.flow("peripheral2", "central", q3 / v3)
-    b.flow("central", "metabolite", to_metabolite * clearance / v1)
-    b.flow("central", None, (1.0 - to_metabolite) * clearance / v1)
-    b.flow("metabolite", "metabolite_peripheral", qm / vm1)
-    b.flow("metabolite_peripheral", "metabolite", qm / vm2)
-    b.flow("metabolite", None, clm / vm1)
-    b.follow("effect", "central", 1.0 / v1, ke0)
-    b.follow("metabolite_effect", "metabolite", 1.0 / vm1, ke0)
-    umol_per_mg = 1000.0 / pset["ketamine_molar_mass_g_per_mol"]
+    if entry.effect_site is None:
+        return
+    follower = f"{prefix}_effect"
+    block.follow(follower, central, 1.0 / volume, math.log(2.0) / v[entry.effect_site.half_life])
+    block.readouts.append((effect_site_readout(species), follower, v[entry.effect_site.unbound_fraction]))
+
+
+def _plasma(block: Block, component: Component, entry: Species, central: str, volume: Value, v: Mapping) -> None:
+    weight = v[entry.molar_mass] / volume
+    if component.plasma_output is not None:
+        block.readouts.append((component.plasma_output, central, weight))
+    if entry.sedation is not None or entry.sert_half_occupancy is not None:
+        block.readouts.append((plasma_readout(component.species), central, weight))
+
+
+def component_block(
+    catalogue: Catalogue, drug: Drug, component: Component, routes: set[str], v: Mapping[str, Value], ones: Value
+) -> Block:
+    """The block of one component of ``drug`` (and its metabolite) with depots for ``routes``.
+
+    ``v`` maps parameter and covariate names to values; ``ones`` is 1 for every patient (numbers) or 1.
+    """
+    block = Block(f"{drug.drug}_{component.species}")
+    scale = _Scaling(v)
+    central, volume, clearance = _disposition(block, component, f"{drug.drug}_{component.species}", scale)
+    metabolite = component.metabolite
+    metabolite_central: str | None = None
+    metabolite_volume: Value = None
+    if metabolite is not None:
+        prefix = f"{drug.drug}_{metabolite.species}"
+        metabolite_central, metabolite_volume, metabolite_clearance = _disposition(block, metabolite, prefix, scale)
+        formed = v[metabolite.fraction_formed] if metabolite.fraction_formed else 0.0
+        block.flow(central, metabolite_central, formed * clearance / volume, "metabolism")
+        block.flow(central, None, (1.0 - formed) * clearance / volume, "elimination")
+        block.flow(metabolite_central, None, metabolite_clearance / metabolite_volume, "elimination")
+    else:
+        block.flow(central, None, clearance / volume, "elimination")
+    placed = [(component, central, volume)]
+    if metabolite is not None and metabolite_central is not None:
+        placed.append((metabolite, metabolite_central, metabolite_volume))
+    for owner, where, size in placed:
+        entry = catalogue.species[owner.species]
+        _effect_site(block, f"{drug.drug}_{owner.species}", owner.species, entry, where, size, v)
+        _plasma(block, owner, entry, where, size, v)
+    umol_per_mg = 1000.0 / v[catalogue.species[component.species].molar_mass]
     for route in sorted(routes):
-        for target, share in _route_targets(b, pset, product, route):
+        for target, share in _route_targets(block, drug, route, v, (central, metabolite_central)):
             for per_kg in (False, True):
-                amount = share * fraction * umol_per_mg * (patients.weight_kg if per_kg else np.ones(patients.count))
-                system.put(DoseKind(product, route, per_kg), block, target, amount)
-    system.blocks.append(b)
-    mw_parent = pset["ketamine_molar_mass_g_per_mol"]
-    mw_metabolite = pset["norketamine_molar_mass_g_per_mol"]
-    system.read("plasma_ketamine", block, "central", mw_parent / v1)
-    system.read("plasma_norketamine", block, "metabolite", mw_metabolite / vm1)
-    system.read(f"ce_{enantiomer}_ketamine_um", block, "effect", np.full(patients.count, unbound))
-    system.read(f"ce_{enantiomer}_norketamine_um", block, "metabolite_effect", np.full(patients.count, unbound))
+                amount = share * component.fraction * umol_per_mg * (v["weight_kg"] if per_kg else ones)
+                block.doses.append((DoseKind(drug.drug, route, per_kg), target, amount))
+    return block
 
 
-def _simple_block(
-    system: PKSystem,
-    pset: ParameterSet,
-    ind: Individual,
-    patients: Patients,
-    drug: str,
-    routes: set[str],
-    two_compartment: bool,
-) -> None:
-    b = BlockBuilder(patients.count)
-    block = len(system.blocks)
-    b.add("central")
-    volume_name = f"{drug}_central_volume_l" if two_compartment else f"{drug}_volume_l"
-    v1 = ind.volume(pset[volume_name])
-    b.flow("central", None, ind.clearance(pset[f"{drug}_clearance_l_per_h"]) / v1)
-    if two_compartment:
-        b.add("peripheral")
-        v2 = ind.volume(pset[f"{drug}_peripheral_volume_l"])
-        q = ind.clearance(pset[f"{drug}_intercompartmental_l_per_h"])
-        b.flow("central", "peripheral", q / v1)
-        b.flow("peripheral", "central", q / v2)
-    umol_per_mg = 1000.0 / pset[f"{drug}_molar_mass_g_per_mol"]
-    for route in sorted(routes):
-        target = "central"
-        if route != "iv":
-            bioavailability = pset[f"{drug}_{route}_bioavailability"]
-            target = _add_depot(
-                b, f"depot_{route}", bioavailability, 0.0, pset[f"{drug}_{route}_absorption_rate_per_h"]
-            )
-        for per_kg in (False, True):
-            amount = umol_per_mg * (patients.weight_kg if per_kg else np.ones(patients.count))
-            system.put(DoseKind(drug, route, per_kg), block, target, amount)
-    system.blocks.append(b)
-    system.read(f"plasma_{drug}", block, "central", pset[f"{drug}_molar_mass_g_per_mol"] / v1)
-
-
-def build_pk(pset: ParameterSet, patients: Patients, routes_by_drug: dict[str, set[str]]) -> PKSystem:
-    """Build the PK blocks for the drugs and routes an arm uses.
+def pk_blocks(
+    catalogue: Catalogue, routes_by_drug: Mapping[str, set[str]], v: Mapping[str, Value], ones: Value = 1.0
+) -> list[Block]:
+    """The blocks of the drugs and routes an arm uses (placebo and drugs not in ``routes_by_drug`` have none).
 
     Parameters
     ----------
-    pset
-        Parameter set with the names documented in ``docs/parameters.md``.
-    patients
-        Covariates.
+    catalogue
+        The drugs, species and their parameter names.
     routes_by_drug
-        Routes used per drug, e.g. ``{"ketamine": {"iv"}}``; placebo is ignored (it has no PK).
+        Routes used per drug, e.g. ``{"ketamine": {"iv"}}``.
+    v
+        Values of every parameter the blocks read and of the covariates `COVARIATE_VALUES`.
+    ones
+        1 per patient (an array of ones for numbers, ``1.0`` for formulas).
     """
-    system = PKSystem()
-    ind = individual(pset, patients)
-    for drug, routes in sorted(routes_by_drug.items()):
-        if drug in KETAMINE_PRODUCTS:
-            for enantiomer, fraction in KETAMINE_PRODUCTS[drug]:
-                _ketamine_block(system, pset, ind, patients, drug, enantiomer, fraction, routes)
-        elif drug == "midazolam":
-            _simple_block(system, pset, ind, patients, drug, routes, two_compartment=True)
-        elif drug == "escitalopram":
-            _simple_block(system, pset, ind, patients, drug, routes, two_compartment=False)
-    return system
+    blocks = []
+    for name, routes in sorted(routes_by_drug.items()):
+        if name not in catalogue.drugs:
+            continue
+        drug = catalogue.drugs[name]
+        blocks += [component_block(catalogue, drug, component, routes, v, ones) for component in drug.components]
+    return blocks

@@ -1,12 +1,13 @@
-"""NMDA receptor occupancy from unbound effect-site concentrations of every ketamine species.
+"""NMDA receptor occupancy from unbound effect-site concentrations of every species that binds the channel site.
 
-Ketamine and norketamine enantiomers block the same site in the NMDA receptor channel (the PCP site), so they
-compete: each species i occupies in proportion to Cᵢ/Kiᵢ and the fraction of receptors blocked is
+Ketamine and norketamine enantiomers (and any species of the drug catalogue with an ``nmda_ki``) block the same
+site in the NMDA receptor channel (the PCP site), so they compete: each species i occupies in proportion to
+Cᵢ/Kiᵢ and the fraction of receptors blocked is
 
     O = Σ Cᵢ/Kiᵢ / (1 + Σ Cᵢ/Kiᵢ),
 
-the single-site competitive binding law. Concentrations are unbound effect-site concentrations in µM (the engine
-applies the unbound fraction and the effect-site delay); Ki are inhibition constants in µM.
+the single-site competitive binding law. Concentrations are unbound effect-site concentrations in µM (the
+pharmacokinetic blocks apply the unbound fraction and the effect-site delay); Ki are inhibition constants in µM.
 
 References
 ----------
@@ -15,44 +16,36 @@ Ebert B et al. (1997) Eur J Pharmacol 333:99-104, doi:10.1016/S0014-2999(97)0111
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 
-import jax
-import jax.numpy as jnp
-
-from ketasim.errors import ParameterError
-from ketasim.parameters.registry import ParameterSet
-
-SPECIES: tuple[str, ...] = ("s_ketamine", "r_ketamine", "s_norketamine", "r_norketamine")
+from ketasim.models.math import Math, Value, total
+from ketasim.models.pk import effect_site_readout
+from ketasim.models.stage import Quantity, Stage, Values
+from ketasim.parameters.catalogue import Catalogue
 
 
-def nmda_occupancy(unbound_effect_site_um: Mapping[str, jax.Array], ki_um: Mapping[str, float]) -> jax.Array:
-    """Fraction of NMDA receptors blocked (0-1) by species competing for one site.
+@dataclass(frozen=True)
+class Receptors(Stage):
+    """NMDA occupancy by competing species: ``species`` and the registry names of their Ki, in the same order."""
 
-    Parameters
-    ----------
-    unbound_effect_site_um
-        Unbound effect-site concentration of each species present, µM, keyed by species name (``s_ketamine``,
-        ``r_ketamine``, ``s_norketamine``, ``r_norketamine``); arrays of one shape, e.g. ``(n_patients,)``.
-        A species left out counts as absent.
-    ki_um
-        Inhibition constant of each species, µM; every species given a concentration needs one.
+    name = "receptors"
+    species: tuple[str, ...]
+    ki_parameters: tuple[str, ...]
 
-    Returns
-    -------
-    jax.Array
-        Occupancy, same shape as the concentrations.
-    """
-    if not unbound_effect_site_um:
-        raise ParameterError("nmda_occupancy needs the concentration of at least one species")
-    missing = sorted(set(unbound_effect_site_um) - set(ki_um))
-    if missing:
-        raise ParameterError(f"no NMDA Ki given for {missing}; known species are {sorted(ki_um)}")
-    load = sum(jnp.asarray(c) / ki_um[name] for name, c in unbound_effect_site_um.items())
-    load = jnp.asarray(load)
-    return load / (1.0 + load)
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> Receptors:
+        """The stage for every species of ``catalogue`` that binds the NMDA receptor."""
+        binding = catalogue.acting("nmda_ki")
+        return cls(binding, tuple(str(catalogue.species[s].nmda_ki) for s in binding))
 
+    def quantities(self) -> tuple[Quantity, ...]:
+        return (Quantity("nmda_occupancy", "1", "fraction of cortical NMDA receptors blocked"),)
 
-def ki_from_parameter_set(pset: ParameterSet) -> dict[str, float]:
-    """The NMDA Ki of every species, µM, read from parameters ``nmda_ki_<species>_um``."""
-    return {name: pset[f"nmda_ki_{name}_um"] for name in SPECIES}
+    def registry_parameters(self) -> tuple[str, ...]:
+        return self.ki_parameters
+
+    def values(self, m: Math, v: Values) -> dict[str, Value]:
+        load = total(
+            [v[effect_site_readout(s)] / v[ki] for s, ki in zip(self.species, self.ki_parameters, strict=True)]
+        )
+        return {"nmda_occupancy": load / (1.0 + load)}

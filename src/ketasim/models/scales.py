@@ -3,7 +3,9 @@
 Every latent state is relative to the patient's own untreated baseline (1 = as at baseline), so a scale's expected
 score is the patient's baseline score times a weighted mean of the latents that the scale's items measure:
 
-    expected_s = baseline_s · (ω_s,depression · x + ω_s,worry · w + ω_s,fear · f),   Σ ω_s = 1
+    expected_s = baseline_s · (ω_s,depression · x + ω_s,worry · w + ω_s,fear · f) / Σ ω_s
+
+with the trauma fear-memory strength f = max(1 − U, 0), U its update by reprocessing (`ketasim.models.therapy`).
 
 The weights follow item content (e.g. CAPS-5: 7 of its 20 items are intrusion and avoidance, 7 negative mood and
 cognitions, 6 arousal). A rater records round(expected + noise), clipped to the scale's range.
@@ -18,38 +20,23 @@ Montgomery SA, Asberg M (1979) Br J Psychiatry 134:382 (MADRS). Hamilton M (1960
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ketasim.errors import ParameterError
+from ketasim.models.math import Math, Value, clip, total
+from ketasim.models.stage import Quantity, Stage, Values
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol.schema import Distribution, baseline_distribution
 from ketasim.vocabulary import CONDITIONS, LATENTS, SCALE_RANGES, SCALES
-
-__all__ = [
-    "CONDITIONS",
-    "LATENTS",
-    "SCALES",
-    "SCALE_RANGES",
-    "baseline_presets",
-    "draw_baselines",
-    "latent_weights",
-    "rate",
-]
 
 
 def _check_scale(scale: str) -> None:
     if scale not in SCALES:
         raise ParameterError(f"unknown rating scale {scale!r}; expected one of {', '.join(SCALES)}")
-
-
-def latent_weights(pset: ParameterSet) -> np.ndarray:
-    """(scales, latents) weights of each scale on (depression, worry, fear), each row normalised to sum 1."""
-    weights = np.array([[pset[f"{scale}_weight_{latent}"] for latent in LATENTS] for scale in SCALES])
-    totals = weights.sum(axis=1, keepdims=True)
-    if np.any(weights < 0) or np.any(totals <= 0):
-        raise ParameterError("rating-scale weights must be non-negative with a positive sum per scale")
-    return weights / totals
 
 
 def baseline_presets(condition: str, pset: ParameterSet) -> dict[str, Distribution]:
@@ -123,3 +110,54 @@ def rate(expected: np.ndarray, scale: str, u: np.ndarray, pset: ParameterSet) ->
     low, high = SCALE_RANGES[scale]
     noise = pset[f"{scale}_rater_noise_sd_points"] * ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
     return np.clip(np.rint(expected + noise), low, high)
+
+
+def baseline_name(scale: str) -> str:
+    """Name of the parameter holding a patient's true baseline score on ``scale``."""
+    return f"baseline_{scale}"
+
+
+def weight_name(scale: str, latent: str) -> str:
+    """Name of the registry weight of ``latent`` in ``scale``."""
+    return f"{scale}_weight_{latent}"
+
+
+@dataclass(frozen=True)
+class Scales(Stage):
+    """The noise-free expected score of every rating scale, from the latent loads and the patient's baselines."""
+
+    name = "scales"
+
+    def quantities(self) -> tuple[Quantity, ...]:
+        return (
+            Quantity("fear_memory", "1", "trauma fear-memory strength relative to baseline"),
+            *(Quantity(scale, "points", f"expected {scale} score (before rater noise)") for scale in SCALES),
+        )
+
+    def registry_parameters(self) -> tuple[str, ...]:
+        return tuple(weight_name(scale, latent) for scale in SCALES for latent in LATENTS)
+
+    def derived_parameters(self) -> tuple[Quantity, ...]:
+        return tuple(Quantity(baseline_name(s), "points", f"the patient's true baseline {s} score") for s in SCALES)
+
+    def individual(self, pset: ParameterSet, patients: Any) -> dict[str, np.ndarray]:
+        scores = draw_baselines(
+            patients.condition,
+            dict(patients.baseline),
+            patients.normals("symptoms_baseline_common")[:, 0],
+            patients.normals("symptoms_baseline_scales", len(SCALES)),
+            bool(patients.variability),
+            pset,
+        )
+        return {baseline_name(scale): scores[:, i] for i, scale in enumerate(SCALES)}
+
+    def values(self, m: Math, v: Values) -> dict[str, Value]:
+        fear = m.maximum(1.0 - v["fear_update_labile"] - v["fear_update_consolidated"], 0.0)
+        loads = {"depression": v["depression"], "worry": v["worry"], "fear": fear}
+        scores: dict[str, Value] = {"fear_memory": fear}
+        for scale in SCALES:
+            weights = [v[weight_name(scale, latent)] for latent in LATENTS]
+            weighted = total([w * loads[latent] for w, latent in zip(weights, LATENTS, strict=True)])
+            low, high = SCALE_RANGES[scale]
+            scores[scale] = clip(m, v[baseline_name(scale)] * (weighted / total(weights)), low, high)
+        return scores

@@ -1,27 +1,32 @@
-"""Assemble the model of one arm for a chunk of patients: linear blocks, dose kinds and readouts."""
+"""Assemble the linear part of an arm for a batch of patients: diagonalised blocks, dose kinds and readouts."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from ketasim.engine.linear import block_diagonal, diagonalise
 from ketasim.engine.run import LinearProblem
-from ketasim.models.compartments import BlockBuilder
-from ketasim.models.pk import PK_READOUTS, DoseKind, PKSystem
+from ketasim.models.compartments import Block
+from ketasim.models.pk import DoseKind
 
 
-def assemble(pk: PKSystem, kinds: list[DoseKind], patients: int) -> LinearProblem:
-    """Diagonalise every block and lay out dose-kind vectors and readouts on the joined state."""
-    blocks = pk.blocks or [BlockBuilder(patients)]
-    offsets = np.cumsum([0] + [len(b.names) for b in blocks])
+def assemble(
+    blocks: Sequence[Block], kinds: Sequence[DoseKind], readouts: tuple[str, ...], patients: int
+) -> LinearProblem:
+    """Diagonalise every block (built with numbers) and lay out dose-kind vectors and readouts on the joined state."""
+    blocks = list(blocks) or [Block("empty")]
+    offsets = np.cumsum([0] + [len(b.state_names) for b in blocks])
     states = int(offsets[-1])
-    system = block_diagonal([diagonalise(b.matrix()) for b in blocks])
+    system = block_diagonal([diagonalise(b.matrix(patients)) for b in blocks])
     kind_vectors = np.zeros((len(kinds), patients, states))
-    for k, kind in enumerate(kinds):
-        for block, compartment, amount in pk.kind_entries[kind]:
-            kind_vectors[k, :, offsets[block] + blocks[block].index(compartment)] += amount
-    readout = np.zeros((patients, len(PK_READOUTS), states))
-    for r, name in enumerate(PK_READOUTS):
-        for block, compartment, weight in pk.readout_entries.get(name, []):
-            readout[:, r, offsets[block] + blocks[block].index(compartment)] += weight
-    return LinearProblem(system, kind_vectors, PK_READOUTS, readout)
+    readout = np.zeros((patients, len(readouts), states))
+    for number, block in enumerate(blocks):
+        index = {name: offsets[number] + i for i, name in enumerate(block.state_names)}
+        for kind, compartment, amount in block.doses:
+            if kind in kinds:
+                kind_vectors[list(kinds).index(kind), :, index[compartment]] += amount
+        for name, state, weight in block.readouts:
+            readout[:, readouts.index(name), index[state]] += weight
+    return LinearProblem(system, kind_vectors, readouts, readout)

@@ -106,7 +106,7 @@ def load_parameter_file(path: str) -> ParameterSet:
     if not file.is_file():
         raise ParameterError(f"parameter file {path!r} does not exist")
     try:
-        document = yaml.safe_load(file.read_text())
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
         base = parameter_set(str(document.get("based_on", DEFAULT)))
         values = {name: float(entry["value"]) for name, entry in document["values"].items()}
         provenance = document.get("provenance", {})

@@ -33,7 +33,7 @@ def format_parameters(pset: ParameterSet, names: list[str] | None = None, notes:
     if notes:
         table.add_column("note", overflow="fold")
     for name in chosen:
-        p = pset.get(name)
+        p = pset.parameter(name)
         row = [p.name, f"{p.value:.4g}", p.unit, p.source, p.confidence]
         table.add_row(*row, *([p.note] if notes else []))
     return table

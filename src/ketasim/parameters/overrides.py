@@ -44,6 +44,6 @@ def apply_overrides(pset: ParameterSet, overrides: Mapping[str, object]) -> Para
             close = get_close_matches(name, list(pset.parameters), n=1)
             fix = f"did you mean {close[0]!r}?" if close else "see `ketasim params` for the names"
             raise ProtocolError(f"{KEY}.{name}", f"parameter set {pset.name!r} has no parameter {name!r}", fix)
-        parameter = pset.get(name)
+        parameter = pset.parameter(name)
         values[name] = _convert(name, text, parameter.unit)
     return pset.with_overrides(values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -36,8 +37,11 @@ class Parameter:
 
 
 @dataclass(frozen=True)
-class ParameterSet:
-    """A named, immutable collection of parameters and the references they cite."""
+class ParameterSet(Mapping[str, float]):
+    """A named, immutable collection of parameters and the references they cite.
+
+    As a mapping it gives each parameter's value by name (``pset["ketamine_unbound_fraction"]``).
+    """
 
     name: str
     description: str
@@ -45,9 +49,18 @@ class ParameterSet:
     references: dict[str, Reference] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> float:
-        return self.get(name).value
+        return self.parameter(name).value
 
-    def get(self, name: str) -> Parameter:
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.parameters)
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.parameters
+
+    def parameter(self, name: str) -> Parameter:
         """The parameter called ``name``; a `ParameterError` naming close matches if absent."""
         try:
             return self.parameters[name]
@@ -62,7 +75,7 @@ class ParameterSet:
         """A copy with some values replaced (unit unchanged, source marked as an override)."""
         updated = dict(self.parameters)
         for name, value in values.items():
-            old = self.get(name)
+            old = self.parameter(name)
             updated[name] = replace(old, value=float(value), source="override", confidence="low", note=source)
         references = dict(self.references)
         references.setdefault("override", Reference("override", "Value given in the protocol file"))
@@ -70,7 +83,7 @@ class ParameterSet:
 
     def cited(self, names: list[str] | None = None) -> list[Reference]:
         """References behind the given parameters (all if None), each once, sorted by key."""
-        chosen = self.parameters.values() if names is None else (self.get(n) for n in names)
+        chosen = self.parameters.values() if names is None else (self.parameter(n) for n in names)
         keys = sorted({p.source for p in chosen})
         missing = [k for k in keys if k not in self.references]
         if missing:

@@ -1,7 +1,6 @@
 """Protocol files (``spec/protocol.md``): loading, validation, and the dose and session events they schedule."""
 
 from ketasim.protocol.dose_checks import check_doses
-from ketasim.protocol.drugs import DRUG_ROUTES, DRUGS
 from ketasim.protocol.events import ArmEvents, Dose, Session, arm_events, observation_times
 from ketasim.protocol.loading import build_protocol, load_protocol, read_mapping
 from ketasim.protocol.schema import (
@@ -19,8 +18,6 @@ from ketasim.protocol.schema import (
 )
 
 __all__ = [
-    "DRUGS",
-    "DRUG_ROUTES",
     "Arm",
     "ArmEvents",
     "Distribution",

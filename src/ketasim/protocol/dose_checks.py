@@ -1,23 +1,19 @@
 """The dose check against the limits a parameter set declares.
 
 A dose is compared as a systemic dose per body weight: the dose in mg/kg (an absolute dose divided by the
-population's typical weight) times the route's bioavailability. Above ``{drug}_studied_max_systemic_mg_per_kg``
-the protocol gets a warning; above ``{drug}_unsafe_systemic_mg_per_kg`` it is refused.
+population's typical weight) times the route's bioavailability. Above the drug's studied limit
+(`ketasim.parameters.catalogue.DoseLimits`) the protocol gets a warning; above its unsafe limit it is refused.
 """
 
 from __future__ import annotations
 
 from ketasim.errors import ProtocolError
+from ketasim.parameters.catalogue import Catalogue
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol.parameter_choice import resolve_parameter_set
 from ketasim.protocol.schema import Population, Protocol, Treatment
 from ketasim.vocabulary import PLACEBO
 
-UNSAFE_WORDING = {
-    "ketamine": "anaesthetic-range ketamine",
-    "esketamine": "anaesthetic-range esketamine",
-    "arketamine": "anaesthetic-range arketamine",
-}
 # Parameters giving the typical weight when the protocol gives none: the population preset's mean weight,
 # then the allometric reference weight.
 TYPICAL_WEIGHT_PARAMETERS = ("population_weight_mean_kg", "reference_weight_kg")
@@ -25,21 +21,6 @@ TYPICAL_WEIGHT_PARAMETERS = ("population_weight_mean_kg", "reference_weight_kg")
 # doi 10.1097/ALN.0000000000003577). Used only to express absolute doses per kg for the safety check when
 # neither the protocol nor the parameter set gives a typical weight.
 REFERENCE_WEIGHT_KG = 70.0
-
-
-def studied_max_name(drug: str) -> str:
-    """Name of the parameter that ends the studied dose range of ``drug`` (systemic mg/kg)."""
-    return f"{drug}_studied_max_systemic_mg_per_kg"
-
-
-def unsafe_name(drug: str) -> str:
-    """Name of the parameter above which a dose of ``drug`` is refused (systemic mg/kg)."""
-    return f"{drug}_unsafe_systemic_mg_per_kg"
-
-
-def bioavailability_name(drug: str, route: str) -> str:
-    """Name of the bioavailability parameter of ``drug`` by ``route`` (IV has none: it is 1)."""
-    return f"{drug}_{route}_bioavailability"
 
 
 def typical_weight_kg(population: Population, pset: ParameterSet) -> float:
@@ -61,7 +42,9 @@ def _dose_text(amount: float, per_kg: bool) -> str:
     return f"{amount:.4g} mg/kg" if per_kg else f"{amount:.4g} mg"
 
 
-def check_dose(item: Treatment, key_path: str, pset: ParameterSet, weight_kg: float) -> str | None:
+def check_dose(
+    item: Treatment, key_path: str, pset: ParameterSet, weight_kg: float, catalogue: Catalogue
+) -> str | None:
     """Check one drug item's dose against the set's limits: a warning text, None if fine.
 
     Raises
@@ -72,20 +55,22 @@ def check_dose(item: Treatment, key_path: str, pset: ParameterSet, weight_kg: fl
     if item.drug is None or item.route is None or item.dose is None or item.drug == PLACEBO:
         return None
     drug, route, dose = item.drug, item.route, item.dose
-    studied = _value(pset, studied_max_name(drug))
-    unsafe = _value(pset, unsafe_name(drug))
+    entry = catalogue.drug(drug)
+    limits = entry.dose_limits
+    studied = _value(pset, limits.studied) if limits.studied else None
+    unsafe = _value(pset, limits.unsafe) if limits.unsafe else None
     if studied is None and unsafe is None:
         return f"{key_path}: dose not checked: parameter set {pset.name!r} declares no dose limits for {drug}"
-    fraction = 1.0 if route == "iv" else _value(pset, bioavailability_name(drug, route))
+    name = f"{entry.route_parameters}_{route}_bioavailability"
+    fraction = 1.0 if route == "iv" else _value(pset, name)
     if fraction is None:
-        name = bioavailability_name(drug, route)
         return f"{key_path}: dose not checked: parameter set {pset.name!r} has no {name}"
     mg_per_kg = dose.amount if dose.per_kg else dose.amount / weight_kg
     systemic = mg_per_kg * fraction
     per_weight = "" if dose.per_kg else f" (at {weight_kg:.4g} kg)"
     given = f"{_dose_text(dose.amount, dose.per_kg)} {drug} {route}{per_weight} gives {systemic:.3g} mg/kg systemically"
     if unsafe is not None and systemic > unsafe:
-        wording = UNSAFE_WORDING.get(drug, f"unsafe {drug} dose")
+        wording = limits.unsafe_wording or f"unsafe {drug} dose"
         limit = studied if studied is not None and studied < unsafe else unsafe
         largest = limit / fraction * (1.0 if dose.per_kg else weight_kg)
         what = "studied doses reach" if limit == studied else "stay below"
@@ -110,12 +95,13 @@ def check_doses(protocol: Protocol) -> list[str]:
     ProtocolError
         For an unknown parameter set or a dose above an unsafe limit.
     """
-    pset = resolve_parameter_set(protocol.population)
+    catalogue = protocol.catalogue
+    pset = resolve_parameter_set(protocol.population, catalogue)
     weight = typical_weight_kg(protocol.population, pset)
     warnings = []
     for i, arm in enumerate(protocol.arms):
         for j, item in enumerate(arm.treatments):
-            warning = check_dose(item, f"arms[{i}].treatments[{j}].dose", pset, weight)
+            warning = check_dose(item, f"arms[{i}].treatments[{j}].dose", pset, weight, catalogue)
             if warning is not None:
                 warnings.append(warning)
     return warnings

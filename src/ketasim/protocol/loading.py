@@ -228,7 +228,7 @@ def load_protocol(source: str | Path | Mapping[str, Any], *, base_dir: Path | No
         One line naming the key path, the problem and the fix.
     """
     if isinstance(source, Mapping):
-        return build_protocol(source)
+        return build_protocol(with_drug_files(dict(source), base_dir) if base_dir is not None else source)
     if not isinstance(source, (str, PathLike)):
         raise ProtocolError(
             "", f"a protocol is a mapping or a file path, got {describe(source)}", "pass a path or a dict"
@@ -236,4 +236,14 @@ def load_protocol(source: str | Path | Mapping[str, Any], *, base_dir: Path | No
     path = Path(source)
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path
-    return build_protocol(read_mapping(path))
+    return build_protocol(with_drug_files(read_mapping(path), path.parent))
+
+
+def with_drug_files(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The protocol mapping with each drug entry given as a file name (relative to ``folder``) read in its place,
+    so the protocol carries its drugs as data (`Protocol.source`, worker processes)."""
+    entries = data.get("drugs")
+    if not isinstance(entries, list) or not any(isinstance(e, str) for e in entries):
+        return data
+    read = [read_mapping(folder / e) if isinstance(e, str) else e for e in entries]
+    return {**data, "drugs": read}

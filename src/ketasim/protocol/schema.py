@@ -7,6 +7,7 @@ relative to the model being checked; `ketasim.protocol.loading` prefixes the pat
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -20,14 +21,15 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 from scipy.special import ndtr, ndtri
 
-from ketasim.errors import InputError, ProtocolError
-from ketasim.protocol.drugs import DRUG_ROUTES, DRUGS
+from ketasim.errors import InputError, ParameterError, ProtocolError
+from ketasim.parameters.catalogue import Catalogue, default_catalogue
 from ketasim.units import parse_quantity
 from ketasim.vocabulary import (
     CONDITIONS,
@@ -661,6 +663,13 @@ DRUG_KEYS = ("drug", "route", "dose", "infusion")
 THERAPY_KEYS = ("therapy", "session", "days", "hours_per_day", "after_each_dose", "during_each_dose")
 
 
+def _catalogue(info: ValidationInfo) -> Catalogue:
+    """The drugs a protocol may name: the catalogue in the validation context, else the shipped drugs."""
+    context = info.context if isinstance(info.context, Mapping) else {}
+    catalogue = context.get("catalogue")
+    return catalogue if isinstance(catalogue, Catalogue) else default_catalogue()
+
+
 class Treatment(_Model):
     """One item of an arm's treatments: a drug (``drug``, ``route``, ``dose``) or a therapy, with its schedule.
 
@@ -688,8 +697,8 @@ class Treatment(_Model):
     @field_validator("drug", mode="before")
     @classmethod
     @pydantic_errors
-    def _drug(cls, value: Any) -> Any:
-        return value if value is None else choose(value, DRUGS, "drug")
+    def _drug(cls, value: Any, info: ValidationInfo) -> Any:
+        return value if value is None else choose(value, tuple(_catalogue(info).drug_routes), "drug")
 
     @field_validator("route", mode="before")
     @classmethod
@@ -705,13 +714,13 @@ class Treatment(_Model):
 
     @model_validator(mode="after")
     @pydantic_errors
-    def _consistent(self) -> Treatment:
+    def _consistent(self, info: ValidationInfo) -> Treatment:
         if self.drug is None and self.therapy is None:
             fail("a treatment needs `drug` or `therapy`", "add e.g. drug: ketamine, or therapy: emdr")
         if self.drug is not None and self.therapy is not None:
             fail("a treatment has either `drug` or `therapy`, not both", "give each its own item", "therapy")
         if self.drug is not None:
-            self._check_drug()
+            self._check_drug(_catalogue(info).drug_routes)
         else:
             self._check_therapy()
         self._check_schedule()
@@ -721,15 +730,15 @@ class Treatment(_Model):
         by_key = {self.key_of(name): name for name in type(self).model_fields}
         return [key for key in keys if by_key[key] in self.model_fields_set and getattr(self, by_key[key]) is not None]
 
-    def _check_drug(self) -> None:
+    def _check_drug(self, drug_routes: dict[str, tuple[str, ...]]) -> None:
         drug = str(self.drug)
         wrong = [k for k in self._present(THERAPY_KEYS) if k not in DRUG_KEYS]
         if wrong:
             fail(f"`{wrong[0]}` belongs to therapy items, not to a drug", "move it to a `therapy:` item", wrong[0])
         if self.route is None:
-            fail("missing route", f"add e.g. route: {DRUG_ROUTES[drug][0]}", "route")
-        if self.route not in DRUG_ROUTES[drug]:
-            fail(f"{drug} has no route {self.route!r}", f"{drug} routes: {', '.join(DRUG_ROUTES[drug])}", "route")
+            fail("missing route", f"add e.g. route: {drug_routes[drug][0]}", "route")
+        if self.route not in drug_routes[drug]:
+            fail(f"{drug} has no route {self.route!r}", f"{drug} routes: {', '.join(drug_routes[drug])}", "route")
         if drug == PLACEBO and self.dose is not None:
             fail("placebo takes no dose", "remove `dose`: placebo is an inert preparation", "dose")
         if drug != PLACEBO and self.dose is None:
@@ -966,12 +975,15 @@ class Protocol(_Model):
     arms: list[Arm] = Field(min_length=1)
     observe: Observe = Field(default_factory=lambda: Observe.model_validate({}))
     endpoints: list[Endpoint] = Field(default_factory=list)
+    drugs: list[dict[str, Any]] = Field(default_factory=list)
     source: dict[str, Any] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
 
     def __init__(self, **data: Any) -> None:
         """Validate keyword arguments in the contract's form (``duration="2 d"``) and keep them as `source`."""
-        super().__init__(**data)
+        self.__pydantic_validator__.validate_python(
+            data, self_instance=self, context={"catalogue": drug_catalogue(data.get("drugs", []))}
+        )
         if not self.source:
             object.__setattr__(self, "source", plain({"ketasim": SCHEMA_VERSION, **data}))
 
@@ -994,6 +1006,11 @@ class Protocol(_Model):
                     f"endpoints[{i}].{key}",
                 )
         return self
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The drugs this protocol may name: the shipped drugs and the entries of its ``drugs`` list."""
+        return drug_catalogue(self.drugs)
 
     def _check_observe(self) -> None:
         grid = self.observe.every_h
@@ -1022,3 +1039,26 @@ def _unique(names: Sequence[str], key: str, what: str) -> None:
         if name in seen:
             fail(f"{what} {name!r} is used twice", "give each a different name", f"{key}[{i}].name")
         seen.add(name)
+
+
+def drug_catalogue(entries: Any) -> Catalogue:
+    """The shipped drugs and a protocol's own drug entries (``drugs``: a list of mappings in the drug file form).
+
+    Raises
+    ------
+    ProtocolError
+        At ``drugs`` (or the entry) for entries that are not mappings or break the drug file form.
+    """
+    if not entries:
+        return default_catalogue()
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise ProtocolError("drugs", "expected a list of drug entries (mappings)", "see spec/protocol.md, drugs")
+    try:
+        return _extended_catalogue(json.dumps(entries, sort_keys=True))
+    except ParameterError as error:
+        raise ProtocolError("drugs", str(error), "see spec/protocol.md, drugs") from None
+
+
+@functools.lru_cache(maxsize=32)
+def _extended_catalogue(entries_json: str) -> Catalogue:
+    return default_catalogue().with_drugs(json.loads(entries_json))

@@ -14,7 +14,9 @@ import numpy as np
 import xarray as xr
 
 from ketasim.engine.jax_setup import configured
-from ketasim.models import network, plasticity
+from ketasim.models import network
+from ketasim.models.cascade import severity_levels
+from ketasim.models.math import ARRAYS
 from ketasim.protocol import Protocol
 from ketasim.protocol.parameter_choice import resolve_parameter_set
 
@@ -23,12 +25,12 @@ from ketasim.protocol.parameter_choice import resolve_parameter_set
 def fc_matrices(protocol: Protocol, dataset: xr.Dataset, times_h: Sequence[float]) -> xr.DataArray:
     """FC (correlation) matrices with dims (arm, time, region, region_to) for the median patient of each arm."""
     pset = resolve_parameter_set(protocol.population)
-    severity = float(plasticity.severity_levels(pset, 1, protocol.population.condition)[0])
+    severity = float(severity_levels(pset, 1, protocol.population.condition)[0])
     times = np.asarray(times_h, dtype=float)
     occupancy = dataset["nmda_occupancy"].median("patient").interp(time=times).values
     spines = dataset["spine_density_change"].median("patient").interp(time=times).values
     gain, control = network.controls(
-        jnp.asarray(occupancy), jnp.asarray(spines), jnp.full(occupancy.shape, severity), pset
+        ARRAYS, jnp.asarray(occupancy), jnp.asarray(spines), jnp.full(occupancy.shape, severity), pset
     )
     regions, matrices = network.fc_matrix(np.asarray(gain), np.asarray(control), pset)
     return xr.DataArray(

@@ -1,26 +1,26 @@
-"""Monitoring time after each ketamine dose: hours until the discharge rule of `ketasim.models.acute` holds.
+"""Monitoring time after each dose of a monitored drug: hours until the discharge rule of `ketasim.models.acute`
+holds.
 
-Dissociation and blood pressure depend on the effect-site concentrations only, which the linear
-engine gives exactly at any time, so they are sampled every `SAMPLE_H` for `WINDOW_H` after each dose
-without stepping the nonlinear model.
+Dissociation and blood pressure depend on the effect-site concentrations only, which the linear engine gives
+exactly at any time, so they are sampled every `SAMPLE_H` for `WINDOW_H` after each dose without stepping the
+nonlinear model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import jax.numpy as jnp
 import numpy as np
 
 from ketasim.engine.grid import StepPolicy, build_grid
 from ketasim.engine.run import LinearProblem, NoNonlinearPart, run
 from ketasim.engine.schedule import build_schedule
-from ketasim.models import acute
-from ketasim.models.brain import SPECIES, acute_effects
-from ketasim.models.pk import KETAMINE_PRODUCTS, DoseKind
-from ketasim.parameters.registry import ParameterSet
+from ketasim.models.acute import Acute, DischargeRule, monitoring_time_h
+from ketasim.models.math import ARRAYS
+from ketasim.models.pk import effect_site_readout
+from ketasim.parameters.catalogue import Catalogue
 from ketasim.protocol import Dose
-from ketasim.simulation.plan import drug_inputs
+from ketasim.simulation.plan import ArmPlan, drug_inputs
 
 SAMPLE_H = 5.0 / 60.0
 WINDOW_H = 6.0
@@ -29,16 +29,15 @@ EXACT_ONLY = StepPolicy(
 )
 
 
-def monitored_doses(doses: Sequence[Dose]) -> list[Dose]:
-    """The doses that need monitoring: every dose of a ketamine product."""
-    return [d for d in doses if d.drug in KETAMINE_PRODUCTS]
+def monitored_doses(doses: Sequence[Dose], catalogue: Catalogue) -> list[Dose]:
+    """The doses that need monitoring: every dose of a drug the catalogue marks as monitored."""
+    return [d for d in doses if d.drug in catalogue.drugs and catalogue.drugs[d.drug].monitored]
 
 
-def monitoring_times(
-    problem: LinearProblem, doses: Sequence[Dose], kinds: list[DoseKind], duration_h: float, pset: ParameterSet
-) -> np.ndarray:
-    """(patients, monitored doses) hours from each ketamine dose until discharge; NaN if not met in the window."""
-    watched = monitored_doses(doses)
+def monitoring_times(problem: LinearProblem, plan: ArmPlan, duration_h: float) -> np.ndarray:
+    """(patients, monitored doses) hours from each monitored dose until discharge; NaN if not met in the window."""
+    doses = plan.events.doses
+    watched = monitored_doses(doses, plan.catalogue)
     patients = problem.readout.shape[0]
     if not watched:
         return np.zeros((patients, 0))
@@ -47,16 +46,16 @@ def monitoring_times(
     )
     edges = np.array([t for d in doses for t in (d.time_h, d.time_h + d.infusion_h)])
     grid = build_grid(duration_h, samples, edges, np.array([]), EXACT_ONLY)
-    names = tuple(f"ce_{s}_um" for s in SPECIES)
-    readouts = run(
-        problem,
-        build_schedule(drug_inputs(doses, kinds), len(kinds), grid),
-        grid,
-        NoNonlinearPart(patients),
-        names,
-    )
-    parameters = acute.AcuteParameters.from_parameter_set(pset)
-    dissociation, sbp = acute_effects({k: jnp.asarray(v) for k, v in readouts.items()}, pset, parameters)
-    return acute.monitoring_time_h(
-        samples, np.asarray(dissociation), np.asarray(sbp), [d.time_h for d in watched], parameters
+    acute = Acute.of(plan.catalogue)
+    names = tuple(effect_site_readout(s) for s in acute.species)
+    schedule = build_schedule(drug_inputs(doses, plan.kinds), len(plan.kinds), grid)
+    readouts = run(problem, schedule, grid, NoNonlinearPart(patients), names)
+    parameters = {name: plan.pset[name] for name in acute.registry_parameters()}
+    effects = acute.values(ARRAYS, {**parameters, **readouts})
+    return monitoring_time_h(
+        samples,
+        np.asarray(effects["dissociation"]),
+        np.asarray(effects["systolic_bp_change"]),
+        [d.time_h for d in watched],
+        DischargeRule.from_parameter_set(plan.pset),
     )

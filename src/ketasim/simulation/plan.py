@@ -10,14 +10,13 @@ import numpy as np
 from ketasim.engine.grid import StepPolicy, TimeGrid, build_grid
 from ketasim.engine.run import Schedule
 from ketasim.engine.schedule import Input, build_schedule
-from ketasim.models import symptoms
-from ketasim.models.pk import KETAMINE_PRODUCTS, DoseKind
+from ketasim.models.model import SIGNALS, Composition, compose
+from ketasim.models.pk import DoseKind
 from ketasim.models.signals import signal_intervals
+from ketasim.parameters.catalogue import Catalogue
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol import ArmEvents, Dose, Protocol, arm_events, observation_times
 from ketasim.protocol.parameter_choice import resolve_parameter_set
-
-FAST_DRUGS = (*KETAMINE_PRODUCTS, "midazolam")
 
 
 def dose_kind(dose: Dose) -> DoseKind:
@@ -32,10 +31,12 @@ def drug_inputs(doses: Sequence[Dose], kinds: list[DoseKind]) -> list[Input]:
 
 @dataclass(frozen=True)
 class ArmPlan:
-    """Everything about an arm that all its patients share: parameters, dose kinds, grid and inputs."""
+    """Everything about an arm that all its patients share: drugs, model, parameters, dose kinds, grid, inputs."""
 
     index: int
     events: ArmEvents
+    catalogue: Catalogue
+    composition: Composition
     pset: ParameterSet
     routes: dict[str, set[str]]
     kinds: list[DoseKind]
@@ -55,8 +56,16 @@ def plan_arm(protocol: Protocol, arm: int, policy: StepPolicy) -> ArmPlan:
     intervals = signal_intervals(events)
     edges = [d.time_h for d in events.doses] + [d.time_h + d.infusion_h for d in events.doses if d.infusion_h > 0]
     edges += [t for spans in intervals.values() for span in spans for t in span]
-    fast = [t for d in events.doses if d.drug in FAST_DRUGS for t in (d.time_h, d.time_h + d.infusion_h)]
+    catalogue = protocol.catalogue
+    fast = [t for d in events.doses if is_fast(catalogue, d.drug) for t in (d.time_h, d.time_h + d.infusion_h)]
     grid = build_grid(protocol.duration_h, observation_times(protocol), np.array(edges), np.array(fast), policy)
-    schedule = build_schedule(drug_inputs(events.doses, kinds), len(kinds), grid, symptoms.SIGNAL_NAMES, intervals)
-    pset = resolve_parameter_set(protocol.population)
-    return ArmPlan(arm, events, pset, routes, kinds, grid, schedule, policy.derivative_dtype)
+    schedule = build_schedule(drug_inputs(events.doses, kinds), len(kinds), grid, SIGNALS, intervals)
+    pset = resolve_parameter_set(protocol.population, catalogue)
+    return ArmPlan(
+        arm, events, catalogue, compose(catalogue), pset, routes, kinds, grid, schedule, policy.derivative_dtype
+    )
+
+
+def is_fast(catalogue: Catalogue, drug: str) -> bool:
+    """Whether ``drug``'s effects change within minutes of a dose (the engine then steps finely)."""
+    return drug in catalogue.drugs and catalogue.drugs[drug].fast

@@ -5,23 +5,26 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ketasim.engine.grid import StepPolicy
 from ketasim.engine.jax_setup import configured
-from ketasim.engine.run import bucket, run
+from ketasim.engine.run import LinearProblem, bucket, run
 from ketasim.errors import InputError
-from ketasim.models import scales, symptoms
-from ketasim.models.brain import BrainModel
-from ketasim.models.pk import build_pk
+from ketasim.models import scales
+from ketasim.models.model import build_model
+from ketasim.models.pk import COVARIATE_VALUES, pk_blocks
 from ketasim.models.system import assemble
+from ketasim.parameters.registry import ParameterSet
 from ketasim.population import Patients, make_patients
 from ketasim.protocol import Protocol
 from ketasim.simulation.label import to_dataset
 from ketasim.simulation.monitoring import monitoring_times
 from ketasim.simulation.plan import ArmPlan, plan_arm
+from ketasim.vocabulary import SCALES
 
 DEFAULT_CHUNK_SIZE = 2048
 BATCH_SIZE = 512  # patients per engine call: fixed, so every patient is computed identically whatever the chunking
@@ -42,21 +45,32 @@ ProgressCallback = Callable[[int], None]
 
 def simulate_chunk(plan: ArmPlan, cohort: Patients, outputs: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Outputs (patients, observations) of one chunk of an arm's patients, with rater noise on the scales."""
-    problem = assemble(build_pk(plan.pset, cohort, plan.routes), plan.kinds, cohort.count)
-    model = BrainModel.build(plan.pset, cohort)
+    problem = linear_problem(plan, plan.pset, cohort)
+    model = build_model(plan.composition, plan.pset, cohort)
     result = run(problem, plan.schedule, plan.grid, model, outputs, plan.derivative_dtype)
     if cohort.variability:
         observations = len(plan.grid.observation_index)
-        for i, scale in enumerate(symptoms.SCALES):
+        for i, scale in enumerate(SCALES):
             if scale in result:
                 u = cohort.uniforms(STREAM_RATER + i, observations)
                 result[scale] = scales.rate(result[scale], scale, u, plan.pset)
     for name in COVARIATE_FIELDS:
         result[name] = np.asarray(getattr(cohort, name), dtype=float)
-    result["monitoring_time"] = monitoring_times(
-        problem, plan.events.doses, plan.kinds, float(plan.grid.times_h[-1]), plan.pset
-    )
+    result["monitoring_time"] = monitoring_times(problem, plan, float(plan.grid.times_h[-1]))
     return result
+
+
+def pk_values(pset: ParameterSet, cohort: Patients) -> dict[str, Any]:
+    """What the pharmacokinetic blocks read: every parameter of the set and the patients' covariates."""
+    values: dict[str, Any] = {name: parameter.value for name, parameter in pset.parameters.items()}
+    values.update({name: np.asarray(getattr(cohort, name), dtype=float) for name in COVARIATE_VALUES})
+    return values
+
+
+def linear_problem(plan: ArmPlan, pset: ParameterSet, cohort: Patients) -> LinearProblem:
+    """The exact linear part (pharmacokinetics and effect sites) of a batch of the arm's patients."""
+    blocks = pk_blocks(plan.catalogue, plan.routes, pk_values(pset, cohort), np.ones(cohort.count))
+    return assemble(blocks, plan.kinds, plan.composition.readouts, cohort.count)
 
 
 @configured

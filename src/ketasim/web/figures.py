@@ -14,7 +14,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ketasim.models import network, plasticity
+from ketasim.models import network
+from ketasim.models.cascade import severity_levels
+from ketasim.models.math import ARRAYS
 from ketasim.protocol import Protocol, arm_events
 from ketasim.protocol.parameter_choice import resolve_parameter_set
 from ketasim.report.timecourse_plot import time_axis
@@ -176,14 +178,14 @@ def fc_figure(
 ) -> go.Figure:
     """FC matrices of the typical patient of each arm at ``at_h`` (median occupancy and spines, typical severity)."""
     pset = resolve_parameter_set(protocol.population)
-    severity = float(np.asarray(plasticity.severity_levels(pset, 1, protocol.population.condition))[0])
+    severity = float(severity_levels(pset, 1, protocol.population.condition)[0])
     arms = list(medians)
     titles = [f"{arm}, {_when(at_h)}" for arm in arms]
     figure = make_subplots(rows=1, cols=len(arms), subplot_titles=titles, horizontal_spacing=0.1)
     for k, arm in enumerate(arms, start=1):
         occupancy = jnp.asarray(np.interp(at_h, times_h, medians[arm]["nmda_occupancy"]))
         spines = jnp.asarray(np.interp(at_h, times_h, medians[arm]["spine_density_change"]))
-        gain, control = network.controls(occupancy, spines, jnp.asarray(severity), pset)
+        gain, control = network.controls(ARRAYS, occupancy, spines, jnp.asarray(severity), pset)
         regions, matrix = network.fc_matrix(np.asarray(gain), np.asarray(control), pset)
         heatmap = network.fc_heatmap(matrix, [r.replace("angular_gyrus_", "AG ") for r in regions], "").data[0]
         heatmap.update(showscale=k == len(arms))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ketasim.protocol import Protocol, arm_events
-from ketasim.simulation.plan import FAST_DRUGS
+from ketasim.simulation.plan import is_fast
 
 FINE_STEP_H = 10.0 / 60.0
 FINE_SPAN_H = 4.0
@@ -24,7 +24,8 @@ COARSE_STEPS_H = ((42 * 24.0, 6.0), (84 * 24.0, 12.0), (float("inf"), 24.0))
 
 def fast_dose_times(protocol: Protocol) -> np.ndarray:
     """Sorted unique start times (hours) of the fast-acting doses of every arm."""
-    times = [d.time_h for i in range(len(protocol.arms)) for d in arm_events(protocol, i).doses if d.drug in FAST_DRUGS]
+    doses = [d for i in range(len(protocol.arms)) for d in arm_events(protocol, i).doses]
+    times = [d.time_h for d in doses if is_fast(protocol.catalogue, d.drug)]
     return np.unique(np.asarray(times, dtype=float))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from ketasim.protocol import DRUG_ROUTES, DRUGS
+from ketasim.parameters.catalogue import default_catalogue
 from ketasim.version import __version__
 from ketasim.vocabulary import CONDITIONS, SCALE_RANGES, THERAPIES
 from ketasim.web import explain
@@ -92,7 +92,7 @@ def _options(labels: dict[str, str], values: tuple[str, ...] | list[str]) -> lis
 
 def route_options(drug: str) -> list[dict[str, str]]:
     """The routes the drug allows, as radio options."""
-    return _options(ROUTE_LABELS, DRUG_ROUTES.get(drug, ()))
+    return _options(ROUTE_LABELS, default_catalogue().drug_routes.get(drug, ()))
 
 
 def _patients_card(v: FormValues) -> html.Section:
@@ -149,7 +149,13 @@ def _drug_card(v: FormValues) -> html.Section:
             field(
                 "Drug",
                 testid(
-                    "drug", dcc.Dropdown(id="drug", options=_options(DRUG_LABELS, DRUGS), value=v.drug, clearable=False)
+                    "drug",
+                    dcc.Dropdown(
+                        id="drug",
+                        options=_options(DRUG_LABELS, tuple(default_catalogue().drug_routes)),
+                        value=v.drug,
+                        clearable=False,
+                    ),
                 ),
             ),
             field(

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from ketasim.analysis.summary import TrialAnalysis
-from ketasim.models.pk import KETAMINE_PRODUCTS
 from ketasim.protocol import Protocol, arm_events
 from ketasim.protocol.schema import format_hours
 from ketasim.report.trial_report import comparison_table, endpoint_table
+from ketasim.simulation.monitoring import monitored_doses
 
 
 def endpoints_html(analysis: TrialAnalysis, summary: dict[str, Any], dataset: Any) -> str:
@@ -36,7 +36,7 @@ def monitoring_rows(protocol: Protocol, dataset: Any) -> list[dict[str, str]] | 
     hours = dataset["monitoring_time"]
     rows = []
     for k, arm in enumerate(dataset["arm"].values):
-        doses = [d for d in arm_events(protocol, k).doses if d.drug in KETAMINE_PRODUCTS]
+        doses = monitored_doses(arm_events(protocol, k).doses, protocol.catalogue)
         values = hours.sel(arm=arm).transpose("patient", ...).values
         for j, dose in enumerate(doses):
             column = values[:, j]

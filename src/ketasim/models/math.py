@@ -1,0 +1,203 @@
+"""The two ways the model's equations are evaluated: on arrays (JAX, in the engine) and as formulas (the export).
+
+Every stage writes its equations once, against a `Math` namespace ``m`` and Python's arithmetic operators:
+``m.tanh(x)``, ``m.power(x, n)``, ``m.where(m.greater(x, 0), a, b)``; ``m.named(defined, name)`` reads a
+quantity the stage has just defined (its value on arrays, a reference by name in formulas). `ARRAYS` evaluates them on JAX arrays of
+patients; `FORMULAS` builds `Expr` trees over named symbols, which `ketasim.io.sbml` writes as MathML, so the SBML
+export and the engine cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jax
+import jax.numpy as jnp
+
+from ketasim.models.power import power as fast_power
+
+Value = Any  # a JAX array (ARRAYS) or an `Expr` (FORMULAS)
+
+
+class Math(Protocol):
+    """Functions available to a stage's equations (arithmetic is Python's operators on the values)."""
+
+    def exp(self, x: Value) -> Value: ...
+    def log(self, x: Value) -> Value: ...
+    def log1p(self, x: Value) -> Value: ...
+    def tanh(self, x: Value) -> Value: ...
+    def power(self, base: Value, exponent: Value) -> Value: ...
+    def maximum(self, a: Value, b: Value) -> Value: ...
+    def minimum(self, a: Value, b: Value) -> Value: ...
+    def greater(self, a: Value, b: Value) -> Value: ...
+    def where(self, condition: Value, a: Value, b: Value) -> Value: ...
+    def named(self, defined: dict[str, Value], name: str) -> Value: ...
+
+
+class ArrayMath:
+    """`Math` on JAX arrays. ``power`` is the engine's fast power (exp of log in float32)."""
+
+    def exp(self, x: Value) -> Value:
+        return jnp.exp(x)
+
+    def log(self, x: Value) -> Value:
+        return jnp.log(x)
+
+    def log1p(self, x: Value) -> Value:
+        return jnp.log1p(x)
+
+    def tanh(self, x: Value) -> Value:
+        return jnp.tanh(x)
+
+    def power(self, base: Value, exponent: Value) -> Value:
+        return fast_power(base, exponent)
+
+    def maximum(self, a: Value, b: Value) -> Value:
+        return jnp.maximum(a, b)
+
+    def minimum(self, a: Value, b: Value) -> Value:
+        return jnp.minimum(a, b)
+
+    def greater(self, a: Value, b: Value) -> Value:
+        return jnp.greater(a, b)
+
+    def where(self, condition: Value, a: Value, b: Value) -> Value:
+        return jnp.where(condition, a, b)
+
+    def named(self, defined: dict[str, Value], name: str) -> Value:
+        """A quantity the stage has just defined: its value."""
+        return defined[name]
+
+
+@dataclass(frozen=True, eq=False)
+class Expr:
+    """A formula: an operation (``symbol``, ``number``, ``plus``, ``times``, ``exp``, ...) and its arguments.
+
+    ``symbol`` holds its name and ``number`` its value in ``args``. Python's arithmetic operators build new
+    expressions, so the same equations that run on arrays write formulas.
+    """
+
+    op: str
+    args: tuple[Any, ...]
+
+    def __add__(self, other: Any) -> Expr:
+        return _apply("plus", self, other)
+
+    def __radd__(self, other: Any) -> Expr:
+        return _apply("plus", other, self)
+
+    def __sub__(self, other: Any) -> Expr:
+        return _apply("minus", self, other)
+
+    def __rsub__(self, other: Any) -> Expr:
+        return _apply("minus", other, self)
+
+    def __mul__(self, other: Any) -> Expr:
+        return _apply("times", self, other)
+
+    def __rmul__(self, other: Any) -> Expr:
+        return _apply("times", other, self)
+
+    def __truediv__(self, other: Any) -> Expr:
+        return _apply("divide", self, other)
+
+    def __rtruediv__(self, other: Any) -> Expr:
+        return _apply("divide", other, self)
+
+    def __pow__(self, other: Any) -> Expr:
+        return _apply("power", self, other)
+
+    def __neg__(self) -> Expr:
+        return Expr("minus", (self,))
+
+    def symbols(self) -> set[str]:
+        """Names of the symbols the formula reads."""
+        if self.op == "symbol":
+            return {self.args[0]}
+        return set().union(*(a.symbols() for a in self.args if isinstance(a, Expr)))
+
+
+def symbol(name: str) -> Expr:
+    """The formula that reads the quantity ``name``."""
+    return Expr("symbol", (name,))
+
+
+def number(value: float) -> Expr:
+    """A constant."""
+    return Expr("number", (float(value),))
+
+
+def _expr(value: Any) -> Expr:
+    return value if isinstance(value, Expr) else number(value)
+
+
+def _apply(op: str, *args: Any) -> Expr:
+    return Expr(op, tuple(_expr(a) for a in args))
+
+
+class FormulaMath:
+    """`Math` building `Expr` formulas (MathML operators: ``exp``, ``ln``, ``tanh``, ``power``, ``max``, ...)."""
+
+    def exp(self, x: Value) -> Value:
+        return _apply("exp", x)
+
+    def log(self, x: Value) -> Value:
+        return _apply("ln", x)
+
+    def log1p(self, x: Value) -> Value:
+        return _apply("ln", 1.0 + _expr(x))
+
+    def tanh(self, x: Value) -> Value:
+        return _apply("tanh", x)
+
+    def power(self, base: Value, exponent: Value) -> Value:
+        return _apply("power", base, exponent)
+
+    def maximum(self, a: Value, b: Value) -> Value:
+        return _apply("max", a, b)
+
+    def minimum(self, a: Value, b: Value) -> Value:
+        return _apply("min", a, b)
+
+    def greater(self, a: Value, b: Value) -> Value:
+        return _apply("gt", a, b)
+
+    def where(self, condition: Value, a: Value, b: Value) -> Value:
+        return _apply("piecewise", a, condition, b)
+
+    def named(self, defined: dict[str, Value], name: str) -> Value:
+        """A quantity the stage has just defined: a reference to it by name, so formulas stay small."""
+        return symbol(name)
+
+
+ARRAYS = ArrayMath()
+FORMULAS = FormulaMath()
+
+
+def softplus(m: Math, x: Value) -> Value:
+    """log(1 + exp(x)), overflow-free on arrays."""
+    if m is ARRAYS:
+        return jax.nn.softplus(x)
+    return m.log(1.0 + m.exp(x))
+
+
+def sigmoid(m: Math, x: Value) -> Value:
+    """The logistic function 1 / (1 + exp(-x))."""
+    if m is ARRAYS:
+        return jax.nn.sigmoid(x)
+    return 1.0 / (1.0 + m.exp(-x))
+
+
+def clip(m: Math, x: Value, low: Value, high: Value) -> Value:
+    """``x`` limited to [low, high]."""
+    return m.minimum(m.maximum(x, low), high)
+
+
+def total(values: Sequence[Value]) -> Value:
+    """The sum of a non-empty sequence of values."""
+    result = values[0]
+    for value in values[1:]:
+        result = result + value
+    return result
