@@ -4,10 +4,11 @@ The protocol is the ketamine arm of `examples/kap-clinic-course.yaml` (twice-wee
 weeks, an integration session the day after each dose) run for 12 weeks, observed daily, with between-patient
 variability.
 
-* libroadrunner: the arm's typical patient exported to SBML (`ketasim.io.sbml`), compiled once, then run patient
-  by patient, each patient's parameters and initial state set from `parameter_values` (CVODE, libroadrunner's
-  default tolerances). Only current values are set: changing an ``init(...)`` value makes libroadrunner
-  regenerate the model (tens of seconds).
+* libroadrunner: the arm's typical patient exported to SBML (`ketasim.export_sbml`: compartments, species and
+  reactions written from the model's declarations), compiled once, then run patient by patient, each patient's
+  covariates, individual parameters, compartment volumes and initial state set before the run (CVODE,
+  libroadrunner's default tolerances). Only current values are set: changing an ``init(...)`` value makes
+  libroadrunner regenerate the model.
 * ketasim: `simulate` for the whole population (default 100,000 patients), after a warm-up run that compiles.
 
 Prints the machine, both per-patient costs (wall clock and CPU time of this process, which is less disturbed by
@@ -27,11 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ketasim.io.sbml import document_text, parameter_values, prepare
-from ketasim.models.symptoms import SIGNAL_NAMES
+import ketasim
+from ketasim.engine.grid import StepPolicy
+from ketasim.io.sbml.export import sbml_id
+from ketasim.models.math import ARRAYS
+from ketasim.models.model import individual_parameters
+from ketasim.models.pk import COVARIATE_VALUES, pk_blocks
 from ketasim.population import make_patients
 from ketasim.protocol import Protocol, build_protocol, observation_times, read_mapping
-from ketasim.simulation.run import simulate
+from ketasim.simulation.plan import plan_arm
+from ketasim.simulation.run import pk_values, simulate
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kap-clinic-course.yaml"
 WEEKS = 12
@@ -86,28 +92,46 @@ class Clock:
         return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
+def patient_values(protocol: Protocol, patients: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per patient: the exported model's constants (covariates, individual parameters, compartment volumes) and
+    its states' initial values, by SBML id, each an array over patients."""
+    plan = plan_arm(protocol, 0, StepPolicy())
+    cohort = make_patients(protocol.population, 0, 0, patients, protocol.seed)
+    parameters = individual_parameters(plan.composition, plan.pset, cohort)
+    derived = [q.name for stage in plan.composition.stages for q in stage.derived_parameters()]
+    constants = {sbml_id(name): parameters[name] for name in derived}
+    constants.update({sbml_id(name): np.asarray(getattr(cohort, name), dtype=float) for name in COVARIATE_VALUES})
+    for block in pk_blocks(plan.catalogue, plan.routes, pk_values(plan.pset, cohort), np.ones(patients)):
+        for name, volume in block.compartments.items():
+            if volume is not None:
+                constants[sbml_id(f"{name}_volume")] = np.broadcast_to(volume, (patients,))
+    initial = plan.composition.initial(ARRAYS, parameters)
+    states = {sbml_id(name): np.broadcast_to(np.asarray(initial[name]), (patients,)) for name in initial}
+    return constants, states
+
+
 def roadrunner_loop(protocol: Protocol, patients: int) -> tuple[float, tuple[float, float], np.ndarray]:
     """Compile seconds, (wall, CPU) seconds for ``patients`` patients, and their outputs (patients, times, outputs)."""
     import roadrunner
 
     roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
-    template = prepare(protocol, 0)
     start = time.perf_counter()
-    runner = roadrunner.RoadRunner(document_text(template, protocol))
+    runner = roadrunner.RoadRunner(ketasim.export_sbml(protocol))
     compile_s = time.perf_counter() - start
-    cohort = make_patients(protocol.population, 0, 0, patients, protocol.seed)
-    values = parameter_values(prepare(protocol, 0, cohort), template)
-    switched = [i for i in runner.model.getGlobalParameterIds() if i.startswith("infusion_") or i in SIGNAL_NAMES]
-    constants, states = list(values.parameters), list(values.initial)
-    constant_values = np.array([values.parameters[name] for name in constants])
-    state_values = np.array([values.initial[name] for name in states])
+    constant_values, state_values = patient_values(protocol, patients)
+    plan = plan_arm(protocol, 0, StepPolicy())
+    signals = [sbml_id(name) for name in plan.composition.signals]
+    switched = [i for i in runner.model.getGlobalParameterIds() if i.startswith("infusion_") or i in signals]
+    constants, states = list(constant_values), list(state_values)
     times = list(observation_times(protocol))
     results = []
     clock = Clock()
     for patient in range(patients):
-        runner.setValues(constants + switched, constant_values[:, patient].tolist() + [0.0] * len(switched))
+        runner.setValues(
+            constants + switched, [float(constant_values[c][patient]) for c in constants] + [0.0] * len(switched)
+        )
         runner.reset()  # time 0: PK at 0, events at time 0 applied with this patient's values
-        runner.setValues(states, state_values[:, patient].tolist())
+        runner.setValues(states, [float(state_values[s][patient]) for s in states])
         results.append(np.asarray(runner.simulate(times=times, selections=OUTPUTS)))
     return compile_s, clock.read(), np.stack(results)
 

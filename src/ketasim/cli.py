@@ -395,16 +395,22 @@ app.add_typer(export_app, name="export")
 def export_sbml(
     protocol: ProtocolPath,
     out: Annotated[Path, typer.Option("--out", help="SBML file to write (.xml or .sbml).", dir_okay=False)],
+    arm: Annotated[str | None, typer.Option("--arm", help="Arm to export (default: the first).")] = None,
     debug: Debug = False,
 ) -> None:
-    """Write the full model of the typical patient of the protocol's first arm, with its doses and sessions, as SBML."""
+    """Write the full model of the typical patient of one arm (default: the first), with its doses and sessions, as
+    SBML."""
     with _errors_to_exit(debug):
+        from ketasim.errors import InputError
         from ketasim.io.sbml import write_sbml
         from ketasim.protocol import load_protocol
 
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
-        typer.echo(f"wrote {write_sbml(loaded, out)}")
+        names = [a.name for a in loaded.arms]
+        if arm is not None and arm not in names:
+            raise InputError("--arm", f"the protocol has no arm {arm!r}", f"choose one of {', '.join(names)}")
+        typer.echo(f"wrote {write_sbml(loaded, out, names.index(arm) if arm is not None else 0)}")
 
 
 @app.command()
@@ -438,7 +444,7 @@ def forecast(
         import dataclasses
         import json
 
-        from ketasim.inference.forecast import DEFAULT_SETTINGS
+        from ketasim.inference.samplers import DEFAULT_SETTINGS
         from ketasim.inference.forecast import forecast as forecast_patient
         from ketasim.protocol import load_protocol
         from ketasim.protocol.history import HistoryError, read_facts, read_history

@@ -9,7 +9,7 @@ import pytest
 
 from ketasim.errors import ProtocolError
 from ketasim.protocol import baseline_distribution, covariate_distribution
-from ketasim.protocol.schema import COVARIATE_SPECS
+from ketasim.protocol.distributions import COVARIATE_SPECS
 
 N = 4000
 

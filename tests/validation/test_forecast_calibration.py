@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ketasim.inference.forecast import SamplerSettings, forecast
+from ketasim.inference.forecast import forecast
+from ketasim.inference.samplers import SamplerSettings
 from ketasim.protocol import load_protocol
 from ketasim.protocol.history import PatientFacts, build_history
 from ketasim.simulation.run import simulate

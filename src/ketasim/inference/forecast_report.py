@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ketasim.inference.forecast import CONTEXT_OF_USE, RELAPSE_PROBABILITY_LIMIT, Forecast
-from ketasim.protocol.schema import format_hours
+from ketasim.protocol.fields import format_hours
 from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis
 from ketasim.vocabulary import SCALE_RANGES
 

@@ -30,6 +30,8 @@ Value = Any
 
 COVARIATE_VALUES = ("weight_kg", "female", "cyp2b6_slow")
 """The patient covariates the blocks read besides parameters."""
+UMOL_PER_MMOL = 1000.0
+"""Unit conversion of doses (mg / (g/mol) = mmol) to amounts (µmol); `pk_blocks` reads ``umol_per_mmol``."""
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,7 @@ def component_block(
         entry = catalogue.species[owner.species]
         _effect_site(block, f"{drug.drug}_{owner.species}", owner.species, entry, where, size, v)
         _plasma(block, owner, entry, where, size, v)
-    umol_per_mg = 1000.0 / v[catalogue.species[component.species].molar_mass]
+    umol_per_mg = v.get("umol_per_mmol", UMOL_PER_MMOL) / v[catalogue.species[component.species].molar_mass]
     for route in sorted(routes):
         for target, share in _route_targets(block, drug, route, v, (central, metabolite_central)):
             for per_kg in (False, True):

@@ -30,7 +30,7 @@ from ketasim.errors import ParameterError
 from ketasim.models.math import Math, Value, clip, total
 from ketasim.models.stage import Quantity, Stage, Values
 from ketasim.parameters.registry import ParameterSet
-from ketasim.protocol.schema import Distribution, baseline_distribution
+from ketasim.protocol.distributions import Distribution, baseline_distribution
 from ketasim.vocabulary import CONDITIONS, LATENTS, SCALE_RANGES, SCALES
 
 

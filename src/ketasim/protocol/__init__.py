@@ -1,21 +1,13 @@
 """Protocol files (``spec/protocol.md``): loading, validation, and the dose and session events they schedule."""
 
+from ketasim.protocol.distributions import Distribution, baseline_distribution, covariate_distribution
 from ketasim.protocol.dose_checks import check_doses
 from ketasim.protocol.events import ArmEvents, Dose, Session, arm_events, observation_times
+from ketasim.protocol.fields import format_key_path
 from ketasim.protocol.loading import build_protocol, load_protocol, read_mapping
-from ketasim.protocol.schema import (
-    Arm,
-    Distribution,
-    DoseAmount,
-    Endpoint,
-    Observe,
-    Population,
-    Protocol,
-    Treatment,
-    baseline_distribution,
-    covariate_distribution,
-    format_key_path,
-)
+from ketasim.protocol.population import Population
+from ketasim.protocol.schema import Endpoint, Observe, Protocol
+from ketasim.protocol.treatments import Arm, DoseAmount, Treatment
 
 __all__ = [
     "Arm",

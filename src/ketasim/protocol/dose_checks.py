@@ -11,7 +11,9 @@ from ketasim.errors import ProtocolError
 from ketasim.parameters.catalogue import Catalogue
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol.parameter_choice import resolve_parameter_set
-from ketasim.protocol.schema import Population, Protocol, Treatment
+from ketasim.protocol.population import Population
+from ketasim.protocol.schema import Protocol
+from ketasim.protocol.treatments import Treatment
 from ketasim.vocabulary import PLACEBO
 
 # Parameters giving the typical weight when the protocol gives none: the population preset's mean weight,

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ketasim.errors import ProtocolError
-from ketasim.protocol.schema import MAX_OBSERVATIONS, Protocol, Treatment, format_hours, suggest
+from ketasim.protocol.fields import format_hours, suggest
+from ketasim.protocol.schema import MAX_OBSERVATIONS, Protocol
+from ketasim.protocol.treatments import Treatment
 
 TIME_TOLERANCE_H = 1e-9
 MAX_EVENTS_PER_ITEM = 20_000

@@ -28,18 +28,12 @@ from pydantic import ValidationError
 
 from ketasim.errors import InputError
 from ketasim.protocol import arm_events
+from ketasim.protocol.distributions import Distribution, covariate_distribution
 from ketasim.protocol.events import Dose, Session
+from ketasim.protocol.fields import describe, format_hours, suggest
 from ketasim.protocol.loading import protocol_error, read_mapping
 from ketasim.protocol.presets import condition_covariates
-from ketasim.protocol.schema import (
-    INTENSIVE,
-    Distribution,
-    Treatment,
-    covariate_distribution,
-    describe,
-    format_hours,
-    suggest,
-)
+from ketasim.protocol.treatments import INTENSIVE, Treatment
 from ketasim.units import parse_quantity
 from ketasim.vocabulary import CONDITIONS, COVARIATES, SCALE_RANGES, SCALES
 

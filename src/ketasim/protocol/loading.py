@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from ketasim.errors import InputError, ProtocolError
 from ketasim.protocol.dose_checks import check_doses
 from ketasim.protocol.events import arm_events
-from ketasim.protocol.schema import Protocol, check_version, describe, format_key_path, join_key_path, plain
+from ketasim.protocol.fields import describe, format_key_path, join_key_path, plain
+from ketasim.protocol.schema import Protocol, check_version
 
 SUFFIXES = {".yaml": "YAML", ".yml": "YAML", ".json": "JSON", ".toml": "TOML"}
 EXAMPLES = {

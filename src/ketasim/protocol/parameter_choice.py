@@ -7,7 +7,7 @@ from ketasim.parameters import parameter_set
 from ketasim.parameters.catalogue import Catalogue, with_drug_parameters
 from ketasim.parameters.overrides import apply_overrides
 from ketasim.parameters.registry import ParameterSet
-from ketasim.protocol.schema import Population
+from ketasim.protocol.population import Population
 
 
 def resolve_parameter_set(population: Population, catalogue: Catalogue | None = None) -> ParameterSet:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from ketasim.parameters.population_params import POPULATION
-from ketasim.protocol.schema import Distribution, covariate_distribution
+from ketasim.protocol.distributions import Distribution, covariate_distribution
 from ketasim.vocabulary import COVARIATES
 
 

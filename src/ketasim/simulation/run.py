@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
+import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
 from ketasim.engine.grid import StepPolicy
 from ketasim.engine.jax_setup import configured
+from ketasim.engine.linear import ModalSystem
 from ketasim.engine.run import LinearProblem, bucket, run
 from ketasim.errors import InputError
 from ketasim.models import scales
-from ketasim.models.model import build_model
+from ketasim.models.model import Model, build_model
 from ketasim.models.pk import COVARIATE_VALUES, pk_blocks
 from ketasim.models.system import assemble
 from ketasim.parameters.registry import ParameterSet
@@ -43,21 +46,59 @@ COVARIATE_FIELDS = (
 ProgressCallback = Callable[[int], None]
 
 
-def simulate_chunk(plan: ArmPlan, cohort: Patients, outputs: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Outputs (patients, observations) of one chunk of an arm's patients, with rater noise on the scales."""
-    problem = linear_problem(plan, plan.pset, cohort)
-    model = build_model(plan.composition, plan.pset, cohort)
-    result = run(problem, plan.schedule, plan.grid, model, outputs, plan.derivative_dtype)
-    if cohort.variability:
-        observations = len(plan.grid.observation_index)
-        for i, scale in enumerate(SCALES):
-            if scale in result:
-                u = cohort.uniforms(STREAM_RATER + i, observations)
-                result[scale] = scales.rate(result[scale], scale, u, plan.pset)
-    for name in COVARIATE_FIELDS:
-        result[name] = np.asarray(getattr(cohort, name), dtype=float)
-    result["monitoring_time"] = monitoring_times(problem, plan, float(plan.grid.times_h[-1]))
-    return result
+def simulate_chunk(
+    plan: ArmPlan, cohort: Patients, outputs: tuple[str, ...], parameter_sets: Sequence[ParameterSet] = ()
+) -> dict[str, np.ndarray]:
+    """Outputs (patients, observations) of one chunk of an arm's patients, with rater noise on the scales.
+
+    With ``parameter_sets`` every patient is simulated with each set, all in one engine call (the same patients,
+    covariates and rater noise for every set: common random numbers), and each output gains a leading axis of
+    sets: (sets, patients, ...).
+    """
+    sets = list(parameter_sets) or [plan.pset]
+    problems = [linear_problem(plan, pset, cohort) for pset in sets]
+    models = [build_model(plan.composition, pset, cohort) for pset in sets]
+    joined = run(join_problems(problems), plan.schedule, plan.grid, join_models(models), outputs, plan.derivative_dtype)
+    per_set = [
+        {name: values[k * cohort.count : (k + 1) * cohort.count] for name, values in joined.items()}
+        for k in range(len(sets))
+    ]
+    for result, pset, problem in zip(per_set, sets, problems, strict=True):
+        if cohort.variability:
+            observations = len(plan.grid.observation_index)
+            for i, scale in enumerate(SCALES):
+                if scale in result:
+                    u = cohort.uniforms(STREAM_RATER + i, observations)
+                    result[scale] = scales.rate(result[scale], scale, u, pset)
+        for name in COVARIATE_FIELDS:
+            result[name] = np.asarray(getattr(cohort, name), dtype=float)
+        result["monitoring_time"] = monitoring_times(problem, replace(plan, pset=pset), float(plan.grid.times_h[-1]))
+    if not parameter_sets:
+        return per_set[0]
+    return {name: np.stack([result[name] for result in per_set]) for name in per_set[0]}
+
+
+def join_problems(problems: list[LinearProblem]) -> LinearProblem:
+    """The linear problems of several groups of patients with the same structure, as one problem."""
+    if len(problems) == 1:
+        return problems[0]
+    first = problems[0]
+    system = ModalSystem(
+        *(np.concatenate([getattr(p.system, f) for p in problems]) for f in ("eigenvalues", "to_modal", "from_modal"))
+    )
+    kinds = np.concatenate([p.kind_vectors for p in problems], axis=1)
+    readout = np.concatenate([p.readout for p in problems])
+    return LinearProblem(system, kinds, first.readout_names, readout)
+
+
+def join_models(models: list[Model]) -> Model:
+    """The models of several groups of patients with the same composition, as one model."""
+    if len(models) == 1:
+        return models[0]
+    return Model(
+        models[0].composition,
+        {name: jnp.concatenate([m.parameters[name] for m in models]) for name in models[0].parameters},
+    )
 
 
 def pk_values(pset: ParameterSet, cohort: Patients) -> dict[str, Any]:
@@ -82,6 +123,7 @@ def simulate(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     policy: StepPolicy | None = None,
     progress: ProgressCallback | None = None,
+    parameter_sets: Sequence[ParameterSet] = (),
 ) -> xr.Dataset:
     """Simulate every arm of ``protocol`` and return time courses with dims (arm, patient, time).
 
@@ -100,6 +142,10 @@ def simulate(
         Step sizes of the nonlinear integrator.
     progress
         Called with the number of patients finished after each chunk.
+    parameter_sets
+        Parameter sets to simulate every patient with, all in the same compiled engine calls (a new value never
+        recompiles); by default the set the protocol names. The result then has a leading dimension
+        ``parameter_set`` (coordinates: the sets' names), and every set sees the same patients.
 
     Returns
     -------
@@ -117,12 +163,21 @@ def simulate(
         pieces: dict[str, list[np.ndarray]] = {}
         for first in range(0, size, chunk):
             count = min(chunk, size - first)
-            for name, values in simulate_range(protocol, plan, first, count, batch, root).items():
+            for name, values in simulate_range(protocol, plan, first, count, batch, root, parameter_sets).items():
                 pieces.setdefault(name, []).append(values)
             if progress is not None:
                 progress(count)
-        per_arm.append({name: np.concatenate(parts) for name, parts in pieces.items()})
-    return to_dataset(protocol, [a.name for a in protocol.arms], per_arm, np.arange(size), root)
+        axis = 1 if parameter_sets else 0
+        per_arm.append({name: np.concatenate(parts, axis=axis) for name, parts in pieces.items()})
+    arms = [a.name for a in protocol.arms]
+    if not parameter_sets:
+        return to_dataset(protocol, arms, per_arm, np.arange(size), root)
+    by_set = [
+        to_dataset(protocol, arms, [{n: v[k] for n, v in arm.items()} for arm in per_arm], np.arange(size), root)
+        for k in range(len(parameter_sets))
+    ]
+    names = [pset.name for pset in parameter_sets]
+    return xr.concat(by_set, dim=xr.Variable("parameter_set", names), data_vars="all", coords="minimal")
 
 
 def batch_size(patients_per_arm: int) -> int:
@@ -132,23 +187,32 @@ def batch_size(patients_per_arm: int) -> int:
 
 @configured
 def simulate_range(
-    protocol: Protocol, plan: ArmPlan, first: int, count: int, batch: int, seed: int
+    protocol: Protocol,
+    plan: ArmPlan,
+    first: int,
+    count: int,
+    batch: int,
+    seed: int,
+    parameter_sets: Sequence[ParameterSet] = (),
 ) -> dict[str, np.ndarray]:
     """Outputs of patients ``first`` .. ``first + count - 1`` of the planned arm, in engine batches of ``batch``.
 
     The last batch is filled with further patients whose results are dropped, so every patient is computed in
     the same batch shape and position whatever the range: results do not depend on how a run is split.
-    Up to `engine_threads` batches run side by side (one engine call does not keep two cores busy).
+    Up to `engine_threads` batches run side by side (one engine call does not keep two cores busy). With
+    ``parameter_sets`` every output has a leading axis of sets (see `simulate_chunk`).
     """
+    axis = 1 if parameter_sets else 0
 
     def one_batch(start: int) -> dict[str, np.ndarray]:
         cohort = make_patients(protocol.population, plan.index, start, batch, seed)
-        values = simulate_chunk(plan, cohort, tuple(protocol.observe.outputs))
-        return {name: array[: first + count - start] for name, array in values.items()}
+        values = simulate_chunk(plan, cohort, tuple(protocol.observe.outputs), parameter_sets)
+        keep = first + count - start
+        return {name: array[:, :keep] if axis else array[:keep] for name, array in values.items()}
 
     with ThreadPoolExecutor(engine_threads()) as pool:
         batches = list(pool.map(one_batch, range(first, first + count, batch)))
-    return {name: np.concatenate([b[name] for b in batches]) for name in batches[0]}
+    return {name: np.concatenate([b[name] for b in batches], axis=axis) for name in batches[0]}
 
 
 def engine_threads() -> int:

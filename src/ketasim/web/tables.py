@@ -8,7 +8,7 @@ import numpy as np
 
 from ketasim.analysis.summary import TrialAnalysis
 from ketasim.protocol import Protocol, arm_events
-from ketasim.protocol.schema import format_hours
+from ketasim.protocol.fields import format_hours
 from ketasim.report.trial_report import comparison_table, endpoint_table
 from ketasim.simulation.monitoring import monitored_doses
 

@@ -37,13 +37,12 @@ from ketasim.io.sbml.mathml import MathWriter
 from ketasim.models.compartments import Block
 from ketasim.models.math import FORMULAS, Expr, symbol
 from ketasim.models.model import individual_parameters
-from ketasim.models.pk import COVARIATE_VALUES, DoseKind, pk_blocks
+from ketasim.models.pk import COVARIATE_VALUES, UMOL_PER_MMOL, DoseKind, pk_blocks
 from ketasim.models.signals import signal_intervals
 from ketasim.parameters.registry import ParameterSet
 from ketasim.population import Patients, make_patients
 from ketasim.protocol import Protocol
 from ketasim.simulation.plan import ArmPlan, plan_arm
-from ketasim.simulation.run import pk_values
 from ketasim.version import __version__
 from ketasim.vocabulary import OUTPUTS, PLACEBO
 
@@ -228,6 +227,15 @@ def _pk(doc: _Document, symbolic: list[Block]) -> None:
             rule.setMath(doc.math(_as_expr(follower.rate_per_h) * target, u.MICROMOLE / u.LITRE / u.HOUR))
 
 
+def _block_formulas(blocks: list[Block]) -> list[Expr]:
+    """Every formula of the blocks: rate constants, volumes, effect-site gains and rates, readouts, doses."""
+    values: list[Any] = [f.rate_per_h for b in blocks for f in b.flows]
+    values += [volume for b in blocks for volume in b.compartments.values()]
+    values += [x for b in blocks for f in b.followers for x in (f.gain, f.rate_per_h)]
+    values += [w for b in blocks for _, _, w in b.readouts] + [a for b in blocks for _, _, a in b.doses]
+    return [value for value in values if isinstance(value, Expr)]
+
+
 def _as_expr(value: Any) -> Expr:
     return value if isinstance(value, Expr) else Expr("number", (float(value),))
 
@@ -293,37 +301,32 @@ def _evaluate(expr: Any, values: Mapping[str, np.ndarray]) -> Any:
     return operations[expr.op](*args)
 
 
-def _events(doc: _Document, plan: ArmPlan, numeric: list[Block]) -> None:
-    """Doses and signals as events; infusions as input reactions switched by events."""
+def _events(doc: _Document, plan: ArmPlan, symbolic: list[Block]) -> None:
+    """Doses and signals as events; infusions as input reactions switched by events.
+
+    Where a unit of a dose goes comes from the blocks' dose formulas (µmol per mg, times the weight for doses
+    per kg), so the export is right for a patient of any weight.
+    """
     duration = float(plan.grid.times_h[-1])
-    targets: dict[DoseKind, list[tuple[str, float]]] = {}
-    for block in numeric:
+    targets: dict[DoseKind, list[tuple[str, Expr]]] = {}
+    for block in symbolic:
         for kind, compartment, amount in block.doses:
-            targets.setdefault(kind, []).append((compartment, float(np.asarray(amount).ravel()[0])))
+            targets.setdefault(kind, []).append((compartment, _as_expr(amount)))
     infusions: dict[DoseKind, str] = {}
     for number, dose in enumerate(plan.events.doses):
         if dose.drug == PLACEBO or dose.time_h > duration:
             continue
         kind = DoseKind(dose.drug, dose.route, dose.per_kg)
+        dose_unit = u.parse("mg/kg" if kind.per_kg else "mg")
         if dose.infusion_h > 0:
             if kind not in infusions:
                 infusions[kind] = _infusion(doc, kind, targets[kind])
-            rate = dose.amount / dose.infusion_h
-            rate_unit = u.parse("mg/kg" if kind.per_kg else "mg") / u.HOUR
-            _event(
-                doc,
-                f"dose{number}_start",
-                dose.time_h,
-                [(infusions[kind], symbol(infusions[kind]) + _number(rate, rate_unit))],
-            )
-            _event(
-                doc,
-                f"dose{number}_end",
-                dose.time_h + dose.infusion_h,
-                [(infusions[kind], symbol(infusions[kind]) - _number(rate, rate_unit))],
-            )
+            rate = _number(dose.amount / dose.infusion_h, dose_unit / u.HOUR)
+            name = infusions[kind]
+            _event(doc, f"dose{number}_start", dose.time_h, [(name, symbol(name) + rate)])
+            _event(doc, f"dose{number}_end", dose.time_h + dose.infusion_h, [(name, symbol(name) - rate)])
         else:
-            given = [(c, symbol(c) + _number(dose.amount * per_unit, u.MICROMOLE)) for c, per_unit in targets[kind]]
+            given = [(c, symbol(c) + _number(dose.amount, dose_unit) * amount) for c, amount in targets[kind]]
             _event(doc, f"dose{number}", dose.time_h, given)
     for signal, spans in sorted(signal_intervals(plan.events).items()):
         for number, (start, end) in enumerate(_merged(spans)):
@@ -337,28 +340,22 @@ def _number(value: float, unit: u.Unit) -> Expr:
     return Expr("unit_number", (float(value), unit))
 
 
-def _infusion(doc: _Document, kind: DoseKind, targets: list[tuple[str, float]]) -> str:
+def _infusion(doc: _Document, kind: DoseKind, targets: list[tuple[str, Expr]]) -> str:
     """An infusion rate parameter (dose units per hour) and one input reaction per target compartment."""
     dose_unit = u.parse("mg/kg" if kind.per_kg else "mg")
     name = f"infusion_{kind.drug}_{kind.route}{'_per_kg' if kind.per_kg else ''}"
     parameter = doc.model.createParameter()
     parameter.setId(doc.identify(name, dose_unit / u.HOUR))
+    parameter.setName(parameter.getId())
     parameter.setValue(0.0)
     parameter.setUnits(doc.unit_id(dose_unit / u.HOUR))
     parameter.setConstant(False)
-    parameter.setName(parameter.getId())
     parameter.setNotes(_notes(f"infusion rate of {kind.drug} by {kind.route}"), True)
-    for number, (compartment, per_unit) in enumerate(targets):
-        share = doc.model.createParameter()
-        share_name = f"{name}_into_{compartment}"
-        share.setId(doc.identify(share_name, u.MICROMOLE / dose_unit))
-        share.setValue(per_unit)
-        share.setUnits(doc.unit_id(u.MICROMOLE / dose_unit))
-        share.setConstant(True)
-        share.setName(share.getId())
-        share.setNotes(_notes(f"µmol reaching {compartment} per unit of dose"), True)
+    for number, (compartment, amount) in enumerate(targets):
         reaction = doc.model.createReaction()
         reaction.setId(sbml_id(f"{name}_{number}"))
+        reaction.setName(reaction.getId())
+        reaction.setNotes(_notes(f"{kind.drug} infused into {compartment}"), True)
         reaction.setReversible(False)
         _describe(reaction, doc.libsbml, SBO["infusion"])
         product = reaction.createProduct()
@@ -366,7 +363,7 @@ def _infusion(doc: _Document, kind: DoseKind, targets: list[tuple[str, float]]) 
         product.setStoichiometry(1.0)
         product.setConstant(True)
         law = reaction.createKineticLaw()
-        law.setMath(doc.math(symbol(name) * symbol(share_name), u.MICROMOLE / u.HOUR))
+        law.setMath(doc.math(symbol(name) * amount, u.MICROMOLE / u.HOUR))
     return doc.ids[name]
 
 
@@ -391,26 +388,7 @@ def _event(doc: _Document, name: str, time_h: float, assignments: list[tuple[str
         assignment = event.createEventAssignment()
         sid = doc.ids.get(variable, sbml_id(variable))
         assignment.setVariable(sid)
-        assignment.setMath(_math_with_numbers(doc, formula))
-
-
-def _math_with_numbers(doc: _Document, formula: Expr) -> Any:
-    """MathML of a formula whose numbers carry their own units (`_number`)."""
-    lib = doc.libsbml
-    if formula.op == "unit_number":
-        node = lib.ASTNode(lib.AST_REAL)
-        node.setValue(float(formula.args[0]))
-        node.setUnits(doc.unit_id(formula.args[1]))
-        return node
-    if formula.op == "symbol":
-        node = lib.ASTNode(lib.AST_NAME)
-        node.setName(doc.ids[formula.args[0]])
-        return node
-    kinds = {"plus": lib.AST_PLUS, "minus": lib.AST_MINUS}
-    node = lib.ASTNode(kinds[formula.op])
-    for arg in formula.args:
-        node.addChild(_math_with_numbers(doc, arg))
-    return node
+        assignment.setMath(doc.math(formula, doc.units.get(variable)))
 
 
 def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -470,33 +448,21 @@ def export_sbml(protocol: Protocol, arm: int = 0) -> str:
     model.setExtentUnits(micromole)
     model.setVolumeUnits("litre")
     _history(doc)
-    numeric_values = pk_values(plan.pset, cohort)
-    used = [n for n in plan.pset if n in numeric_values]
-    symbolic_values: dict[str, Any] = {name: symbol(name) for name in used}
-    symbolic_values.update({name: symbol(name) for name in COVARIATE_VALUES})
+    symbolic_values: dict[str, Any] = {name: symbol(name) for name in plan.pset}
+    symbolic_values.update({name: symbol(name) for name in (*COVARIATE_VALUES, "umol_per_mmol")})
     symbolic = pk_blocks(plan.catalogue, plan.routes, symbolic_values, 1.0)
-    numeric = pk_blocks(plan.catalogue, plan.routes, numeric_values, np.ones(1))
-    formulas = [f.rate_per_h for b in symbolic for f in b.flows] + [
-        v for b in symbolic for v in b.compartments.values()
-    ]
-    formulas += [x for b in symbolic for f in b.followers for x in (f.gain, f.rate_per_h)]
-    formulas += [w for b in symbolic for _, _, w in b.readouts]
-    read = sorted(set().union(*(f.symbols() for f in formulas if isinstance(f, Expr))) - set(COVARIATE_VALUES))
+    read = sorted(
+        set().union(*(f.symbols() for f in _block_formulas(symbolic))) - set(symbolic_values).difference(plan.pset)
+    )
     _registry_parameters(doc, plan.pset, read)
     for name in COVARIATE_VALUES:
-        _parameter(
-            doc,
-            name,
-            float(np.asarray(getattr(cohort, name)).ravel()[0]),
-            COVARIATE_UNITS[name],
-            True,
-            "covariate of the typical patient",
-        )
+        value = float(np.asarray(getattr(cohort, name)).ravel()[0])
+        _parameter(doc, name, value, COVARIATE_UNITS[name], True, "covariate of the typical patient")
+    _parameter(doc, "umol_per_mmol", UMOL_PER_MMOL, "umol/mmol", True, "unit conversion of doses to amounts")
     _pk(doc, symbolic)
     _readouts(doc, symbolic, plan.composition.readouts)
-    values = individual_parameters(plan.composition, plan.pset, cohort)
-    _stages(doc, plan, values)
-    _events(doc, plan, numeric)
+    _stages(doc, plan, individual_parameters(plan.composition, plan.pset, cohort))
+    _events(doc, plan, symbolic)
     document.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
     failures = document.checkConsistency()
     problems = [document.getError(i) for i in range(document.getNumErrors())]

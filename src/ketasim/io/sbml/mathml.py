@@ -52,6 +52,11 @@ class MathWriter:
             unit = want or DIMENSIONLESS
             node.setUnits(self.unit_id(unit))
             return node, unit
+        if expr.op == "unit_number":  # a number with its own unit (doses in events)
+            node = lib.ASTNode(lib.AST_REAL)
+            node.setValue(float(expr.args[0]))
+            node.setUnits(self.unit_id(expr.args[1]))
+            return node, expr.args[1]
         if expr.op == "symbol":
             name = expr.args[0]
             node = lib.ASTNode(lib.AST_NAME)

@@ -83,6 +83,7 @@ TEXTS: dict[str, Unit] = {
     "mg": MILLIGRAM,
     "mg/kg": MILLIGRAM / KILOGRAM,
     "umol": MICROMOLE,
+    "umol/mmol": Unit(1e-3),
 }
 """Every unit text of the registry and the model's declarations, as a `Unit`."""
 
