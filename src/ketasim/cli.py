@@ -444,8 +444,8 @@ def forecast(
         import dataclasses
         import json
 
-        from ketasim.inference.samplers import DEFAULT_SETTINGS
         from ketasim.inference.forecast import forecast as forecast_patient
+        from ketasim.inference.samplers import DEFAULT_SETTINGS
         from ketasim.protocol import load_protocol
         from ketasim.protocol.history import HistoryError, read_facts, read_history
         from ketasim.units import parse_quantity
