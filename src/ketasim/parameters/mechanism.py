@@ -2,7 +2,7 @@
 
 Every number has a value, a unit, a source and a confidence. Where a value is a modelling judgement calibrated to
 a target of ``data/calibration-targets.yaml`` the note names the target and the confidence is "low".
-The equations that use these numbers are in `ketasim.models.receptors`, `ketasim.models.plasticity` and
+The equations that use these numbers are in `ketasim.models.receptors`, `ketasim.models.cascade` and
 `ketasim.models.acute`; docs/model.md explains them for a clinician.
 """
 

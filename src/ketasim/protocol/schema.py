@@ -82,7 +82,7 @@ class Observe(FileModel):
     """
 
     every_h: Annotated[float | tuple[float, ...] | None, BeforeValidator(_grid)] = Field(None, alias="every")
-    outputs: tuple[str, ...] = tuple(OUTPUTS)
+    outputs: tuple[str, ...] = Field(default_factory=lambda: tuple(OUTPUTS))
 
     @field_validator("outputs", mode="before")
     @classmethod
