@@ -27,6 +27,15 @@ from numpy.typing import NDArray
 
 from ketasim.analysis.courses import value_at
 from ketasim.errors import KetasimError, UnsupportedError
+from ketasim.parameters.references import (
+    BOVIN2016,
+    FRANK1991,
+    KETASIM_JUDGEMENT,
+    KROENKE2001,
+    MATZA2010,
+    SPITZER2006,
+    ZIMMERMAN2004,
+)
 from ketasim.parameters.registry import Confidence, Reference
 from ketasim.protocol.schema import Endpoint, Protocol
 
@@ -55,17 +64,13 @@ class RemissionCutoff:
     note: str = ""
 
 
-_JUDGEMENT = Reference("ketasim-judgement", "Modelling judgement of the ketasim developers (stated in the note)")
+_JUDGEMENT = KETASIM_JUDGEMENT
 
 REMISSION_CUTOFFS: dict[str, RemissionCutoff] = {
     "madrs": RemissionCutoff(
         9.0,
         "MADRS 9 or less (below 10)",
-        Reference(
-            "zimmerman2004",
-            "Zimmerman M et al. (2004). Defining remission on the Montgomery-Asberg depression rating scale. "
-            "J Clin Psychiatry 65(2):163-168. PMID 15003068",
-        ),
+        ZIMMERMAN2004,
         "medium",
         "Optimal cut-off 9 or less for the broad DSM-IV definition of remission (4 or less for the narrow one); "
         "Hawley et al. 2002 (PMID 12200208) found <9 and <10 about equally valid. Trials also use 10 or 12 "
@@ -74,12 +79,7 @@ REMISSION_CUTOFFS: dict[str, RemissionCutoff] = {
     "hamd17": RemissionCutoff(
         7.0,
         "HAM-D17 7 or less",
-        Reference(
-            "frank1991",
-            "Frank E et al. (1991). Conceptualization and rationale for consensus definitions of terms in major "
-            "depressive disorder: remission, recovery, relapse, and recurrence. Arch Gen Psychiatry 48:851-855",
-            "10.1001/archpsyc.1991.01810330075011",
-        ),
+        FRANK1991,
         "medium",
         "The consensus operational criterion (used e.g. by STAR*D); Riedel et al. 2010 (doi "
         "10.1016/j.jpsychires.2010.03.006) found 6 or less optimal against CGI-S and largely confirmed it.",
@@ -87,48 +87,28 @@ REMISSION_CUTOFFS: dict[str, RemissionCutoff] = {
     "phq9": RemissionCutoff(
         4.0,
         "PHQ-9 below 5",
-        Reference(
-            "kroenke2001",
-            "Kroenke K, Spitzer RL, Williams JBW (2001). The PHQ-9: validity of a brief depression severity "
-            "measure. J Gen Intern Med 16:606-613",
-            "10.1046/j.1525-1497.2001.016009606.x",
-        ),
+        KROENKE2001,
         "high",
         "Scores of 5, 10, 15 and 20 mark mild, moderate, moderately severe and severe depression.",
     ),
     "ham_a": RemissionCutoff(
         7.0,
         "HAM-A 7 or less",
-        Reference(
-            "matza2010",
-            "Matza LS et al. (2010). Identifying HAM-A cutoffs for mild, moderate, and severe generalized anxiety "
-            "disorder. Int J Methods Psychiatr Res 19:223-232",
-            "10.1002/mpr.323",
-        ),
+        MATZA2010,
         "medium",
         "Scores of 7 or less represent no or minimal anxiety (mild 8-14, moderate 15-23, severe 24 or more).",
     ),
     "gad7": RemissionCutoff(
         4.0,
         "GAD-7 below 5",
-        Reference(
-            "spitzer2006",
-            "Spitzer RL, Kroenke K, Williams JBW, Lowe B (2006). A brief measure for assessing generalized anxiety "
-            "disorder: the GAD-7. Arch Intern Med 166:1092-1097",
-            "10.1001/archinte.166.10.1092",
-        ),
+        SPITZER2006,
         "high",
         "Scores of 5, 10 and 15 are the cut points for mild, moderate and severe anxiety.",
     ),
     "pcl5": RemissionCutoff(
         30.0,
         "PCL-5 30 or less (below the probable-PTSD cut-off)",
-        Reference(
-            "bovin2016",
-            "Bovin MJ et al. (2016). Psychometric properties of the PTSD Checklist for DSM-5 (PCL-5) in veterans. "
-            "Psychol Assess",
-            "10.1037/pas0000254",
-        ),
+        BOVIN2016,
         "medium",
         "Scores of 31 to 33 were optimally efficient for diagnosing PTSD against CAPS-5; below 31 is read as no "
         "probable PTSD. This is loss of probable diagnosis, not a validated remission definition.",

@@ -8,142 +8,55 @@ The equations that use these numbers are in `ketasim.models.receptors`, `ketasim
 
 from __future__ import annotations
 
-from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, Reference, make_set
+from ketasim.parameters.references import (
+    AUTRY2011,
+    BOWDLE1998,
+    BRUNONI2008,
+    EBERT1997,
+    EVANS2018,
+    FAVA2020,
+    HOLMES2019,
+    JUDGEMENT,
+    KISHIMOTO2016,
+    LI2010,
+    LUCKENBAUGH2014,
+    MILAK2016,
+    MODA_SAVA2019,
+    NARDOU2023,
+    OLOFSEN2012,
+    PCC_MRS2021,
+    PELTONIEMI2016,
+    PHOUMTHIPPHAVONG2016,
+    RIVA_POSSE2018,
+    SPRAVATO_LABEL,
+    SZARMACH2020,
+    ZHENG2019,
+)
+from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, make_set
 
 REFERENCES = [
-    Reference(
-        "ebert1997",
-        "Ebert B, Mikkelsen S, Thorkildsen C, Borgbjerg FM. Norketamine, the main metabolite of ketamine, is a "
-        "non-competitive NMDA receptor antagonist in the rat cortex and spinal cord. Eur J Pharmacol "
-        "1997;333:99-104",
-        "10.1016/S0014-2999(97)01116-3",
-    ),
-    Reference(
-        "milak2016",
-        "Milak MS, Proper CJ, Mulhern ST, et al. A pilot in vivo proton magnetic resonance spectroscopy study of "
-        "amino acid neurotransmitter response to ketamine treatment of major depressive disorder. Mol Psychiatry "
-        "2016;21:320-327",
-        "10.1038/mp.2015.83",
-    ),
-    Reference(
-        "pcc_mrs2021",
-        "Ketamine and posterior cingulate metabolites measured by 3T sLASER 1H-MRS before and 193 +/- 4 min after "
-        "ketamine in 12 healthy men: no glutamate change. Front Neurosci 2021 (authors not checked here)",
-        "10.3389/fnins.2021.609485",
-    ),
-    Reference(
-        "li2010",
-        "Li N, Lee B, Liu RJ, et al. mTOR-dependent synapse formation underlies the rapid antidepressant effects "
-        "of NMDA antagonists. Science 2010;329:959-964",
-        "10.1126/science.1190287",
-    ),
-    Reference(
-        "autry2011",
-        "Autry AE, Adachi M, Nosyreva E, et al. NMDA receptor blockade at rest triggers rapid behavioural "
-        "antidepressant responses. Nature 2011;475:91",
-        "10.1038/nature10130",
-    ),
-    Reference(
-        "moda_sava2019",
-        "Moda-Sava RN, Murdock MH, Parekh PK, et al. Sustained rescue of prefrontal circuit dysfunction by "
-        "antidepressant-induced spine formation. Science 2019;364:eaat8078",
-        "10.1126/science.aat8078",
-    ),
-    Reference(
-        "phoumthipphavong2016",
-        "Phoumthipphavong V, Barthas F, Hassett S, Kwan AC. Longitudinal effects of ketamine on dendritic "
-        "architecture in vivo in the mouse medial frontal cortex. eNeuro 2016",
-        "10.1523/ENEURO.0133-15.2016",
-    ),
-    Reference(
-        "nardou2023",
-        "Nardou R, Sawyer E, Song YJ, et al. Psychedelics reopen the social reward learning critical period. "
-        "Nature 2023;618:790-798",
-        "10.1038/s41586-023-06204-3",
-    ),
-    Reference(
-        "kishimoto2016",
-        "Kishimoto T, Chawla JM, Hagi K, et al. Single-dose infusion ketamine and non-ketamine NMDA receptor "
-        "antagonists for unipolar and bipolar depression: a meta-analysis of efficacy, safety and time "
-        "trajectories. Psychol Med 2016;46:1459-1472",
-        "10.1017/S0033291716000064",
-    ),
-    Reference(
-        "evans2018",
-        "Evans JW, Szczepanik J, Brutsche N, Park LT, Nugent AC, Zarate CA Jr. Default mode connectivity in major "
-        "depressive disorder measured up to 10 days after ketamine administration. Biol Psychiatry 2018;84:582-590",
-        "10.1016/j.biopsych.2018.01.027",
-    ),
-    Reference(
-        "fava2020",
-        "Fava M, Freeman MP, Flynn M, et al. Double-blind, placebo-controlled, dose-ranging trial of intravenous "
-        "ketamine as adjunctive therapy in treatment-resistant depression (TRD). Mol Psychiatry 2020;25:1592-1603",
-        "10.1038/s41380-018-0256-5",
-    ),
-    Reference(
-        "holmes2019",
-        "Holmes SE, Scheinost D, Finnema SJ, et al. Lower synaptic density is associated with depression severity "
-        "and network alterations. Nat Commun 2019;10:1529",
-        "10.1038/s41467-019-09562-7",
-    ),
-    Reference(
-        "brunoni2008",
-        "Brunoni AR, Lopes M, Fregni F. A systematic review and meta-analysis of clinical studies on major "
-        "depression and BDNF levels: implications for the role of neuroplasticity in depression. "
-        "Int J Neuropsychopharmacol 2008;11:1169-1180",
-        "10.1017/S1461145708009309",
-    ),
-    Reference(
-        "peltoniemi2016",
-        "Peltoniemi MA, Hagelberg NM, Olkkola KT, Saari TI. Ketamine: a review of clinical pharmacokinetics and "
-        "pharmacodynamics in anesthesia and pain therapy. Clin Pharmacokinet 2016;55:1059-1077",
-        "10.1007/s40262-016-0383-6",
-    ),
-    Reference(
-        "olofsen2012",
-        "Olofsen E, Noppers I, Niesters M, et al. Estimation of the contribution of norketamine to "
-        "ketamine-induced acute pain relief and neurocognitive impairment in healthy volunteers. Anesthesiology "
-        "2012;117:353 (DOI not checked here)",
-    ),
-    Reference(
-        "bowdle1998",
-        "Bowdle TA, Radant AD, Cowley DS, et al. Psychedelic effects of ketamine in healthy volunteers: "
-        "relationship to steady-state plasma concentrations. Anesthesiology 1998;88:82-88",
-        "10.1097/00000542-199801000-00015",
-    ),
-    Reference(
-        "luckenbaugh2014",
-        "Luckenbaugh DA, Niciu MJ, Ionescu DF, et al. Do the dissociative side effects of ketamine mediate its "
-        "antidepressant effects? J Affect Disord 2014;159:56-61",
-        "10.1016/j.jad.2014.02.017",
-    ),
-    Reference(
-        "zheng2019",
-        "Zheng W et al. Cardiovascular effects of repeated subanaesthetic ketamine infusion in depression "
-        "(135 patients, 741 infusions of 0.5 mg/kg over 40 min; largest mean SBP rise 7.4 mmHg at 30-40 min) "
-        "(journal and DOI not checked here)",
-    ),
-    Reference(
-        "riva_posse2018",
-        "Riva-Posse P, Reiff CM, Edwards JA, et al. Blood pressure safety of subanesthetic ketamine for "
-        "depression: a report on 684 infusions. J Affect Disord 2018",
-        "10.1016/j.jad.2018.02.025",
-    ),
-    Reference(
-        "szarmach2020",
-        "Szarmach J, Cubala WJ, Wlodarczyk A, Galuszko-Wegielnik M. Metabolic risk factors and cardiovascular "
-        "safety in ketamine use for treatment resistant depression. Neuropsychiatr Dis Treat 2020;16:2539-2551",
-        "10.2147/NDT.S273287",
-    ),
-    Reference(
-        "spravato_label",
-        "SPRAVATO (esketamine) nasal spray, US prescribing information, Janssen Pharmaceuticals (section 2: "
-        "observe for at least 2 hours until the patient is clinically stable and ready to leave)",
-    ),
-    Reference(
-        "judgement",
-        "Modelling judgement of the ketasim developers, recorded with its reasoning in docs/model.md",
-    ),
+    EBERT1997,
+    MILAK2016,
+    PCC_MRS2021,
+    LI2010,
+    AUTRY2011,
+    MODA_SAVA2019,
+    PHOUMTHIPPHAVONG2016,
+    NARDOU2023,
+    KISHIMOTO2016,
+    EVANS2018,
+    FAVA2020,
+    HOLMES2019,
+    BRUNONI2008,
+    PELTONIEMI2016,
+    OLOFSEN2012,
+    BOWDLE1998,
+    LUCKENBAUGH2014,
+    ZHENG2019,
+    RIVA_POSSE2018,
+    SZARMACH2020,
+    SPRAVATO_LABEL,
+    JUDGEMENT,
 ]
 
 

@@ -7,73 +7,33 @@ move connectivity); its magnitudes are modelling choices calibrated to the targe
 
 from __future__ import annotations
 
-from ketasim.parameters.registry import Parameter, Reference, make_set
+from ketasim.parameters.references import (
+    ANDREWS_HANNA2010,
+    EVANS2018,
+    FOX2005,
+    GILSON2016,
+    HAMILTON2015,
+    KAISER2015,
+    KETAMINE_MIDAZOLAM_RSFC2020,
+    SCHEIDEGGER2012,
+    SHELINE2010,
+    TOZZI2021,
+    YAN2019,
+)
+from ketasim.parameters.registry import Parameter, make_set
 
 REFERENCES = [
-    Reference(
-        "gilson2016",
-        "Gilson M, Moreno-Bote R, Ponce-Alvarez A, Ritter P, Deco G. Estimation of directed effective connectivity "
-        "from fMRI functional connectivity hints at asymmetries of cortical connectome. PLoS Comput Biol 2016",
-        "10.1371/journal.pcbi.1004762",
-    ),
-    Reference(
-        "andrews_hanna2010",
-        "Andrews-Hanna JR, Reidler JS, Sepulcre J, Poulin R, Buckner RL. Functional-anatomic fractionation of the "
-        "brain's default network. Neuron 2010;65:550-562",
-        "10.1016/j.neuron.2010.02.005",
-    ),
-    Reference(
-        "hamilton2015",
-        "Hamilton JP, Farmer M, Fogelman P, Gotlib IH. Depressive rumination, the default-mode network, and the dark "
-        "matter of clinical neuroscience. Biol Psychiatry 2015;78:224-230",
-        "10.1016/j.biopsych.2015.02.020",
-    ),
-    Reference(
-        "sheline2010",
-        "Sheline YI, Price JL, Yan Z, Mintun MA. Resting-state functional MRI in depression unmasks increased "
-        "connectivity between networks via the dorsal nexus. Proc Natl Acad Sci USA 2010 (DOI not checked here)",
-    ),
-    Reference(
-        "evans2018",
-        "Evans JW, Szczepanik J, Brutsche N, Park LT, Nugent AC, Zarate CA Jr. Default mode connectivity in major "
-        "depressive disorder measured up to 10 days after ketamine administration. Biol Psychiatry 2018;84:582-590",
-        "10.1016/j.biopsych.2018.01.027",
-    ),
-    Reference(
-        "fox2005",
-        "Fox MD, Snyder AZ, Vincent JL, Corbetta M, Van Essen DC, Raichle ME. The human brain is intrinsically "
-        "organized into dynamic, anticorrelated functional networks. Proc Natl Acad Sci USA 2005;102:9673-9678",
-        "10.1073/pnas.0504136102",
-    ),
-    Reference(
-        "kaiser2015",
-        "Kaiser RH, Andrews-Hanna JR, Wager TD, Pizzagalli DA. Large-scale network dysfunction in major depressive "
-        "disorder: a meta-analysis of resting-state functional connectivity. JAMA Psychiatry 2015;72:603-611",
-        "10.1001/jamapsychiatry.2015.0071",
-    ),
-    Reference(
-        "tozzi2021",
-        "Tozzi L et al. Reduced functional connectivity of default mode network subsystems in depression: "
-        "meta-analytic evidence and relationship with trait rumination. NeuroImage Clin 2021;30:102570",
-        "10.1016/j.nicl.2021.102570",
-    ),
-    Reference(
-        "yan2019",
-        "Yan CG et al. Reduced default mode network functional connectivity in patients with recurrent major "
-        "depressive disorder. Proc Natl Acad Sci USA 2019",
-        "10.1073/pnas.1900390116",
-    ),
-    Reference(
-        "scheidegger2012",
-        "Scheidegger M, Walter M, Lehmann M, et al. Ketamine decreases resting state functional network connectivity "
-        "in healthy subjects: implications for antidepressant drug action. PLoS One 2012;7:e44799",
-        "10.1371/journal.pone.0044799",
-    ),
-    Reference(
-        "ketamine_midazolam_rsfc2020",
-        "Effects of ketamine and midazolam on resting state connectivity and comparison with ENIGMA connectivity "
-        "deficit patterns in schizophrenia (30 healthy men, crossover; PMCID PMC7267897), 2020",
-    ),
+    GILSON2016,
+    ANDREWS_HANNA2010,
+    HAMILTON2015,
+    SHELINE2010,
+    EVANS2018,
+    FOX2005,
+    KAISER2015,
+    TOZZI2021,
+    YAN2019,
+    SCHEIDEGGER2012,
+    KETAMINE_MIDAZOLAM_RSFC2020,
 ]
 
 PARAMETERS = [

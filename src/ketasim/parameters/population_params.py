@@ -2,53 +2,28 @@
 
 from __future__ import annotations
 
-from ketasim.parameters.registry import Parameter, Reference, make_set
+from ketasim.parameters.references import (
+    FEDER2021,
+    FRYAR2021,
+    KETASIM,
+    MURROUGH2013,
+    NELSON2017,
+    STOLTENBORGH2015,
+    TRIVEDI2006,
+    ZANGER2013,
+)
+from ketasim.parameters.registry import Parameter, make_set
 from ketasim.vocabulary import CONDITIONS
 
 REFERENCES = [
-    Reference(
-        "fryar2021",
-        "Fryar CD, Carroll MD, Gu Q, Afful J, Ogden CL. Anthropometric reference data for children and adults: "
-        "United States, 2015-2018. Vital Health Stat 3. 2021;(46):1-44 (adult mean weight: men 90.6 kg, women 77.5 kg)",
-        "",
-    ),
-    Reference(
-        "trivedi2006",
-        "Trivedi MH et al. Evaluation of outcomes with citalopram for depression using measurement-based care in "
-        "STAR*D. Am J Psychiatry 2006;163:28-40 (mean age 40.7 years, 63.7 % women)",
-        "10.1176/appi.ajp.163.1.28",
-    ),
-    Reference(
-        "murrough2013",
-        "Murrough JW et al. Antidepressant efficacy of ketamine in treatment-resistant major depression: a two-site "
-        "randomized controlled trial. Am J Psychiatry 2013;170:1134-1142 (mean age about 46 years, about half women)",
-        "10.1176/appi.ajp.2013.13030392",
-    ),
-    Reference(
-        "feder2021",
-        "Feder A et al. A randomized controlled trial of repeated ketamine administration for chronic posttraumatic "
-        "stress disorder. Am J Psychiatry 2021;178:193-202",
-        "10.1176/appi.ajp.2020.20050596",
-    ),
-    Reference(
-        "zanger2013",
-        "Zanger UM, Klein K. Pharmacogenetics of cytochrome P450 2B6 (CYP2B6): advances on polymorphisms, mechanisms, "
-        "and clinical relevance. Front Genet 2013;4:24 (CYP2B6*6 allele frequency about 15-60 % by ancestry)",
-        "10.3389/fgene.2013.00024",
-    ),
-    Reference(
-        "stoltenborgh2015",
-        "Stoltenborgh M, Bakermans-Kranenburg MJ, Alink LRA, van IJzendoorn MH. The prevalence of child maltreatment "
-        "across the globe: review of a series of meta-analyses. Child Abuse Rev 2015;24:37-50 (emotional neglect 18.4 %)",
-        "10.1002/car.2353",
-    ),
-    Reference(
-        "nelson2017",
-        "Nelson J, Klumparendt A, Doebler P, Ehring T. Childhood maltreatment and characteristics of adult depression: "
-        "meta-analysis. Br J Psychiatry 2017;210:96-104 (childhood maltreatment in 46 % of adults with depression)",
-        "10.1192/bjp.bp.115.180752",
-    ),
-    Reference("ketasim", "ketasim modelling judgement, documented in docs/parameters.md", ""),
+    FRYAR2021,
+    TRIVEDI2006,
+    MURROUGH2013,
+    FEDER2021,
+    ZANGER2013,
+    STOLTENBORGH2015,
+    NELSON2017,
+    KETASIM,
 ]
 
 

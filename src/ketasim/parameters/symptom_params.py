@@ -13,164 +13,66 @@ fractions of the baseline symptom load.
 from __future__ import annotations
 
 from ketasim.parameters.escitalopram import ESCITALOPRAM
-from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, Reference, make_set
+from ketasim.parameters.references import (
+    BLEVINS2015,
+    FEDER2021,
+    FURUKAWA2016,
+    GLUE2017,
+    GLUE2018,
+    HAMILTON1959,
+    HAMILTON1960,
+    HAN2016,
+    KISHIMOTO2016,
+    KROENKE2001,
+    LII2023,
+    MEYER2004,
+    MODA_SAVA2019,
+    MONTGOMERY1979,
+    MURROUGH2013,
+    MURROUGH2013B,
+    NADER2000,
+    POPOVA2019,
+    SHAPIRO_EMDR,
+    SPITZER2006,
+    SYMPTOMS_JUDGEMENT,
+    TAYLOR2006,
+    TRIVEDI2006,
+    VAN_DE_LEEMPUT2014,
+    WEATHERS2018,
+    WILKINSON2019,
+    WILKINSON2021,
+)
+from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, make_set
 from ketasim.vocabulary import LATENTS
 
 REFERENCES = [
-    Reference(
-        "symptoms_judgement",
-        "Modelling judgement of the ketasim developers, recorded with its reasoning in docs/symptoms.md",
-    ),
-    Reference(
-        "van_de_leemput2014",
-        "van de Leemput IA, Wichers M, Cramer AOJ, et al. Critical slowing down as early warning for the onset and "
-        "termination of depression. Proc Natl Acad Sci USA 2014;111(1):87-92 (mood may have alternative stable "
-        "states separated by tipping points; DOI not checked here)",
-    ),
-    Reference(
-        "moda_sava2019",
-        "Moda-Sava RN, Murdock MH, Parekh PK, et al. Sustained rescue of prefrontal circuit dysfunction by "
-        "antidepressant-induced spine formation. Science 2019;364:eaat8078",
-        "10.1126/science.aat8078",
-    ),
-    Reference(
-        "kishimoto2016",
-        "Kishimoto T, Chawla JM, Hagi K, et al. Single-dose infusion ketamine and non-ketamine NMDA receptor "
-        "antagonists for unipolar and bipolar depression: a meta-analysis of efficacy, safety and time "
-        "trajectories. Psychol Med 2016;46:1459-1472",
-        "10.1017/S0033291716000064",
-    ),
-    Reference(
-        "han2016",
-        "Han Y, Chen J, Zou D, et al. Efficacy of ketamine in the rapid treatment of major depressive disorder: a "
-        "meta-analysis of randomized, double-blind, placebo-controlled studies. Neuropsychiatr Dis Treat 2016 "
-        "(response 52 % at 24 h, 40 % at day 7; DOI not checked here)",
-    ),
-    Reference(
-        "murrough2013",
-        "Murrough JW et al. Antidepressant efficacy of ketamine in treatment-resistant major depression: a two-site "
-        "randomized controlled trial. Am J Psychiatry 2013;170:1134-1142 (mean age about 46 years, about half women)",
-        "10.1176/appi.ajp.2013.13030392",
-    ),
-    Reference(
-        "wilkinson2019",
-        "Wilkinson ST, Farmer C, Ballard ED, et al. Impact of midazolam vs. saline on effect size estimates in "
-        "controlled trials of ketamine as a rapid-acting antidepressant. Neuropsychopharmacology 2019;44:1233-1238 "
-        "(DOI not checked here)",
-    ),
-    Reference(
-        "lii2023",
-        "Lii TR, Smith AE, Flohr JR, et al. Randomized trial of ketamine masked by surgical anesthesia in patients "
-        "with depression. Nat Ment Health 2023;1:876-886",
-        "10.1038/s44220-023-00140-x",
-    ),
-    Reference(
-        "furukawa2016",
-        "Furukawa TA, Cipriani A, Atkinson LZ, et al. Placebo response rates in antidepressant trials: a systematic "
-        "review of published and unpublished double-blind randomised controlled studies. Lancet Psychiatry "
-        "2016;3:1059-1066 (DOI not checked here)",
-    ),
-    Reference(
-        "trivedi2006",
-        "Trivedi MH et al. Evaluation of outcomes with citalopram for depression using measurement-based care in "
-        "STAR*D. Am J Psychiatry 2006;163:28-40 (mean age 40.7 years, 63.7 % women)",
-        "10.1176/appi.ajp.163.1.28",
-    ),
-    Reference(
-        "taylor2006",
-        "Taylor MJ, Freemantle N, Geddes JR, Bhagwagar Z. Early onset of selective serotonin reuptake inhibitor "
-        "antidepressant action: systematic review and meta-analysis. Arch Gen Psychiatry 2006;63:1217-1223 "
-        "(DOI not checked here)",
-    ),
-    Reference(
-        "meyer2004",
-        "Meyer JH, Wilson AA, Sagrati S, et al. Serotonin transporter occupancy of five selective serotonin reuptake "
-        "inhibitors at different doses: an [11C]DASB positron emission tomography study. Am J Psychiatry "
-        "2004;161:826-835 (about 80 % occupancy at minimum therapeutic doses)",
-        "10.1176/appi.ajp.161.5.826",
-    ),
-    Reference(
-        "popova2019",
-        "Popova V, Daly EJ, Trivedi M, et al. Efficacy and safety of flexibly dosed esketamine nasal spray combined "
-        "with a newly initiated oral antidepressant in treatment-resistant depression: a randomized double-blind "
-        "active-controlled study (TRANSFORM-2). Am J Psychiatry 2019;176:428-438 (baseline MADRS about 37; "
-        "DOI not checked here)",
-    ),
-    Reference(
-        "feder2021",
-        "Feder A et al. A randomized controlled trial of repeated ketamine administration for chronic posttraumatic "
-        "stress disorder. Am J Psychiatry 2021;178:193-202",
-        "10.1176/appi.ajp.2020.20050596",
-    ),
-    Reference(
-        "glue2017",
-        "Glue P, Medlicott NJ, Harland S, et al. Ketamine's dose-related effects on anxiety symptoms in patients with "
-        "treatment refractory anxiety disorders. J Psychopharmacol 2017;31(10):1302-1305 (anxiety reduced within "
-        "1 h of dosing, persisting up to 7 days)",
-        "10.1177/0269881117705089",
-    ),
-    Reference(
-        "murrough2013b",
-        "Murrough JW, Perez AM, Pillemer S, et al. Rapid and longer-term antidepressant effects of repeated ketamine "
-        "infusions in treatment-resistant major depression. Biol Psychiatry 2013;74:250-256 (DOI not checked here)",
-    ),
-    Reference(
-        "wilkinson2021",
-        "Wilkinson ST, Rhee TG, Joormann J, et al. Cognitive behavioral therapy to sustain the antidepressant effects "
-        "of ketamine in treatment-resistant depression: a randomized clinical trial. Psychother Psychosom 2021 "
-        "(DOI not checked here)",
-    ),
-    Reference(
-        "nader2000",
-        "Nader K, Schafe GE, LeDoux JE. Fear memories require protein synthesis in the amygdala for reconsolidation "
-        "after retrieval. Nature 2000;406:722-726 (DOI not checked here)",
-    ),
-    Reference(
-        "shapiro_emdr",
-        "Shapiro F. Eye Movement Desensitization and Reprocessing (EMDR) Therapy: Basic Principles, Protocols, and "
-        "Procedures, 3rd ed. Guilford Press 2018 (standard protocol: 60-90 min reprocessing sessions)",
-    ),
-    Reference(
-        "montgomery1979",
-        "Montgomery SA, Asberg M. A new depression scale designed to be sensitive to change. Br J Psychiatry "
-        "1979;134:382-389 (10 items, 0-60)",
-    ),
-    Reference(
-        "hamilton1960",
-        "Hamilton M. A rating scale for depression. J Neurol Neurosurg Psychiatry 1960;23:56-62 (17 items, 0-52)",
-    ),
-    Reference(
-        "hamilton1959",
-        "Hamilton M. The assessment of anxiety states by rating. Br J Med Psychol 1959;32:50-55 (14 items, 0-56)",
-    ),
-    Reference(
-        "kroenke2001",
-        "Kroenke K, Spitzer RL, Williams JB. The PHQ-9: validity of a brief depression severity measure. J Gen Intern "
-        "Med 2001;16:606-613 (9 items, 0-27)",
-    ),
-    Reference(
-        "spitzer2006",
-        "Spitzer RL, Kroenke K, Williams JB, Lowe B. A brief measure for assessing generalized anxiety disorder: the "
-        "GAD-7. Arch Intern Med 2006;166:1092-1097 (7 items, 0-21)",
-    ),
-    Reference(
-        "weathers2018",
-        "Weathers FW, Bovin MJ, Lee DJ, et al. The Clinician-Administered PTSD Scale for DSM-5 (CAPS-5): development "
-        "and initial psychometric evaluation in military veterans. Psychol Assess 2018;30:383-395 (20 items in four "
-        "clusters: intrusion 5, avoidance 2, negative cognitions and mood 7, arousal and reactivity 6; 0-80)",
-    ),
-    Reference(
-        "blevins2015",
-        "Blevins CA, Weathers FW, Davis MT, Witte TK, Domino JL. The Posttraumatic Stress Disorder Checklist for "
-        "DSM-5 (PCL-5): development and initial psychometric evaluation. J Trauma Stress 2015;28:489-498 (the same "
-        "20 symptoms self-rated 0-4; 0-80)",
-    ),
-    Reference(
-        "glue2018",
-        "Glue P, Neehoff SM, Medlicott NJ, et al. Safety and efficacy of maintenance ketamine treatment in patients "
-        "with treatment-refractory generalised anxiety and social anxiety disorders. J Psychopharmacol "
-        "2018;32(6):663-667 (HAM-A about halved 1 h after 1 mg/kg SC)",
-    ),
+    SYMPTOMS_JUDGEMENT,
+    VAN_DE_LEEMPUT2014,
+    MODA_SAVA2019,
+    KISHIMOTO2016,
+    HAN2016,
+    MURROUGH2013,
+    WILKINSON2019,
+    LII2023,
+    FURUKAWA2016,
+    TRIVEDI2006,
+    TAYLOR2006,
+    MEYER2004,
+    POPOVA2019,
+    FEDER2021,
+    GLUE2017,
+    MURROUGH2013B,
+    WILKINSON2021,
+    NADER2000,
+    SHAPIRO_EMDR,
+    MONTGOMERY1979,
+    HAMILTON1960,
+    HAMILTON1959,
+    KROENKE2001,
+    SPITZER2006,
+    WEATHERS2018,
+    BLEVINS2015,
+    GLUE2018,
 ]
 
 
