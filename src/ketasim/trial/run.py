@@ -45,7 +45,10 @@ def trial_references(protocol: Protocol) -> list[Reference]:
     """The references behind the protocol's parameter set and the endpoint definitions it uses, each once."""
 
     found: dict[str, Reference] = {}
-    for reference in [*resolve_parameter_set(protocol.population).cited(), *cutoff_references(protocol.endpoints)]:
+    for reference in [
+        *resolve_parameter_set(protocol.population, protocol.catalogue).cited(),
+        *cutoff_references(protocol.endpoints),
+    ]:
         found.setdefault(reference.key, reference)
     return list(found.values())
 

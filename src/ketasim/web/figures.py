@@ -9,18 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ketasim.models import network
-from ketasim.models.cascade import severity_levels
-from ketasim.models.math import ARRAYS
 from ketasim.protocol import Protocol, arm_events
-from ketasim.protocol.parameter_choice import resolve_parameter_set
 from ketasim.report.timecourse_plot import time_axis
 from ketasim.report.trial_report import band_figure
+from ketasim.simulation.fc import typical_fc
 
 CONCENTRATION = ("plasma_ketamine", "plasma_norketamine")
 CASCADE = ("nmda_occupancy", "glutamate_change", "bdnf_change", "spine_density_change", "plasticity_window")
@@ -177,16 +174,13 @@ def fc_figure(
     protocol: Protocol, times_h: Sequence[float], medians: dict[str, dict[str, list[float]]], at_h: float
 ) -> go.Figure:
     """FC matrices of the typical patient of each arm at ``at_h`` (median occupancy and spines, typical severity)."""
-    pset = resolve_parameter_set(protocol.population)
-    severity = float(severity_levels(pset, 1, protocol.population.condition)[0])
     arms = list(medians)
     titles = [f"{arm}, {_when(at_h)}" for arm in arms]
     figure = make_subplots(rows=1, cols=len(arms), subplot_titles=titles, horizontal_spacing=0.1)
     for k, arm in enumerate(arms, start=1):
-        occupancy = jnp.asarray(np.interp(at_h, times_h, medians[arm]["nmda_occupancy"]))
-        spines = jnp.asarray(np.interp(at_h, times_h, medians[arm]["spine_density_change"]))
-        gain, control = network.controls(ARRAYS, occupancy, spines, jnp.asarray(severity), pset)
-        regions, matrix = network.fc_matrix(np.asarray(gain), np.asarray(control), pset)
+        occupancy = np.interp(at_h, times_h, medians[arm]["nmda_occupancy"])
+        spines = np.interp(at_h, times_h, medians[arm]["spine_density_change"])
+        regions, matrix = typical_fc(protocol, occupancy, spines)
         heatmap = network.fc_heatmap(matrix, [r.replace("angular_gyrus_", "AG ") for r in regions], "").data[0]
         heatmap.update(showscale=k == len(arms))
         figure.add_trace(heatmap, row=1, col=k)
