@@ -18,13 +18,11 @@ from scipy.linalg import block_diag
 from ketasim.engine.grid import StepPolicy, build_grid
 from ketasim.engine.reference import reference_amounts
 from ketasim.engine.schedule import build_schedule
-from ketasim.models.pk import build_pk
-from ketasim.models.system import assemble
+from ketasim.models.pk import pk_blocks
 from ketasim.population import make_patients
 from ketasim.protocol import arm_events, load_protocol, observation_times
-from ketasim.protocol.parameter_choice import resolve_parameter_set
-from ketasim.simulation.plan import dose_kind, drug_inputs
-from ketasim.simulation.run import simulate
+from ketasim.simulation.plan import drug_inputs, plan_arm
+from ketasim.simulation.run import linear_problem, pk_values, simulate
 
 DAYS = 28
 PROTOCOL = {
@@ -50,22 +48,25 @@ PROTOCOL = {
     "observe": {"every": "1 d", "outputs": ["plasma_ketamine", "plasma_norketamine"]},
 }
 # the linear part is exact for any step, so a PK-only run needs grid points only at edges and observations
-PK_ONLY = StepPolicy(fine_h=24.0, fine_window_h=0.0, medium_h=24.0, medium_window_h=0.0, coarse_h=24.0)
+PK_ONLY = StepPolicy(
+    fine_h=24.0, fine_window_h=0.0, medium_h=24.0, medium_window_h=0.0, coarse_h=24.0, onset_window_h=0.0
+)
 
 
 def scipy_loop(protocol, patients: int) -> float:
     """Seconds to simulate ``patients`` patients one by one with scipy's LSODA on the same matrices and inputs."""
     events = arm_events(protocol, 0)
     cohort = make_patients(protocol.population, 0, 0, patients, protocol.seed)
-    pk = build_pk(resolve_parameter_set(protocol.population), cohort, {"ketamine": {"iv"}})
-    kinds = [dose_kind(events.doses[0])]
-    problem = assemble(pk, kinds, patients)
+    plan = plan_arm(protocol, 0, PK_ONLY)
+    kinds = plan.kinds
+    problem = linear_problem(plan, plan.pset, cohort)
+    blocks = pk_blocks(plan.catalogue, plan.routes, pk_values(plan.pset, cohort), np.ones(patients))
     edges = np.array([t for d in events.doses for t in (d.time_h, d.time_h + d.infusion_h)])
     grid = build_grid(protocol.duration_h, observation_times(protocol), edges, np.array([]), PK_ONLY)
     schedule = build_schedule(drug_inputs(events.doses, kinds), len(kinds), grid)
     start = time.perf_counter()
     for p in range(patients):
-        matrix = block_diag(*[b.matrix()[p] for b in pk.blocks])
+        matrix = block_diag(*[b.matrix(patients)[p] for b in blocks])
         reference_amounts(matrix, problem.kind_vectors[:, p], schedule, grid, method="LSODA", rtol=1e-8, atol=1e-10)
     return time.perf_counter() - start
 
