@@ -67,7 +67,7 @@ def test_fit_moves_towards_the_value_that_made_the_target(tmp_path: Path) -> Non
     written = write_parameter_file(result, pset, targets, tmp_path / "fitted.yaml", 10)
     fitted = parameter_set(str(written))
     assert fitted[NAME] == result.values[NAME] and fitted.name == "fitted"
-    assert "calibrated by ketasim calibrate" in fitted.get(NAME).note
+    assert "calibrated by ketasim calibrate" in fitted.parameter(NAME).note
 
 
 def test_every_default_free_parameter_is_in_the_default_set() -> None:

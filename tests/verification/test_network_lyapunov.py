@@ -15,6 +15,7 @@ import pytest
 import scipy.linalg
 
 from ketasim.models import network
+from ketasim.models.math import ARRAYS
 from ketasim.parameters.mechanism import mechanism_set
 from ketasim.parameters.network_params import NETWORK
 from ketasim.parameters.registry import merge
@@ -29,7 +30,7 @@ P = merge("network-test", "network and mechanism parameters", NETWORK, mechanism
 
 def typical_trd_drift() -> tuple[np.ndarray, np.ndarray]:
     """Drift and noise matrices of the untreated typical TRD patient."""
-    gain, control = network.controls(jnp.zeros(1), jnp.zeros(1), jnp.full(1, P["typical_severity_trd"]), P)
+    gain, control = network.controls(ARRAYS, jnp.zeros(1), jnp.zeros(1), jnp.full(1, P["typical_severity_trd"]), P)
     return network.drift_matrix(float(gain[0]), float(control[0]), P), network.noise_matrix(P)
 
 

@@ -9,10 +9,10 @@ stand in for the exact solution: a disagreement is an export error or an integra
 from __future__ import annotations
 
 import copy
+import locale
 from pathlib import Path
 from typing import Any
 
-import basico
 import libsbml
 import numpy as np
 import pytest
@@ -53,7 +53,20 @@ def roadrunner_outputs(protocol: Protocol, names: list[str]) -> np.ndarray:
 
 
 def copasi_outputs(protocol: Protocol, names: list[str]) -> np.ndarray:
-    """(times, outputs) of the exported model simulated by COPASI (LSODA) at the observation times."""
+    """(times, outputs) of the exported model simulated by COPASI (LSODA) at the observation times.
+
+    COPASI switches the process to the C locale when it loads; the caller's locale is restored after it.
+    """
+    saved = locale.setlocale(locale.LC_ALL)
+    try:
+        return _copasi_outputs(protocol, names)
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)
+
+
+def _copasi_outputs(protocol: Protocol, names: list[str]) -> np.ndarray:
+    import basico  # imported here: COPASI changes the locale on import (see `copasi_outputs`)
+
     basico.load_model_from_string(ketasim.export_sbml(protocol))
     times = list(observation_times(protocol))
     course = basico.run_time_course(values=times, use_initial_values=True, a_tol=1e-12, r_tol=1e-10, max_steps=10**7)

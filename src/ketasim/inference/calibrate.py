@@ -202,5 +202,5 @@ def write_parameter_file(
         },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path

@@ -19,5 +19,5 @@ def write_fc_heatmaps(fc: xr.DataArray, path: Path) -> Path:
             figure = network.fc_heatmap(fc.sel(arm=arm, time=time).values, list(fc["region"].values), title)
             figures.append(figure_html(figure))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(offline_page("Functional connectivity", "".join(figures)))
+    path.write_text(offline_page("Functional connectivity", "".join(figures)), encoding="utf-8")
     return path
