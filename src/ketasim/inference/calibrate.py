@@ -96,7 +96,12 @@ def calibration_backend(overrides: Mapping[str, str], patients: int) -> Backend:
     def simulate(protocol: Any) -> Any:
         return simulate_protocol(protocol, patients=min(patients, protocol.population.size))
 
-    return Backend(load_protocol=load, simulate=simulate, endpoint_value=real.endpoint_value)
+    return Backend(
+        load_protocol=load,
+        simulate=simulate,
+        endpoint_value=real.endpoint_value,
+        endpoint_statistic=real.endpoint_statistic,
+    )
 
 
 def objective(run: ValidationRun, targets: TargetsFile) -> float:
