@@ -9,10 +9,14 @@ from typing import Any
 import pytest
 import yaml
 
+from ketasim.analysis.summary import PER_PATIENT_KINDS
 from ketasim.errors import InputError, TargetsError
+from ketasim.protocol import load_protocol
 from ketasim.validation.targets import load_targets, parse_targets, with_role
 
-CALIBRATION = Path(__file__).resolve().parents[2] / "data" / "calibration-targets.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+CALIBRATION = ROOT / "data" / "calibration-targets.yaml"
+VALIDATION = ROOT / "data" / "validation-targets.yaml"
 
 PROTOCOL = {
     "ketasim": 1,
@@ -155,6 +159,25 @@ def test_contrasts_and_endpoint_statistics_load() -> None:
     assert sd.describe() == "ketamine: SD across patients of change_d28"
     assert (worse.statistic, worse.threshold) == ("fraction_above", 0.0)
     assert worse.describe() == "ketamine: fraction of patients with change_d7 above 0"
+
+
+@pytest.mark.parametrize(("path", "role"), [(CALIBRATION, "calibration"), (VALIDATION, "validation")])
+def test_the_project_targets_read_real_arms_and_endpoints(path: Path, role: str) -> None:
+    """Each project target has its role and a source, and measures arms and endpoints its protocol has."""
+    loaded = load_targets(path)
+    for target in loaded.targets:
+        assert target.role == role, target.id
+        assert target.source.strip() and target.title.strip(), target.id
+        measure = target.measure
+        protocol = load_protocol(target.protocol if target.protocol is not None else target.protocol_file)
+        arms = [arm.name for arm in protocol.arms]
+        assert measure.arm in arms, target.id
+        assert measure.control is None or measure.control in arms, target.id
+        if measure.endpoint is not None:
+            kinds = {e.name: e.kind for e in protocol.endpoints}
+            assert measure.endpoint in kinds, target.id
+            if measure.statistic is not None:
+                assert kinds[measure.endpoint] in PER_PATIENT_KINDS, target.id
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
