@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from ketasim.validation.targets import load_targets, parse_targets, with_role
 ROOT = Path(__file__).resolve().parents[2]
 CALIBRATION = ROOT / "data" / "calibration-targets.yaml"
 VALIDATION = ROOT / "data" / "validation-targets.yaml"
+PREDICTIONS = ROOT / "tests" / "data" / "validation-predictions.json"
 
 PROTOCOL = {
     "ketasim": 1,
@@ -178,6 +180,15 @@ def test_the_project_targets_read_real_arms_and_endpoints(path: Path, role: str)
             assert measure.endpoint in kinds, target.id
             if measure.statistic is not None:
                 assert kinds[measure.endpoint] in PER_PATIENT_KINDS, target.id
+
+
+def test_calibration_and_validation_targets_are_separate_and_every_prediction_is_recorded() -> None:
+    calibration = {t.id for t in load_targets(CALIBRATION).targets}
+    validation = [t.id for t in load_targets(VALIDATION).targets]
+    assert len(validation) >= 12
+    assert not calibration & set(validation)
+    recorded = json.loads(PREDICTIONS.read_text())
+    assert list(recorded) == validation  # recorded before the model changed, for every validation target
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
