@@ -236,15 +236,16 @@ def validate(
     report: Annotated[
         Path | None, typer.Option("--report", help="Folder for an HTML report with one plot per target.")
     ] = None,
+    role: Annotated[str, typer.Option("--role", help="Which targets to run: calibration, validation or all.")] = "all",
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Run every target of a targets file. Exit 0: all ran; 1: some could not run; 2: bad command line or file."""
     with _errors_to_exit(debug):
-        from ketasim.validation import load_targets, run_targets, write_results_json
+        from ketasim.validation import load_targets, run_targets, with_role, write_results_json
         from ketasim.validation.report import write_report
 
-        loaded = load_targets(targets)
+        loaded = with_role(load_targets(targets), role)
         with _progress(quiet) as bar:
             task = bar.add_task("validating", total=len(loaded.targets))
             run = run_targets(
@@ -252,11 +253,17 @@ def validate(
             )
             bar.update(task, completed=len(loaded.targets))
         _warn(run.warnings)
+        roles = run.roles()
         if not quiet:
-            _print_results(run)
+            for name in roles:
+                _print_results(run.of_role(name), title=f"{name} targets")
         for result in run.results:
             if result.error is not None:
                 typer.echo(f"target {result.target.id} could not run: {result.error}", err=True)
+        if len(roles) > 1:
+            for name in roles:
+                part = run.of_role(name)
+                typer.echo(f"{name}: {part.passed} passed, {part.failed} failed, {part.errors} could not run")
         typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
         typer.echo(f"wrote {write_results_json(run, json_out)}")
         if report is not None:
@@ -283,7 +290,12 @@ def calibrate(
     """Fit population-level response parameters to a targets file and write them as a parameter file."""
     with _errors_to_exit(debug):
         from ketasim.errors import InputError
-        from ketasim.inference.calibrate import DEFAULT_FREE, free_parameters, write_parameter_file
+        from ketasim.inference.calibrate import (
+            DEFAULT_FREE,
+            free_parameters,
+            refuse_validation_targets,
+            write_parameter_file,
+        )
         from ketasim.inference.calibrate import calibrate as fit
         from ketasim.parameters import get_parameter_set
         from ketasim.validation import load_targets
@@ -291,6 +303,7 @@ def calibrate(
         if out.suffix not in (".yaml", ".yml"):
             raise InputError("--out", f"{out} is not a .yaml file", "write e.g. --out calibrated.yaml")
         loaded = load_targets(targets)
+        refuse_validation_targets(loaded)
         pset = get_parameter_set("default")
         free = free_parameters(pset, parameter or list(DEFAULT_FREE))
         with _progress(quiet) as bar:
@@ -312,11 +325,11 @@ def calibrate(
         typer.echo(f"wrote {write_parameter_file(result, pset, loaded, out, patients)}")
 
 
-def _print_results(run: Any) -> None:
+def _print_results(run: Any, title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("target", "simulated", "expected", "band", "result")
+    table = Table("target", "simulated", "expected", "band", "result", title=title)
     for result in run.results:
         low, high = result.target.band
         simulated = "-" if result.simulated is None else f"{result.simulated:.4g}"
