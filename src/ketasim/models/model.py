@@ -21,6 +21,7 @@ from ketasim.models.acute import Acute
 from ketasim.models.cascade import Cascade
 from ketasim.models.comparators import Comparators
 from ketasim.models.math import ARRAYS, Math, Value
+from ketasim.models.natural_course import NaturalCourse
 from ketasim.models.network import Network
 from ketasim.models.pk import readout_names
 from ketasim.models.receptors import Receptors
@@ -91,7 +92,7 @@ class Composition:
         return {name: value for stage in self.stages for name, value in stage.decay(m, v).items()}
 
 
-SYMPTOM_STAGES: tuple[str, ...] = ("therapy", "comparators", "symptoms", "scales")
+SYMPTOM_STAGES: tuple[str, ...] = ("therapy", "comparators", "natural_course", "symptoms", "scales")
 """The stages downstream of the brain: what the forecast integrates for each patient's individual parameters."""
 
 
@@ -117,6 +118,7 @@ def compose(catalogue: Catalogue) -> Composition:
         Acute.of(catalogue),
         Therapy(),
         Comparators.of(catalogue),
+        NaturalCourse(),
         Symptoms(),
         Scales(),
     )

@@ -14,6 +14,7 @@ every influence at that time:
       + s_SSRI · (k_A · A + k_P · P)                                                   serotonergic comparator
       + k_L · L                                                                        learned adaptive patterns
       + k_U · trauma · U                                                               weakened fear memory
+      + n                                                                              natural course
 
 and the total is itself saturated, R ← R_tot · tanh(R / R_tot): part of the symptom load is not modifiable.
 
@@ -185,6 +186,7 @@ class Symptoms(Stage):
             )
             + v["relief_per_learned_pattern"] * v["learned"]
             + v["relief_per_fear_reduction"] * fear_relief
+            + v["natural_course"]
         )
         out["relief"] = v["total_relief_max"] * m.tanh(relief / v["total_relief_max"])
         worry_ceiling = v["worry_rumination_relief_max"]
@@ -202,6 +204,7 @@ class Symptoms(Stage):
             + v["worry_relief_per_ssri_adaptation"] * v["ssri_sensitivity"] * v["ssri_adaptation"]
             + v["worry_relief_per_sedation"] * v["sedation"]
             + v["worry_relief_per_fear_reduction"] * fear_relief
+            + v["natural_course"]
         )
         return out
 

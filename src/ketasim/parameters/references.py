@@ -598,3 +598,11 @@ ZIMMERMAN2004 = Reference(
     "Zimmerman M et al. (2004). Defining remission on the Montgomery-Asberg depression rating scale. "
     "J Clin Psychiatry 65(2):163-168. PMID 15003068",
 )
+
+WHITEFORD2013 = Reference(
+    "whiteford2013",
+    "Whiteford HA, Harris MG, McKeon G, et al. Estimating remission from untreated major depression: a systematic "
+    "review and meta-analysis. Psychol Med 2013;43:1569-1585 (23 % remit within 3 months, 32 % within 6 months, "
+    "53 % within 12 months)",
+    "10.1017/S0033291712001717",
+)

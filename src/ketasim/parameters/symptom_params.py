@@ -41,6 +41,7 @@ from ketasim.parameters.references import (
     WEATHERS2018,
     WILKINSON2019,
     WILKINSON2021,
+    WHITEFORD2013,
 )
 from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, make_set
 from ketasim.vocabulary import LATENTS
@@ -73,11 +74,14 @@ REFERENCES = [
     WEATHERS2018,
     BLEVINS2015,
     GLUE2018,
+    WHITEFORD2013,
 ]
 
 
-def _p(name: str, value: float, unit: str, source: str, confidence: Confidence, note: str = "") -> Parameter:
-    return Parameter(name, float(value), unit, source, confidence, note)
+def _p(
+    name: str, value: float, unit: str, source: str, confidence: Confidence, note: str = "", calibrated: bool = False
+) -> Parameter:
+    return Parameter(name, float(value), unit, source, confidence, note, calibrated)
 
 
 J = "symptoms_judgement"
@@ -807,6 +811,41 @@ def _baselines() -> list[Parameter]:
     return items
 
 
+def _natural_course() -> list[Parameter]:
+    return [
+        _p(
+            "natural_course_relief_mean",
+            0.05,
+            "1",
+            "whiteford2013",
+            "low",
+            "Mean relief (fraction of the baseline load) the untreated course tends to over weeks. Untreated "
+            "depression remits in 23 % of patients within 3 months (Whiteford 2013); trial arms also regress to the "
+            "mean. Fitted by `ketasim calibrate`.",
+            calibrated=True,
+        ),
+        _p(
+            "natural_course_relief_sd",
+            0.3,
+            "1",
+            "whiteford2013",
+            "low",
+            "Between-patient SD of that relief: some patients improve on their own, some worsen. Fitted by "
+            "`ketasim calibrate` to the published SDs of change and fractions worse.",
+            calibrated=True,
+        ),
+        _p(
+            "natural_course_time_constant_h",
+            504.0,
+            "h",
+            "whiteford2013",
+            "low",
+            "Time constant of the untreated drift: three weeks, so that a quarter of untreated patients can remit "
+            "within three months (Whiteford 2013). Judgement from that time course.",
+        ),
+    ]
+
+
 def symptoms_set() -> ParameterSet:
     """The ``symptoms`` parameter set: symptoms, therapy, comparators and rating scales."""
     parameters = (
@@ -820,6 +859,7 @@ def symptoms_set() -> ParameterSet:
         + _scale_weights()
         + _rater_noise()
         + _baselines()
+        + _natural_course()
     )
     return make_set("symptoms", "Symptoms, psychotherapy, comparators and rating scales", REFERENCES, parameters)
 
