@@ -36,7 +36,7 @@ def test_every_parameter_is_in_the_registry_or_derived_by_a_stage() -> None:
 def test_the_symptom_part_reads_drivers_from_upstream_only() -> None:
     composition = compose(default_catalogue())
     symptoms, drivers = symptom_part(composition)
-    assert [s.name for s in symptoms.stages] == ["therapy", "comparators", "symptoms", "scales"]
+    assert [s.name for s in symptoms.stages] == ["therapy", "comparators", "natural_course", "symptoms", "scales"]
     assert {"plasticity_window", "rumination", "dissociation", "glutamate_change"} <= set(drivers)
 
 

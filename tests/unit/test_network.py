@@ -167,7 +167,9 @@ def test_network_stage_matches_the_exact_lyapunov_solve_at_its_documented_contro
     _, fc = network.fc_matrix(gain, control, pset)
     exact_z, core = network.readouts(fc)
     np.testing.assert_allclose(np.asarray(out["dmn_connectivity"]), exact_z, atol=5e-5)
-    np.testing.assert_allclose(np.asarray(out["rumination"]), network.rumination_index(core, pset), atol=5e-4)
+    softness = pset["latent_floor_softness"]  # the index reads through a smooth floor at healthy (0)
+    floored = softness * np.logaddexp(0.0, network.rumination_index(core, pset) / softness)
+    np.testing.assert_allclose(np.asarray(out["rumination"]), floored, atol=5e-4)
     baseline = values["baseline_dmn_connectivity"]
     np.testing.assert_allclose(np.asarray(out["dmn_connectivity_change"]), exact_z - baseline, atol=5e-5)
     # the patients' baseline is the exact untreated connectivity of their (typical TRD) severity

@@ -76,8 +76,11 @@ def test_rumination_is_the_network_readout_at_the_simulated_controls(dataset: xr
     spines = jnp.asarray(arm["spine_density_change"].values[0])
     severity = jnp.full(occupancy.shape, pset["typical_severity_trd"])
     controls = network.controls(ARRAYS, occupancy, spines, severity, pset)
-    _, expected = network.lookup(network_table(pset), *controls)
-    np.testing.assert_allclose(arm["rumination"].values[0], np.asarray(expected), atol=1e-6)
+    _, index = network.lookup(network_table(pset), *controls)
+    softness = pset["latent_floor_softness"]  # rumination cannot fall below none: a smooth floor at 0
+    expected = softness * np.logaddexp(0.0, np.asarray(index) / softness)
+    np.testing.assert_allclose(arm["rumination"].values[0], expected, atol=1e-6)
+    assert np.min(np.asarray(index)) < 0.0 <= np.min(arm["rumination"].values[0])  # the floor is at work
 
 
 def test_untreated_typical_trd_reads_one_throughout(dataset: xr.Dataset) -> None:

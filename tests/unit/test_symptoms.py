@@ -42,10 +42,15 @@ def integrate(
 
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_untreated_patient_stays_at_baseline(condition: str) -> None:
-    """Every state of the whole model is at rest in untreated patients of every condition."""
-    values = untreated(parameters(patients(3, condition, variability=True, seed=5)))
+    """Every state of the whole model is at rest in untreated patients of every condition, except the natural
+    course, which starts at 0 and drifts towards the patient's own level."""
+    p = parameters(patients(3, condition, variability=True, seed=5))
+    values = untreated(p)
     rates = state_rates(COMPOSITION, values)
     assert set(rates) == set(COMPOSITION.state_names)
+    drift = rates.pop("natural_course")
+    np.testing.assert_allclose(drift, p["natural_course_level"] / p["natural_course_time_constant_h"], rtol=1e-12)
+    assert np.ptp(np.asarray(p["natural_course_level"])) > 0.0  # patients differ
     for name, rate in rates.items():
         np.testing.assert_allclose(np.asarray(rate), 0.0, atol=1e-9, err_msg=name)
     assert np.all(np.asarray(values["depression"]) == 1.0) and np.all(np.asarray(values["worry"]) == 1.0)
@@ -101,6 +106,7 @@ def test_relief_and_rates_are_as_documented_with_every_influence_at_work() -> No
         "ssri_adaptation": 0.3,
         "ssri_plasticity": 0.2,
         "learned": 0.25,
+        "natural_course": 0.07,
         "fear_reduction": 0.3,
         "sedation": 0.4,
         "depression": 0.8,
@@ -130,6 +136,7 @@ def test_relief_and_rates_are_as_documented_with_every_influence_at_work() -> No
         )
         + q["relief_per_learned_pattern"] * state["learned"]
         + q["relief_per_fear_reduction"] * fear_relief
+        + state["natural_course"]
     )
     relief = q["total_relief_max"] * np.tanh(total / q["total_relief_max"])
     worry_ceiling = q["worry_rumination_relief_max"]
@@ -147,6 +154,7 @@ def test_relief_and_rates_are_as_documented_with_every_influence_at_work() -> No
         + q["worry_relief_per_ssri_adaptation"] * q["ssri_sensitivity"] * state["ssri_adaptation"]
         + q["worry_relief_per_sedation"] * state["sedation"]
         + q["worry_relief_per_fear_reduction"] * fear_relief
+        + state["natural_course"]
     )
     values = {**p, **{name: jnp.array([value]) for name, value in state.items()}}
     values.update(STAGE.values(ARRAYS, values))
@@ -365,7 +373,8 @@ def test_baseline_drivers_are_the_untreated_values_of_each_patient() -> None:
     assert float(trd["rumination_baseline"][0]) == pytest.approx(1.0, abs=1e-4)
     assert 0.6 < float(trd["window_baseline"][0]) < 0.8
     healthy = parameters(patients(2, "healthy"))
-    assert float(healthy["rumination_baseline"][0]) == pytest.approx(0.0, abs=1e-4)
+    softness = healthy["latent_floor_softness"]
+    assert float(healthy["rumination_baseline"][0]) == pytest.approx(softness * np.log(2.0), rel=1e-3)  # floor at 0
     assert float(healthy["window_baseline"][0]) == pytest.approx(1.0, abs=1e-6)
     for p in (trd, healthy, parameters(patients(4, "ptsd", variability=True, seed=1))):
         values = untreated(p)

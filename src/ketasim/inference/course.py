@@ -18,7 +18,7 @@ from ketasim.engine.grid import StepPolicy
 from ketasim.engine.jax_setup import configured
 from ketasim.engine.run import etd_coefficients, etd_rk4_apply, run
 from ketasim.errors import ParameterError, UnsupportedError
-from ketasim.models import scales, symptoms
+from ketasim.models import natural_course, scales, symptoms
 from ketasim.models.math import ARRAYS
 from ketasim.models.model import Composition, Model, individual_parameters, symptom_part
 from ketasim.models.scales import Scales, baseline_name
@@ -31,6 +31,7 @@ from ketasim.vocabulary import SCALES
 
 ETA_USES: tuple[tuple[str, int], ...] = (
     *((use, 1) for use in symptoms.INDIVIDUAL_USES),
+    (natural_course.USE, 1),
     ("symptoms_baseline_common", 1),
     ("symptoms_baseline_scales", len(SCALES)),
 )
@@ -62,7 +63,8 @@ def patient_parameters(
     """The symptom stages' parameters of patients with the given individual normals, differentiable in the normals.
 
     The switch and sensitivities come from `ketasim.models.symptoms.individual_fields` (shared with the
-    symptom stage), the baseline scores from `baseline_scores`; ``base`` provides every parameter that does not
+    symptom stage), the untreated course from `ketasim.models.natural_course.natural_course_level`, the baseline
+    scores from `baseline_scores`; ``base`` provides every parameter that does not
     depend on the normals.
 
     Parameters
@@ -93,7 +95,8 @@ def patient_parameters(
         jnp.asarray(normals["symptoms_baseline_scales"]),
     )
     baselines = {baseline_name(scale): scores[:, i] for i, scale in enumerate(SCALES)}
-    return {**base, **individual, **baselines}
+    level = natural_course.natural_course_level(pset, jnp.asarray(normals[natural_course.USE])[:, 0])
+    return {**base, **individual, **baselines, "natural_course_level": level}
 
 
 def baseline_scores(condition: str, pset: ParameterSet, common: jax.Array, specific: jax.Array) -> jax.Array:
@@ -207,7 +210,8 @@ def patient_course(protocol: Protocol, policy: StepPolicy = SYMPTOM_POLICY) -> P
     """Simulate everything upstream of the symptoms once and lay it out along the symptom model's grid.
 
     The engine runs the full model at its own steps (`StepPolicy()`), observed at every grid point of the
-    symptom model and at every step's midpoint, for the one patient of ``protocol`` (covariates fixed).
+    symptom model and at every step's midpoint, for the one patient of ``protocol`` (covariates fixed). No drug
+    levels are measured, so the patient's pharmacokinetics are the typical ones for their covariates.
     """
     plan = plan_arm(protocol, 0, policy)
     points = plan.grid.times_h
@@ -218,7 +222,7 @@ def patient_course(protocol: Protocol, policy: StepPolicy = SYMPTOM_POLICY) -> P
         update={"observe": protocol.observe.model_copy(update={"every_h": tuple(float(t) for t in sampled[order])})}
     )
     fine = plan_arm(fine_protocol, 0, StepPolicy())
-    cohort = make_patients(protocol.population, 0, 0, 1, protocol.seed)
+    cohort = dataclasses.replace(make_patients(protocol.population, 0, 0, 1, protocol.seed), variability=False)
     parameters = individual_parameters(fine.composition, fine.pset, cohort)
     symptom_model, drivers = symptom_part(fine.composition)
     quantities = tuple(name for name in drivers if name not in fine.composition.readouts)

@@ -183,6 +183,11 @@ def softplus(m: Math, x: Value) -> Value:
     return m.log(1.0 + m.exp(x))
 
 
+def soft_floor(m: Math, value: Value, softness: Value) -> Value:
+    """Smooth max(value, 0) (softplus of width ``softness``)."""
+    return softness * softplus(m, value / softness)
+
+
 def sigmoid(m: Math, x: Value) -> Value:
     """The logistic function 1 / (1 + exp(-x))."""
     if m is ARRAYS:

@@ -28,6 +28,15 @@ from ketasim.models.stage import Quantity, Stage, Values
 from ketasim.parameters.registry import ParameterSet
 
 
+USE = "natural_course"
+"""The name of the patient's normal deviate that sets their untreated course (`Patients.normals`)."""
+
+
+def natural_course_level(pset: ParameterSet, z: Any) -> Any:
+    """The relief n* = μ + σ · z that the untreated course of patients with normal deviates ``z`` tends to."""
+    return pset["natural_course_relief_mean"] + pset["natural_course_relief_sd"] * z
+
+
 @dataclass(frozen=True)
 class NaturalCourse(Stage):
     """Each patient's untreated drift of the symptom load."""
@@ -44,8 +53,7 @@ class NaturalCourse(Stage):
         return (Quantity("natural_course_level", "1", "the relief the patient's untreated course tends to"),)
 
     def individual(self, pset: ParameterSet, patients: Any) -> dict[str, np.ndarray]:
-        z = patients.normals("natural_course")[:, 0]
-        return {"natural_course_level": pset["natural_course_relief_mean"] + pset["natural_course_relief_sd"] * z}
+        return {"natural_course_level": natural_course_level(pset, patients.normals(USE)[:, 0])}
 
     def initial(self, m: Math, v: Values) -> dict[str, Value]:
         return {"natural_course": 0.0 * v["natural_course_level"]}

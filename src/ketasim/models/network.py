@@ -12,7 +12,8 @@ Two scalar controls per patient shape A:
   that adds c to the damping of every DMN region (fluctuations die out faster and are less shared). It falls
   with depression and rises for days with prefrontal spine restoration.
 
-FC (PCC-mPFC Fisher z) and a rumination index are fitted once per parameter set by a smooth closed form over
+FC (PCC-mPFC Fisher z) and a rumination index (0 = healthy, 1 = typical TRD; the model reads it through a smooth
+floor at 0, since rumination cannot fall below none) are fitted once per parameter set by a smooth closed form over
 (g, c) (a tensor Chebyshev series in the distance to instability and c, `tabulate`), rewritten as polynomials in
 powers of the scaled controls and evaluated by Horner's rule in the engine (`surrogate`) and in the SBML export. Full FC matrices at chosen
 times come from an exact solve (`fc_matrix`).
@@ -36,7 +37,7 @@ import numpy as np
 import scipy.linalg
 
 from ketasim.errors import ParameterError
-from ketasim.models.math import ARRAYS, Math, Value, clip
+from ketasim.models.math import ARRAYS, Math, Value, clip, soft_floor
 from ketasim.models.stage import Quantity, Stage, Values
 from ketasim.parameters.registry import ParameterSet
 
@@ -464,11 +465,11 @@ class Network(Stage):
             Quantity(
                 "dmn_connectivity_change", "Fisher z", "change of PCC-mPFC connectivity from the patient's baseline"
             ),
-            Quantity("rumination", "1", "rumination index: 0 = healthy, 1 = untreated typical TRD"),
+            Quantity("rumination", "1", "rumination index: 0 = healthy (its floor), 1 = untreated typical TRD"),
         )
 
     def registry_parameters(self) -> tuple[str, ...]:
-        return CONTROL_PARAMETERS
+        return (*CONTROL_PARAMETERS, "latent_floor_softness")
 
     def derived_parameters(self) -> tuple[Quantity, ...]:
         bounds = tuple(
@@ -505,5 +506,6 @@ class Network(Stage):
             )
         )
         out.update(surrogate(m, m.named(out, "dmn_gain"), m.named(out, "prefrontal_control"), v, self.degree))
+        out["rumination"] = soft_floor(m, out["rumination"], v["latent_floor_softness"])
         out["dmn_connectivity_change"] = m.named(out, "dmn_connectivity") - v["baseline_dmn_connectivity"]
         return out

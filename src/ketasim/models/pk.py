@@ -9,7 +9,9 @@ ng/mL = µM × molar mass.
 
 Covariates: allometric weight scaling of every volume and clearance, and the clearance effects a component
 names (CYP2B6 slow metabolisers: lower ketamine clearance; sex: higher S-ketamine and S-norketamine clearance
-in women).
+in women). Between-patient variability that no covariate explains: each patient's elimination clearances are
+multiplied by exp(ω_CL · η_CL) and central volumes by exp(ω_V · η_V), one pair of standard normal deviates per
+patient (0 for the typical patient).
 
 The blocks are built from a mapping of values, numbers for the engine or formulas for the SBML export
 (`ketasim.models.compartments`).
@@ -22,14 +24,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ketasim.errors import ParameterError
 from ketasim.models.compartments import Block
+from ketasim.models.math import FORMULAS, Expr
 from ketasim.parameters.catalogue import Catalogue, Component, Drug, Species, components
 
 Value = Any
 
-COVARIATE_VALUES = ("weight_kg", "female", "cyp2b6_slow")
-"""The patient covariates the blocks read besides parameters."""
+COVARIATE_VALUES = ("weight_kg", "female", "cyp2b6_slow", "clearance_deviate", "central_volume_deviate")
+"""The patient covariates the blocks read besides parameters (the deviates: between-patient variability)."""
 UMOL_PER_MMOL = 1000.0
 """Unit conversion of doses (mg / (g/mol) = mmol) to amounts (µmol); `pk_blocks` reads ``umol_per_mmol``."""
 
@@ -67,6 +72,11 @@ def readout_names(catalogue: Catalogue) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _exp(x: Value) -> Value:
+    """exp of a number, an array or a formula (the SBML export builds the blocks from formulas)."""
+    return FORMULAS.exp(x) if isinstance(x, Expr) else np.exp(x)
+
+
 class _Scaling:
     """Covariate effects on a component's typical volumes and clearances."""
 
@@ -74,11 +84,19 @@ class _Scaling:
         self.v = v
         self.weight_ratio = v["weight_kg"] / v["reference_weight_kg"]
 
-    def volume(self, name: str) -> Value:
-        return self.v[name] * self.weight_ratio ** self.v["allometric_volume_exponent"]
+    def volume(self, name: str, central: bool = False) -> Value:
+        value = self.v[name] * self.weight_ratio ** self.v["allometric_volume_exponent"]
+        if central:
+            value = value * _exp(self.v["central_volume_log_sd"] * self.v["central_volume_deviate"])
+        return value
+
+    def flow(self, name: str) -> Value:
+        """A distribution flow between compartments: scaled by body size only."""
+        return self.v[name] * self.weight_ratio ** self.v["allometric_clearance_exponent"]
 
     def clearance(self, name: str, covariates: tuple[str, ...] = ()) -> Value:
-        value = self.v[name] * self.weight_ratio ** self.v["allometric_clearance_exponent"]
+        """An elimination clearance: body size, the named covariates and the patient's own deviate."""
+        value = self.flow(name) * _exp(self.v["clearance_log_sd"] * self.v["clearance_deviate"])
         if "cyp2b6" in covariates:
             value = value * (1.0 + self.v["cyp2b6_slow"] * (self.v["cyp2b6_slow_clearance_factor"] - 1.0))
         if "sex" in covariates:
@@ -89,12 +107,12 @@ class _Scaling:
 def _disposition(block: Block, component: Component, prefix: str, scale: _Scaling) -> tuple[str, Value, Value]:
     """Add a component's compartments and distribution flows; return (central, volume, clearance)."""
     names = list(component.compartments)
-    volumes = {name: scale.volume(component.compartments[name]) for name in names}
+    volumes = {name: scale.volume(component.compartments[name], central=name == names[0]) for name in names}
     central = block.add(f"{prefix}_{names[0]}", volumes[names[0]])
     for name in names[1:]:
         block.add(f"{prefix}_{name}", volumes[name])
     for name in names[1:]:
-        q = scale.clearance(component.distribution[name])
+        q = scale.flow(component.distribution[name])
         block.flow(central, f"{prefix}_{name}", q / volumes[names[0]], "distribution")
         block.flow(f"{prefix}_{name}", central, q / volumes[name], "distribution")
     return central, volumes[names[0]], scale.clearance(component.clearance, component.clearance_covariates)

@@ -51,7 +51,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from ketasim.errors import ParameterError
-from ketasim.models.math import Math, Value, sigmoid, softplus
+from ketasim.models.math import Math, Value, sigmoid, soft_floor
 from ketasim.models.stage import Quantity, Stage, Values
 from ketasim.parameters.registry import ParameterSet
 from ketasim.vocabulary import CONDITIONS
@@ -104,11 +104,6 @@ INDIVIDUAL_USES: tuple[str, ...] = (
     "symptoms_worry_sensitivity",
     "symptoms_expectancy_ceiling",
 )
-
-
-def floor(m: Math, value: Value, softness: Value) -> Value:
-    """Smooth max(value, 0) (softplus of width ``softness``)."""
-    return softness * softplus(m, value / softness)
 
 
 @dataclass(frozen=True)
@@ -212,9 +207,9 @@ class Symptoms(Stage):
         x, softness = v["depression"], v["latent_floor_softness"]
         feedback = v["jump"] * sigmoid(m, v["steepness"] * (x - v["threshold"]))
         return {
-            "depression": (floor(m, v["baseline_tilt"] - v["relief"] + feedback, softness) - x)
+            "depression": (soft_floor(m, v["baseline_tilt"] - v["relief"] + feedback, softness) - x)
             / v["depression_time_constant_h"],
-            "worry": (floor(m, 1.0 - v["worry_relief"], softness) - v["worry"]) / v["worry_time_constant_h"],
+            "worry": (soft_floor(m, 1.0 - v["worry_relief"], softness) - v["worry"]) / v["worry_time_constant_h"],
         }
 
     def decay(self, m: Math, v: Values) -> dict[str, Value]:

@@ -19,6 +19,7 @@ from ketasim.parameters import (
     dose_limits,
     effect_site,
     escitalopram,
+    fanta2015,
     kamp2020,
     mechanism,
     midazolam,
@@ -41,6 +42,7 @@ def _all_sets() -> list[ParameterSet]:
     return [
         kamp2020.KAMP2020_SET,
         perez_ruixo2021.PEREZ_RUIXO2021_SET,
+        fanta2015.FANTA2015_SET,
         chong2006.CHONG2006_SET,
         routes.ROUTES_SET,
         midazolam.MIDAZOLAM,

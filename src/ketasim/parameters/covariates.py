@@ -1,8 +1,9 @@
-"""Covariates of ketamine pharmacokinetics: body size (allometry), CYP2B6 slow metabolisers and sex."""
+"""Covariates of ketamine pharmacokinetics: body size (allometry), CYP2B6 slow metabolisers and sex, and the
+between-patient variability that no covariate explains."""
 
 from __future__ import annotations
 
-from ketasim.parameters.references import ANDERSON_HOLFORD2008, RAO2016, SIGTERMANS2009
+from ketasim.parameters.references import ANDERSON_HOLFORD2008, PEREZ_RUIXO2021, RAO2016, SIGTERMANS2009
 from ketasim.parameters.registry import Parameter, ParameterSet, make_set
 
 REFERENCE_WEIGHT_KG = 70.0
@@ -68,11 +69,32 @@ PARAMETERS = [
         "Women had 20 % greater elimination clearance of S-ketamine and S-norketamine (10 men, 10 women, "
         "2-h S-ketamine infusion). Applied to S species only, as measured.",
     ),
+    Parameter(
+        "clearance_log_sd",
+        0.229,
+        "1",
+        "perez_ruixo2021",
+        "medium",
+        "Between-patient log-normal SD of every clearance of a patient (one factor per patient): hepatic blood "
+        "flow varied with CV 23.2 % among 820 subjects (Perez-Ruixo 2021 Table 3), sqrt(ln(1 + 0.232^2)). Fanta "
+        "2015 found 13 % for S-ketamine clearance in 11 volunteers; the larger study is preferred. Applied to "
+        "the other drugs of the catalogue as a judgement.",
+    ),
+    Parameter(
+        "central_volume_log_sd",
+        0.270,
+        "1",
+        "perez_ruixo2021",
+        "medium",
+        "Between-patient log-normal SD of every central volume of a patient: esketamine Vc varied with CV "
+        "27.5 % (Perez-Ruixo 2021 Table 3), sqrt(ln(1 + 0.275^2)). Applied to the other drugs as a judgement.",
+    ),
 ]
 
 COVARIATES: ParameterSet = make_set(
     "covariates",
-    "Covariate effects on ketamine pharmacokinetics: allometric weight scaling, CYP2B6*6/*6, sex",
-    [ANDERSON_HOLFORD2008, RAO2016, SIGTERMANS2009],
+    "Covariate effects on ketamine pharmacokinetics: allometric weight scaling, CYP2B6*6/*6, sex, "
+    "between-patient variability",
+    [ANDERSON_HOLFORD2008, RAO2016, SIGTERMANS2009, PEREZ_RUIXO2021],
     PARAMETERS,
 )

@@ -1,4 +1,5 @@
-"""Esketamine and noresketamine, from the population model of Perez-Ruixo 2021 (820 subjects, 13 studies).
+"""Noresketamine, and esketamine's intranasal and oral routes, from the population model of Perez-Ruixo 2021
+(820 subjects, 13 studies). Esketamine's own disposition comes from intravenous data (`ketasim.parameters.fanta2015`).
 
 The published model has a hepato-portal compartment (well-stirred liver) between the gut and the central
 compartment; ketasim's structure has elimination from the central compartment and a first-pass split of each
@@ -25,8 +26,6 @@ from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, mak
 STUDY_MEDIAN_WEIGHT_KG = 74.0
 
 # Table 3 of Perez-Ruixo 2021 (typical values, non-Asian, age <= 60)
-VC_L, VP1_L, VP2_L = 192.0, 143.0, 417.0
-Q1_L_PER_H, Q2_L_PER_H = 84.3, 37.6
 HEPATIC_BLOOD_FLOW_L_PER_H, HEPATIC_VOLUME_L = 151.0, 101.0
 KEL_PER_H, KMET_PER_H = 1.11, 2.77
 NOR_VC_L, NOR_VP_L, NOR_CL_L_PER_H, NOR_Q_L_PER_H = 70.0, 115.0, 38.0, 26.1
@@ -37,7 +36,6 @@ GUT_FRACTION = 0.64
 
 INTRINSIC_CLEARANCE_L_PER_H = HEPATIC_VOLUME_L * (KEL_PER_H + KMET_PER_H)
 HEPATIC_EXTRACTION = INTRINSIC_CLEARANCE_L_PER_H / (HEPATIC_BLOOD_FLOW_L_PER_H + INTRINSIC_CLEARANCE_L_PER_H)
-CLEARANCE_L_PER_H = HEPATIC_BLOOD_FLOW_L_PER_H * HEPATIC_EXTRACTION
 FRACTION_TO_NORKETAMINE = KMET_PER_H / (KEL_PER_H + KMET_PER_H)
 ORAL_BIOAVAILABILITY = GUT_FRACTION * (1.0 - HEPATIC_EXTRACTION)
 ORAL_FIRST_PASS_TO_NORKETAMINE = GUT_FRACTION * HEPATIC_EXTRACTION * FRACTION_TO_NORKETAMINE
@@ -68,44 +66,8 @@ def _cl(clearance_l_per_h: float) -> float:
     return to_reference_clearance(clearance_l_per_h, STUDY_MEDIAN_WEIGHT_KG)
 
 
-_PER_70 = "Table 3 value at the study median weight 74 kg, expressed per 70 kg."
-
-
 def _esketamine() -> list[Parameter]:
     return [
-        Parameter("esketamine_central_volume_l", _v(VC_L), "L", "perez_ruixo2021", "high", f"Vc 192 L. {_PER_70}"),
-        Parameter(
-            "esketamine_peripheral1_volume_l", _v(VP1_L), "L", "perez_ruixo2021", "high", f"Vp1 143 L. {_PER_70}"
-        ),
-        Parameter(
-            "esketamine_peripheral2_volume_l", _v(VP2_L), "L", "perez_ruixo2021", "high", f"Vp2 417 L. {_PER_70}"
-        ),
-        Parameter(
-            "esketamine_intercompartmental1_l_per_h",
-            _cl(Q1_L_PER_H),
-            "L/h",
-            "perez_ruixo2021",
-            "high",
-            f"Q1 84.3 L/h. {_PER_70}",
-        ),
-        Parameter(
-            "esketamine_intercompartmental2_l_per_h",
-            _cl(Q2_L_PER_H),
-            "L/h",
-            "perez_ruixo2021",
-            "high",
-            f"Q2 37.6 L/h. {_PER_70}",
-        ),
-        Parameter(
-            "esketamine_clearance_l_per_h",
-            _cl(CLEARANCE_L_PER_H),
-            "L/h",
-            "perez_ruixo2021",
-            "high",
-            "Well-stirred liver: Qh E with Qh 151 L/h, CLint = Vh (kel + kmet) = 101 x 3.88 L/h, E = 0.72, "
-            f"so 109 L/h (the paper's overall 114 L/h). Differs from Fanta 2015 (95 L/h per 70 kg, 11 "
-            f"volunteers): the larger study is preferred. {_PER_70}",
-        ),
         Parameter(
             "esketamine_fraction_to_norketamine",
             FRACTION_TO_NORKETAMINE,

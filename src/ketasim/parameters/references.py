@@ -42,6 +42,13 @@ PEREZ_RUIXO2021 = Reference(
     "coded in nlmixr2lib, model PerezRuixo_2020_esketamine, with its errata)",
     "10.1007/s40262-020-00953-4",
 )
+OTTO2021 = Reference(
+    "otto2021",
+    "Otto ME, Bergmann KR, Jacobs GE, van Velzen M. Predictive performance of parent-metabolite population "
+    "pharmacokinetic models of (S)-ketamine in healthy volunteers. Eur J Clin Pharmacol 2021;77(8):1181-1192",
+    "10.1007/s00228-021-03104-1",
+)
+
 FANTA2015 = Reference(
     "fanta2015",
     "Fanta S, Kinnunen M, Backman JT, Kalso E. Population pharmacokinetics of S-ketamine and norketamine in "

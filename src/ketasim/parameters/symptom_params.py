@@ -39,9 +39,9 @@ from ketasim.parameters.references import (
     TRIVEDI2006,
     VAN_DE_LEEMPUT2014,
     WEATHERS2018,
+    WHITEFORD2013,
     WILKINSON2019,
     WILKINSON2021,
-    WHITEFORD2013,
 )
 from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, make_set
 from ketasim.vocabulary import LATENTS

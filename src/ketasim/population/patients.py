@@ -44,6 +44,16 @@ class Patients:
         """Patient indices within the arm."""
         return np.arange(self.first, self.first + self.count)
 
+    @property
+    def clearance_deviate(self) -> np.ndarray:
+        """Each patient's standard normal deviate of elimination clearance (0 without variability)."""
+        return self.normals("pk_clearance")[:, 0]
+
+    @property
+    def central_volume_deviate(self) -> np.ndarray:
+        """Each patient's standard normal deviate of central volume (0 without variability)."""
+        return self.normals("pk_central_volume")[:, 0]
+
     def uniforms(self, stream: int, draws: int = 1) -> np.ndarray:
         """(patients, draws) uniforms of this patient batch's own stream ``stream`` (chunking-independent)."""
         return uniforms(self.seed, self.arm, self.indices, stream, draws)

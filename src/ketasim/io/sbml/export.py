@@ -58,7 +58,13 @@ SBO = {
     "first_pass": "SBO:0000176",
     "infusion": "SBO:0000393",
 }
-COVARIATE_UNITS = {"weight_kg": "kg", "female": "1", "cyp2b6_slow": "1"}
+COVARIATE_UNITS = {
+    "weight_kg": "kg",
+    "female": "1",
+    "cyp2b6_slow": "1",
+    "clearance_deviate": "1",
+    "central_volume_deviate": "1",
+}
 READOUT_UNITS = {"plasma": "ng/mL", "ce": "uM"}
 
 
