@@ -147,6 +147,7 @@ PARAMETERS = [
         "log(prefrontal_control) rise per % prefrontal spine density change. Calibrated so that about +15 % "
         "spines at 24 h lower PCC-mPFC z by about 0.12 in typical TRD (target bio-dmn-day1; Scheidegger 2012 "
         "direction, Evans 2018 time course).",
+        calibrated=True,
     ),
 ]
 

@@ -345,6 +345,13 @@ KETAMINE_MIDAZOLAM_RSFC2020 = Reference(
 
 KETASIM_JUDGEMENT = Reference("ketasim-judgement", "Modelling judgement of the ketasim developers (stated in the note)")
 
+JOHNSON2016 = Reference(
+    "johnson2016",
+    "Johnson KM, Devine JM, Ho KF, et al. Evidence to support Montgomery-Asberg Depression Rating Scale "
+    "administration every 24 hours to assess rapid onset of treatment response. J Clin Psychiatry "
+    "2016;77(12):1681-1686 (test-retest ICC 0.96 and 0.91 in two TRD trials)",
+)
+
 KISHIMOTO2016 = Reference(
     "kishimoto2016",
     "Kishimoto T, Chawla JM, Hagi K, et al. Single-dose infusion ketamine and non-ketamine NMDA receptor "
@@ -455,6 +462,13 @@ PCC_MRS2021 = Reference(
     "Ketamine and posterior cingulate metabolites measured by 3T sLASER 1H-MRS before and 193 +/- 4 min after "
     "ketamine in 12 healthy men: no glutamate change. Front Neurosci 2021 (authors not checked here)",
     "10.3389/fnins.2021.609485",
+)
+
+GRUTZENDLER2002 = Reference(
+    "grutzendler2002",
+    "Grutzendler J, Kasthuri N, Gan WB. Long-term dendritic spine stability in the adult cortex. Nature "
+    "2002;420:812-816 (about 96 % of adult cortical spines stable over a month; half-life over 13 months)",
+    "10.1038/nature01276",
 )
 
 PHOUMTHIPPHAVONG2016 = Reference(

@@ -19,9 +19,11 @@ from ketasim.parameters.references import (
     FURUKAWA2016,
     GLUE2017,
     GLUE2018,
+    GRUTZENDLER2002,
     HAMILTON1959,
     HAMILTON1960,
     HAN2016,
+    JOHNSON2016,
     KISHIMOTO2016,
     KROENKE2001,
     LII2023,
@@ -31,6 +33,7 @@ from ketasim.parameters.references import (
     MURROUGH2013,
     MURROUGH2013B,
     NADER2000,
+    PHOUMTHIPPHAVONG2016,
     POPOVA2019,
     SHAPIRO_EMDR,
     SPITZER2006,
@@ -75,6 +78,9 @@ REFERENCES = [
     BLEVINS2015,
     GLUE2018,
     WHITEFORD2013,
+    GRUTZENDLER2002,
+    PHOUMTHIPPHAVONG2016,
+    JOHNSON2016,
 ]
 
 
@@ -98,6 +104,7 @@ def _depression() -> list[Parameter]:
             "low",
             "Time the latent depression takes to follow a change in its tilt. Ketamine separates from placebo "
             "from 40 min and peaks at day 1 (Kishimoto 2016), so mood must move within hours.",
+            calibrated=True,
         ),
         _p(
             "depression_loop_gain",
@@ -117,6 +124,7 @@ def _depression() -> list[Parameter]:
             "low",
             "Relief (fraction of the baseline load) that tips a patient with no failed treatments out of the "
             "depressed state. " + CAL,
+            calibrated=True,
         ),
         _p(
             "depression_escape_log_per_failed_treatment",
@@ -125,6 +133,7 @@ def _depression() -> list[Parameter]:
             J,
             "low",
             "Each failed adequate treatment raises the escape relief by this log-factor (treatment resistance). " + CAL,
+            calibrated=True,
         ),
         _p(
             "depression_escape_log_per_chronic_stress",
@@ -142,6 +151,7 @@ def _depression() -> list[Parameter]:
             "low",
             "An unprocessed trauma memory (trauma load 1 in PTSD) raises the escape relief by this log-factor: "
             "trauma keeps mood low. " + CAL,
+            calibrated=True,
         ),
         _p(
             "depression_escape_log_sd",
@@ -150,6 +160,7 @@ def _depression() -> list[Parameter]:
             J,
             "low",
             "Between-patient log-normal spread of the escape relief. " + CAL,
+            calibrated=True,
         ),
         _p(
             "depression_hysteresis_median",
@@ -159,6 +170,7 @@ def _depression() -> list[Parameter]:
             "low",
             "Escape relief minus hold relief: how much relief may fade after a switch before the patient falls "
             "back. Also sets the size of the jump between states (jump = hysteresis / 0.606 at loop gain 5). " + CAL,
+            calibrated=True,
         ),
         _p(
             "depression_hysteresis_log_per_childhood_neglect",
@@ -168,6 +180,7 @@ def _depression() -> list[Parameter]:
             "low",
             "A history of childhood emotional neglect narrows the hysteresis by this log-factor (earlier relapse). "
             "Small by default: neglect acts mainly through the fear memory. " + CAL,
+            calibrated=True,
         ),
         _p(
             "depression_hysteresis_log_per_chronic_stress",
@@ -177,7 +190,15 @@ def _depression() -> list[Parameter]:
             "low",
             "Chronic stress (0-1) narrows the hysteresis by this log-factor (earlier relapse).",
         ),
-        _p("depression_hysteresis_log_sd", 0.3, "1", J, "low", "Between-patient log-normal spread. " + CAL),
+        _p(
+            "depression_hysteresis_log_sd",
+            0.3,
+            "1",
+            J,
+            "low",
+            "Between-patient log-normal spread. " + CAL,
+            calibrated=True,
+        ),
         _p(
             "depression_escape_hysteresis_correlation",
             0.0,
@@ -207,6 +228,7 @@ def _ketamine_relief() -> list[Parameter]:
             "low",
             "Relief per unit fractional Glx rise: the surge induces the switch before spines form (behaviour "
             "improves before new spines, Moda-Sava 2019). " + CAL,
+            calibrated=True,
         ),
         _p(
             "relief_per_rumination_unit",
@@ -216,6 +238,7 @@ def _ketamine_relief() -> list[Parameter]:
             "low",
             "Relief per unit fall of the rumination index below the patient's baseline (DMN hyperconnectivity and "
             "rumination tilt mood towards depression). " + CAL,
+            calibrated=True,
         ),
         _p(
             "relief_per_window_fraction",
@@ -225,6 +248,7 @@ def _ketamine_relief() -> list[Parameter]:
             "low",
             "Relief per fractional rise of the plasticity window above the patient's baseline: restored synapses "
             "hold the improvement (deleting new spines removes its maintenance, Moda-Sava 2019). " + CAL,
+            calibrated=True,
         ),
         _p(
             "ketamine_relief_max",
@@ -234,6 +258,7 @@ def _ketamine_relief() -> list[Parameter]:
             "low",
             "Ceiling of the mechanism relief (smooth saturation): serial courses cannot tilt mood without bound. "
             + CAL,
+            calibrated=True,
         ),
         _p(
             "total_relief_max",
@@ -243,6 +268,7 @@ def _ketamine_relief() -> list[Parameter]:
             "low",
             "Ceiling of the total relief of mood from all influences together (smooth saturation): part of the "
             "symptom load does not yield, so even combined treatments leave residual symptoms. " + CAL,
+            calibrated=True,
         ),
         _p(
             "ketamine_sensitivity_log_sd",
@@ -251,6 +277,7 @@ def _ketamine_relief() -> list[Parameter]:
             J,
             "low",
             "Between-patient log-normal spread of the mechanism relief (some patients barely respond). " + CAL,
+            calibrated=True,
         ),
         _p(
             "ketamine_sensitivity_log_per_failed_treatment",
@@ -275,6 +302,7 @@ def _other_relief() -> list[Parameter]:
             "Relief at full acute expectancy (hope after a treatment visit). Placebo and midazolam arms improve "
             "substantially, midazolam more than saline (Wilkinson 2019); masked ketamine and saline both improved "
             "(Lii 2023). " + CAL,
+            calibrated=True,
         ),
         _p(
             "relief_per_conditioned_expectancy",
@@ -284,6 +312,7 @@ def _other_relief() -> list[Parameter]:
             "low",
             "Relief at full conditioned expectancy (repeated treatment ritual): placebo response of 35-40 % in "
             "6-8 week pill trials (Furukawa 2016). " + CAL,
+            calibrated=True,
         ),
         _p(
             "relief_per_learned_pattern",
@@ -293,6 +322,7 @@ def _other_relief() -> list[Parameter]:
             "low",
             "Relief at full learned adaptive patterns (therapy after ketamine sustained its effect, Wilkinson "
             "2021). Judgement.",
+            calibrated=True,
         ),
         _p(
             "relief_per_ssri_adaptation",
@@ -303,6 +333,7 @@ def _other_relief() -> list[Parameter]:
             "Relief at full serotonergic adaptation (autoreceptor desensitisation). Small: the drug-placebo "
             "difference of antidepressants is modest, and most of an SSRI arm's improvement comes from the "
             "conditioned expectancy of the daily pill in the model. " + CAL,
+            calibrated=True,
         ),
         _p(
             "relief_per_ssri_plasticity",
@@ -311,6 +342,7 @@ def _other_relief() -> list[Parameter]:
             "taylor2006",
             "low",
             "Relief at full slow serotonergic BDNF gain. " + CAL,
+            calibrated=True,
         ),
         _p(
             "ssri_sensitivity_log_sd",
@@ -359,6 +391,7 @@ def _worry() -> list[Parameter]:
             "low",
             "Worry relief per unit fall of the rumination index: acute (NMDA blockade) and lasting days (spines); "
             "anxiolysis persisted up to 7 days (Glue 2017). " + CAL,
+            calibrated=True,
         ),
         _p(
             "worry_rumination_relief_max",
@@ -367,6 +400,7 @@ def _worry() -> list[Parameter]:
             J,
             "low",
             "Ceiling of the worry relief from a fall of rumination (smooth saturation), as for mood. " + CAL,
+            calibrated=True,
         ),
         _p(
             "worry_relief_per_depression_relief",
@@ -449,6 +483,7 @@ def _learning() -> list[Parameter]:
             "low",
             "Everyday learning while feeling better (per hour, scaled by how far mood is below baseline and by the "
             "window): patients who feel well practise adaptive patterns. Judgement.",
+            calibrated=True,
         ),
         _p(
             "fear_update_per_h_everyday",
@@ -459,6 +494,7 @@ def _learning() -> list[Parameter]:
             "Everyday weakening of the fear memory while feeling better (re-engaging with life meets reminders "
             "safely; ketamine speeds fear extinction through mTORC1 in rodents). Per hour, scaled like everyday "
             "learning. Judgement.",
+            calibrated=True,
         ),
         _p(
             "learning_window_exponent",
@@ -470,12 +506,13 @@ def _learning() -> list[Parameter]:
         ),
         _p(
             "labile_trace_time_constant_h",
-            72.0,
+            112.0,
             "h",
-            "nader2000",
+            "phoumthipphavong2016",
             "low",
-            "A fresh trace not consolidated fades over days. Consolidation and reconsolidation need protein "
-            "synthesis (Nader 2000); the time scale is a judgement.",
+            "A fresh trace not consolidated fades as new, unstabilised spines do: spines formed after ketamine in "
+            "mouse frontal cortex outlast saline for up to 2 weeks (Phoumthipphavong 2016), so 14 d / 3. "
+            "Consolidation and reconsolidation need protein synthesis (Nader 2000).",
         ),
         _p(
             "consolidation_rate_per_h",
@@ -497,11 +534,13 @@ def _learning() -> list[Parameter]:
         ),
         _p(
             "consolidated_learning_time_constant_h",
-            24.0 * 180,
+            24.0 * 570,
             "h",
-            J,
+            "grutzendler2002",
             "low",
-            "Consolidated adaptive patterns fade over about half a year without practice. Judgement.",
+            "Consolidated adaptive patterns last as stabilised spines do: adult cortical spines have a half-life "
+            "of more than 13 months (Grutzendler 2002), so 13 x 30.4 d / ln 2 = 570 d. Mouse time scale taken as "
+            "is (judgement).",
         ),
         _p(
             "consolidated_fear_update_time_constant_h",
@@ -551,6 +590,7 @@ def _expectancy() -> list[Parameter]:
             "wilkinson2019",
             "low",
             "Rate at which acute expectancy approaches its ceiling during a clinic visit (contact weight 1). " + CAL,
+            calibrated=True,
         ),
         _p("expectancy_acute_weight_session", 0.3, "1", J, "low", "Acute-contact weight of a therapy session."),
         _p(
@@ -561,6 +601,7 @@ def _expectancy() -> list[Parameter]:
             "low",
             "Extra acute-contact weight of a noticeable drug effect (sedation, dissociation): patients who feel "
             "something expect more, which is why midazolam arms respond more than saline arms (Wilkinson 2019). " + CAL,
+            calibrated=True,
         ),
         _p(
             "expectancy_acute_time_constant_h",
@@ -570,6 +611,7 @@ def _expectancy() -> list[Parameter]:
             "low",
             "Acute expectancy fades over about 5 days (the effect of a single infusion fades within 7-12 days in "
             "both arms, Kishimoto 2016). " + CAL,
+            calibrated=True,
         ),
         _p(
             "expectancy_conditioned_build_rate_per_h",
@@ -579,6 +621,7 @@ def _expectancy() -> list[Parameter]:
             "low",
             "Rate at which conditioned expectancy approaches its ceiling while a pill is taken (contact weight 1). "
             + CAL,
+            calibrated=True,
         ),
         _p(
             "expectancy_conditioned_weight_visit",
@@ -587,6 +630,7 @@ def _expectancy() -> list[Parameter]:
             "furukawa2016",
             "low",
             "Conditioning weight of a clinic visit relative to taking a daily pill for an hour. " + CAL,
+            calibrated=True,
         ),
         _p("expectancy_conditioned_weight_session", 0.5, "1", J, "low", "Conditioning weight of a therapy session."),
         _p(
@@ -597,6 +641,7 @@ def _expectancy() -> list[Parameter]:
             "low",
             "Conditioned expectancy is built and lost over weeks (placebo response rises by about 3 % per extra "
             "week of a trial, Furukawa 2016). " + CAL,
+            calibrated=True,
         ),
         _p("expectancy_ceiling_log_sd", 0.5, "1", J, "low", "Between-patient log-normal spread of the ceiling."),
         _p(
@@ -692,8 +737,8 @@ def _scale_weights() -> list[Parameter]:
 
 
 def _rater_noise() -> list[Parameter]:
-    sd = {"madrs": 3.0, "hamd17": 2.5, "phq9": 2.0, "ham_a": 3.0, "gad7": 1.8, "caps5": 5.0, "pcl5": 6.0}
-    return [
+    sd = {"hamd17": 2.5, "phq9": 2.0, "ham_a": 3.0, "gad7": 1.8, "caps5": 5.0, "pcl5": 6.0}
+    judged = [
         _p(
             f"{scale}_rater_noise_sd_points",
             value,
@@ -705,6 +750,17 @@ def _rater_noise() -> list[Parameter]:
         )
         for scale, value in sd.items()
     ]
+    madrs = _p(
+        "madrs_rater_noise_sd_points",
+        2.0,
+        "points",
+        "johnson2016",
+        "medium",
+        "Standard deviation of one rating around the patient's true state: the standard error of measurement "
+        "SD x sqrt(1 - ICC) with test-retest ICC 0.91-0.96 over 24 h in two TRD trials (Johnson 2016) and score "
+        "SDs of 6-8 points, so 1.2-2.4 points; 2.0 taken.",
+    )
+    return [madrs, *judged]
 
 
 # Baseline score presets: (mean, sd) per condition and scale, with the source of the primary scale.
