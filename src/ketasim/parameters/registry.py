@@ -25,7 +25,8 @@ class Parameter:
     """One model parameter.
 
     The name carries the unit (``clearance_l_per_h``) and `unit` states it for readers and reports.
-    `source` is the key of a `Reference`; `note` says how the value was derived or chosen.
+    `source` is the key of a `Reference`; `note` says how the value was derived or chosen. ``calibrated``
+    marks a parameter whose value is fitted to clinical targets by ``ketasim calibrate`` (and only those are).
     """
 
     name: str
@@ -34,6 +35,7 @@ class Parameter:
     source: str
     confidence: Confidence
     note: str = ""
+    calibrated: bool = False
 
 
 @dataclass(frozen=True)
