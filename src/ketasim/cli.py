@@ -280,23 +280,35 @@ def calibrate(
     out: Annotated[Path, typer.Option("--out", help="Parameter file to write (.yaml).", dir_okay=False)],
     parameter: Annotated[
         list[str] | None,
-        typer.Option("--parameter", help="A parameter to fit (repeatable; default: the response set)."),
+        typer.Option(
+            "--parameter", help="A parameter to fit (repeatable; default: those the registry marks calibrated)."
+        ),
     ] = None,
-    patients: Annotated[int, typer.Option("--patients", min=10, help="Patients per arm in each evaluation.")] = 200,
-    budget: Annotated[int, typer.Option("--budget", min=2, help="Evaluations of all targets, at most about.")] = 60,
+    patients: Annotated[int, typer.Option("--patients", min=1, help="Patients per arm in each evaluation.")] = 100,
+    max_evaluations: Annotated[
+        int,
+        typer.Option(
+            "--max-evaluations",
+            min=2,
+            help="Batched evaluations at most (each runs all targets for many parameter sets).",
+        ),
+    ] = 40,
+    differences: Annotated[
+        str, typer.Option("--differences", help="Finite differences of the Jacobian: forward or central.")
+    ] = "forward",
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """Fit population-level response parameters to a targets file and write them as a parameter file."""
+    """Fit the parameters marked calibrated to a targets file (bounded least squares) and write a parameter file."""
     with _errors_to_exit(debug):
         from ketasim.errors import InputError
+        from ketasim.inference.calibrate import calibrate as fit
         from ketasim.inference.calibrate import (
-            DEFAULT_FREE,
+            calibrated_names,
             free_parameters,
             refuse_validation_targets,
             write_parameter_file,
         )
-        from ketasim.inference.calibrate import calibrate as fit
         from ketasim.parameters import get_parameter_set
         from ketasim.validation import load_targets
 
@@ -305,24 +317,44 @@ def calibrate(
         loaded = load_targets(targets)
         refuse_validation_targets(loaded)
         pset = get_parameter_set("default")
-        free = free_parameters(pset, parameter or list(DEFAULT_FREE))
-        with _progress(quiet) as bar:
-            task = bar.add_task("calibrating", total=budget)
-            result = fit(
-                loaded,
-                pset,
-                free,
-                patients=patients,
-                budget=budget,
-                on_evaluation=lambda n, value: bar.update(task, completed=n, description=f"objective {value:.3g}"),
+        names = parameter or calibrated_names(pset)
+        if not names:
+            raise InputError(
+                "--parameter", "no parameter of the default set is marked calibrated", "name one with --parameter NAME"
             )
+        free = free_parameters(pset, names)
+        result = fit(
+            loaded,
+            pset,
+            free,
+            patients=patients,
+            max_evaluations=max_evaluations,
+            differences=differences,
+            on_evaluation=None if quiet else _print_progress,
+        )
         typer.echo(
-            f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} in {result.evaluations} runs"
+            f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} in "
+            f"{result.batched_evaluations} batched evaluations ({result.evaluations} parameter sets, "
+            f"{_minutes(result.seconds)})"
         )
         for name, value in result.values.items():
             typer.echo(f"{name}: {pset[name]:.4g} -> {value:.4g} {pset.parameter(name).unit}")
         typer.echo(f"{result.run.passed} passed, {result.run.failed} failed, {result.run.errors} could not run")
         typer.echo(f"wrote {write_parameter_file(result, pset, loaded, out, patients)}")
+
+
+def _print_progress(progress: Any) -> None:
+    """One line on stderr per batched evaluation of a calibration."""
+    typer.echo(
+        f"evaluation {progress.evaluation}/{progress.budget} ({progress.sets} sets): objective {progress.objective:.4g}, "
+        f"{progress.in_band}/{progress.targets} targets in band, {_minutes(progress.seconds)}",
+        err=True,
+    )
+
+
+def _minutes(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def _print_results(run: Any, title: str) -> None:

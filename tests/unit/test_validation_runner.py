@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 from ketasim.errors import ProtocolError, SolverError, UnsupportedError
 from ketasim.validation import load_targets, parse_targets, run_targets, write_results_json
 from ketasim.validation.report import write_report
-from ketasim.validation.runner import Backend
+from ketasim.validation.runner import Backend, BatchRunner
 
 TIME_H = np.linspace(0.0, 24.0, 24 * 12 + 1)  # every 5 min
 SCALES = np.array([0.5, 1.0, 1.5])  # three patients: the median patient is the middle one
@@ -45,6 +45,7 @@ class FakeLayer:
     def __init__(self, endpoint: float | dict[str, float] | None = None) -> None:
         self.loaded: list[Any] = []
         self.simulated = 0
+        self.groups: list[tuple[str, int, int]] = []
         self.endpoint = endpoint
         self.statistics: list[tuple[str, str, str, float | None, str]] = []
 
@@ -53,13 +54,18 @@ class FakeLayer:
         name = source["name"] if isinstance(source, dict) else Path(source).stem
         if name == "broken":
             raise ProtocolError("arms[0].treatments[0].dose", "bare number 5 has no unit", 'write e.g. "0.5 mg/kg"')
-        return SimpleNamespace(name=name, warnings=["dose above the studied range"] if name == "high" else [])
+        warnings = ["dose above the studied range"] if name == "high" else []
+        return SimpleNamespace(name=name, warnings=warnings, population=SimpleNamespace(size=1000))
 
     def simulate(self, protocol: Any) -> xr.Dataset:
         self.simulated += 1
         if protocol.name == "diverges":
             raise SolverError("non-finite state at 3.2 h")
         return fake_dataset()
+
+    def simulate_sets(self, protocol: Any, overrides: Any, patients: int) -> list[xr.Dataset]:
+        self.groups.append((protocol.name, len(overrides), patients))
+        return [self.simulate(protocol) for _ in overrides]
 
     def endpoint_value(self, protocol: Any, dataset: Any, arm: str, endpoint: str) -> float:
         if self.endpoint is None:
@@ -73,7 +79,9 @@ class FakeLayer:
         return 12.5 if statistic == "sd" else 0.2
 
     def backend(self) -> Backend:
-        return Backend(self.load_protocol, self.simulate, self.endpoint_value, self.endpoint_statistic)
+        return Backend(
+            self.load_protocol, self.simulate, self.endpoint_value, self.endpoint_statistic, self.simulate_sets
+        )
 
 
 PROTOCOL = {"ketasim": 1, "name": "single", "duration": "1 d"}
@@ -137,6 +145,33 @@ def test_targets_sharing_a_protocol_simulate_it_once() -> None:
     run(targets, layer)
     assert layer.simulated == 2
     assert len(layer.loaded) == 2
+
+
+def test_a_batch_loads_each_protocol_once_and_simulates_it_in_groups_of_one_engine_batch() -> None:
+    layer = FakeLayer()
+    targets = [
+        target("a", output("max", window=["0 h", "4 h"]), 100, [90, 110]),
+        target("b", output("min", window=["0 h", "4 h"]), 0, [-1, 1], protocol=copy.deepcopy(PROTOCOL)),
+        target("c", output("max", window=["0 h", "4 h"]), 100, [90, 110], protocol=dict(PROTOCOL, name="other")),
+        target("d", output("max", window=["0 h", "4 h"]), 100, [90, 110], protocol=dict(PROTOCOL, name="broken")),
+        target("e", output("max", window=["0 h", "4 h"]), 100, [90, 110], protocol=dict(PROTOCOL, name="diverges")),
+    ]
+    runner = BatchRunner(
+        parse_targets({"ketasim-targets": 1, "targets": targets}), patients=200, backend=layer.backend()
+    )
+    sets = [{"x": float(k)} for k in range(5)]
+    for _ in range(2):
+        runs = runner.run(sets)
+        assert len(runs) == 5
+        for batched in runs:
+            assert [r.simulated for r in batched.results[:3]] == pytest.approx([100.0, 0.0, 100.0], abs=1e-9)
+            assert "protocol does not load" in (batched.results[3].error or "")
+            assert "simulation failed: non-finite state" in (batched.results[4].error or "")
+    assert len(layer.loaded) == 4  # once each, for both runs
+    # 200 patients fill a batch of 256: two sets per engine call, the five sets in three calls per protocol
+    assert sorted(layer.groups) == sorted(
+        [(name, n, 200) for name in ("single", "other", "diverges") for n in (2, 1, 2)] * 2
+    )
 
 
 def test_a_protocol_that_does_not_load_is_an_error_of_its_targets_only() -> None:

@@ -1,58 +1,78 @@
-"""Population calibration: fit population-level response parameters to a targets file.
+"""Population calibration: fit the parameters marked ``calibrated`` to a targets file by bounded least squares.
 
-Every evaluation runs all targets with the same seeds and patients (common random numbers), so the
-objective changes smoothly with the parameters; a global optimiser (scipy's differential evolution)
-searches within bounds around the current values. The objective is the confidence-weighted sum over
-targets of ((simulated - expected) / half band width)^2; a target that cannot run counts as a large miss.
-The result is a parameter file with its provenance (targets file and hash, date, objective, fit per target).
-Validation targets (``role: validation``) are the project's out-of-sample check and are never fitted: a targets
-file that holds any is refused before anything runs.
+Each target gives one residual, sqrt(confidence weight) x (simulated - expected) / half band width; a target that
+cannot run gives a fixed residual, sqrt(weight x `MISS_PENALTY`). The objective is the sum of their squares.
+scipy's trust-region reflective least squares searches within the bounds of `free_parameters`, in log space for
+positive parameters. Its Jacobian comes from finite differences whose perturbed parameter sets (p forward, or 2p
+central) all go to the validation runner in one batched evaluation: one simulation per protocol along the
+parameter axis, every set with the same patients (common random numbers), so a difference measures the
+parameter's effect and not sampling noise.
+The result is a parameter file with its provenance (targets file and hash, date, objective, fit per target,
+optimiser, evaluations, wall time). Validation targets (``role: validation``) are the project's out-of-sample check
+and are never fitted: a targets file that holds any is refused before anything runs.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from copy import deepcopy
+import math
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from time import perf_counter
 
 import numpy as np
 import yaml
+from scipy.optimize import least_squares
 
 from ketasim.errors import InputError, TargetsError
 from ketasim.parameters.registry import ParameterSet
-from ketasim.protocol import read_mapping
-from ketasim.validation.runner import Backend, ValidationRun, default_backend, run_targets
+from ketasim.validation.runner import BatchRunner, ValidationRun
 from ketasim.validation.targets import TargetsFile
 from ketasim.version import __version__
 
 CONFIDENCE_WEIGHTS = {"high": 1.0, "medium": 0.7, "low": 0.4}
 MISS_PENALTY = 25.0  # a target that errors counts as five half-bands off
 DIMENSIONLESS = ("1", "fraction", "ratio", "")
-
-# Population-level response parameters fitted by default: how strongly each mechanism moves mood, and how long
-# the effect lasts. PK, receptor and cascade values come from the literature and are not fitted.
-DEFAULT_FREE = (
-    "relief_per_glutamate_fraction",
-    "relief_per_rumination_unit",
-    "relief_per_window_fraction",
-    "relief_per_acute_expectancy",
-    "relief_per_conditioned_expectancy",
-    "relief_per_ssri_adaptation",
-    "depression_time_constant_h",
-)
+DIFFERENCES = ("forward", "central")
+STEP = 0.05  # finite-difference step: 5 % of a positive parameter, 5 % of the half range of another
+OPTIMISER = "scipy.optimize.least_squares (trust-region reflective), finite-difference Jacobian"
 
 
 @dataclass(frozen=True)
 class FreeParameter:
-    """A parameter the calibration may move, within [lower, upper] in its registry unit."""
+    """A parameter the calibration may move, within [lower, upper] in its registry unit.
+
+    The search runs over log(value) when the bounds are positive, over the value otherwise.
+    """
 
     name: str
     lower: float
     upper: float
+
+    @property
+    def logarithmic(self) -> bool:
+        """Whether the search runs over log(value)."""
+        return self.lower > 0
+
+    def to_search(self, value: float) -> float:
+        """The search coordinate of a value."""
+        return math.log(value) if self.logarithmic else value
+
+    def from_search(self, coordinate: float) -> float:
+        """The value at a search coordinate."""
+        return math.exp(coordinate) if self.logarithmic else coordinate
+
+    def step(self, relative: float) -> float:
+        """The finite-difference step in search coordinates."""
+        return relative if self.logarithmic else relative * (self.upper - self.lower) / 2.0
+
+
+def calibrated_names(pset: ParameterSet) -> list[str]:
+    """The parameters of ``pset`` marked ``calibrated``, in registry order: what calibration fits by default."""
+    return [name for name, parameter in pset.parameters.items() if parameter.calibrated]
 
 
 def free_parameters(pset: ParameterSet, names: Sequence[str], spread: float = 2.0) -> list[FreeParameter]:
@@ -71,68 +91,52 @@ def free_parameters(pset: ParameterSet, names: Sequence[str], spread: float = 2.
     return chosen
 
 
-def _with_overrides(source: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
-    """A protocol mapping whose population uses the overrides (on top of any it already has)."""
-    protocol = deepcopy(dict(source))
-    population = dict(protocol.get("population") or {})
-    choice = population.get("parameters", "default")
-    if isinstance(choice, Mapping):
-        base, existing = choice.get("set", "default"), dict(choice.get("override") or {})
-    else:
-        base, existing = choice, {}
-    population["parameters"] = {"set": base, "override": {**existing, **overrides}}
-    protocol["population"] = population
-    return protocol
-
-
-def calibration_backend(overrides: Mapping[str, str], patients: int) -> Backend:
-    """The real simulation layer, with the parameter overrides and at most ``patients`` patients per arm."""
-    real = default_backend()
-    simulate_protocol: Callable[..., Any] = real.simulate
-
-    def load(source: Any, **options: Any) -> Any:
-        if not isinstance(source, Mapping):
-            source = read_mapping(Path(source))
-        return real.load_protocol(_with_overrides(source, overrides), **options)
-
-    def simulate(protocol: Any) -> Any:
-        return simulate_protocol(protocol, patients=min(patients, protocol.population.size))
-
-    return Backend(
-        load_protocol=load,
-        simulate=simulate,
-        endpoint_value=real.endpoint_value,
-        endpoint_statistic=real.endpoint_statistic,
-    )
+def residuals(run: ValidationRun, targets: TargetsFile) -> np.ndarray:
+    """One residual per target: weighted misses in half-band units; an error counts as `MISS_PENALTY`."""
+    values = []
+    for target, result in zip(targets.targets, run.results, strict=True):
+        weight = math.sqrt(CONFIDENCE_WEIGHTS.get(target.confidence, 0.5))
+        if result.simulated is None or not np.isfinite(result.simulated):
+            values.append(weight * math.sqrt(MISS_PENALTY))
+            continue
+        half = max((target.band[1] - target.band[0]) / 2.0, 1e-12)
+        values.append(weight * (result.simulated - target.expected) / half)
+    return np.array(values)
 
 
 def objective(run: ValidationRun, targets: TargetsFile) -> float:
-    """Confidence-weighted squared misses in half-band units; errors count as `MISS_PENALTY`."""
-    total = 0.0
-    for target, result in zip(targets.targets, run.results, strict=True):
-        weight = CONFIDENCE_WEIGHTS.get(target.confidence, 0.5)
-        if result.simulated is None or not np.isfinite(result.simulated):
-            total += weight * MISS_PENALTY
-            continue
-        half = max((target.band[1] - target.band[0]) / 2.0, 1e-12)
-        total += weight * ((result.simulated - target.expected) / half) ** 2
-    return total
+    """Confidence-weighted squared misses in half-band units: the sum of the squared `residuals`."""
+    return float(np.sum(residuals(run, targets) ** 2))
 
 
-def _override_text(pset: ParameterSet, name: str, value: float) -> str:
-    unit = pset.parameter(name).unit
-    return f"{value:.10g}" if unit in DIMENSIONLESS else f"{value:.10g} {unit}"
+@dataclass(frozen=True)
+class Progress:
+    """Where a calibration stands after a batched evaluation: the best point so far and the time spent."""
+
+    evaluation: int
+    budget: int
+    sets: int
+    objective: float
+    in_band: int
+    targets: int
+    seconds: float
 
 
 @dataclass(frozen=True)
 class CalibrationResult:
-    """The fitted values, the objective before and after, and the validation run at the fitted values."""
+    """The fitted values, the objective before and after, and the validation run at the fitted values.
+
+    ``evaluations`` counts parameter sets simulated, ``batched_evaluations`` the batched runner calls.
+    """
 
     values: dict[str, float]
     objective_before: float
     objective_after: float
     evaluations: int
     run: ValidationRun
+    batched_evaluations: int
+    seconds: float
+    optimiser: str
 
 
 def refuse_validation_targets(targets: TargetsFile) -> None:
@@ -154,57 +158,160 @@ def refuse_validation_targets(targets: TargetsFile) -> None:
         )
 
 
+class _BudgetSpentError(Exception):
+    """The batched evaluations allowed are used up."""
+
+
+class _Search:
+    """The least-squares problem in search coordinates, every evaluation a batched runner call."""
+
+    def __init__(
+        self,
+        targets: TargetsFile,
+        free: Sequence[FreeParameter],
+        runner: BatchRunner,
+        budget: int,
+        on_evaluation: Callable[[Progress], None] | None,
+    ) -> None:
+        self.targets, self.free, self.runner, self.budget = targets, list(free), runner, budget
+        self.on_evaluation = on_evaluation
+        self.start = perf_counter()
+        self.batched = self.sets = 0
+        self.first: float | None = None
+        self.best: tuple[float, np.ndarray, ValidationRun] | None = None
+        self.known: dict[bytes, np.ndarray] = {}  # residuals of the last evaluation's points
+
+    def evaluate(self, points: list[np.ndarray]) -> list[np.ndarray]:
+        """Residuals at each point, all points in one batched runner call."""
+        if self.batched >= self.budget:
+            raise _BudgetSpentError
+        overrides = [
+            {p.name: p.from_search(float(c)) for p, c in zip(self.free, point, strict=True)} for point in points
+        ]
+        runs = self.runner.run(overrides)
+        self.batched += 1
+        self.sets += len(points)
+        self.known = {}
+        found = []
+        for point, run in zip(points, runs, strict=True):
+            r = residuals(run, self.targets)
+            value = float(np.sum(r**2))
+            if self.first is None:
+                self.first = value
+            if self.best is None or value < self.best[0]:
+                self.best = (value, np.array(point), run)
+            self.known[np.asarray(point, dtype=float).tobytes()] = r
+            found.append(r)
+        if self.on_evaluation is not None and self.best is not None:
+            best, _, run = self.best
+            seconds = perf_counter() - self.start
+            progress = Progress(self.batched, self.budget, len(points), best, run.passed, len(run.results), seconds)
+            self.on_evaluation(progress)
+        return found
+
+    def residuals(self, x: np.ndarray) -> np.ndarray:
+        """Residuals at ``x`` (from the last evaluation when it had ``x``)."""
+        key = np.asarray(x, dtype=float).tobytes()
+        return self.known[key] if key in self.known else self.evaluate([np.array(x, dtype=float)])[0]
+
+    def jacobian(
+        self, x: np.ndarray, scheme: str, relative: float, bounds: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        """Finite differences around ``x``: every perturbed point in one batched evaluation.
+
+        Forward differences step each coordinate up (down where that leaves the bounds) from ``x``; central
+        differences step it both ways, each way cut at the bound.
+        """
+        lower, upper = bounds
+        center = self.residuals(x)
+        ups, downs = [], []
+        for i, parameter in enumerate(self.free):
+            h = parameter.step(relative)
+            up, down = np.array(x, dtype=float), np.array(x, dtype=float)
+            if scheme == "central":
+                up[i], down[i] = min(x[i] + h, upper[i]), max(x[i] - h, lower[i])
+            else:
+                up[i] = x[i] + h if x[i] + h <= upper[i] else x[i] - h
+            ups.append(up)
+            downs.append(down)
+        found = self.evaluate(ups + downs if scheme == "central" else ups)
+        at_up = found[: len(ups)]
+        at_down = found[len(ups) :] if scheme == "central" else [center] * len(ups)
+        columns = [
+            (r_up - r_down) / (up[i] - down[i])
+            for i, (r_up, r_down, up, down) in enumerate(zip(at_up, at_down, ups, downs, strict=True))
+        ]
+        return np.column_stack(columns)
+
+
 def calibrate(
     targets: TargetsFile,
     pset: ParameterSet,
     free: Sequence[FreeParameter],
     *,
-    patients: int = 200,
-    budget: int = 60,
-    seed: int = 0,
-    on_evaluation: Callable[[int, float], None] | None = None,
+    patients: int = 100,
+    max_evaluations: int = 40,
+    differences: str = "forward",
+    step: float = STEP,
+    on_evaluation: Callable[[Progress], None] | None = None,
 ) -> CalibrationResult:
-    """Fit ``free`` parameters to ``targets`` with differential evolution within ``budget`` evaluations.
+    """Fit ``free`` parameters to ``targets`` by bounded least squares within ``max_evaluations`` batched calls.
+
+    Parameters
+    ----------
+    targets
+        Calibration targets (`load_targets`).
+    pset
+        The set the fit starts from; the free parameters' bounds come from `free_parameters`.
+    free
+        The parameters to fit.
+    patients
+        Patients per arm in every evaluation (at most each protocol's ``population.size``).
+    max_evaluations
+        Batched runner calls at most: the first point, each trial point, each Jacobian (all its points in one call).
+    differences
+        ``forward`` (p perturbed sets per Jacobian) or ``central`` (2p).
+    step
+        Finite-difference step: the change of log(value) of a positive parameter, else the fraction of its half range.
+    on_evaluation
+        Called with the `Progress` after each batched evaluation.
+
+    Returns
+    -------
+    CalibrationResult
+        The best point evaluated (the optimiser's end point unless the budget ran out first).
 
     Raises
     ------
     TargetsError
         ``targets`` holds a validation target (see `refuse_validation_targets`).
+    InputError
+        ``differences`` is not one of `DIFFERENCES`, or there are no free parameters.
     """
-    from scipy.optimize import differential_evolution
-
     refuse_validation_targets(targets)
-
-    evaluations = 0
-    best: dict[str, Any] = {}
-
-    def evaluate(x: np.ndarray) -> float:
-        nonlocal evaluations
-        overrides = {p.name: _override_text(pset, p.name, float(v)) for p, v in zip(free, x, strict=True)}
-        run = run_targets(targets, backend=calibration_backend(overrides, patients))
-        value = objective(run, targets)
-        evaluations += 1
-        if not best or value < best["objective"]:
-            best.update(objective=value, x=np.array(x), run=run)
-        if on_evaluation is not None:
-            on_evaluation(evaluations, value)
-        return value
-
-    start = np.array([pset[p.name] for p in free])
-    before = evaluate(start)
-    population = max(2, budget // (max(1, len(free)) * 4))
-    differential_evolution(
-        evaluate,
-        bounds=[(p.lower, p.upper) for p in free],
-        popsize=population,
-        maxiter=max(1, budget // (population * len(free)) - 1),
-        seed=seed,
-        polish=False,
-        init="sobol" if population * len(free) >= 4 else "latinhypercube",
-        x0=start,
-    )
-    values = {p.name: float(v) for p, v in zip(free, best["x"], strict=True)}
-    return CalibrationResult(values, before, float(best["objective"]), evaluations, best["run"])
+    if differences not in DIFFERENCES:
+        raise InputError("--differences", f"unknown scheme {differences!r}", f"choose {' or '.join(DIFFERENCES)}")
+    if not free:
+        raise InputError("--parameter", "no parameter to fit", "name one with --parameter NAME")
+    search = _Search(targets, free, BatchRunner(targets, patients=patients), max_evaluations, on_evaluation)
+    bounds = (np.array([p.to_search(p.lower) for p in free]), np.array([p.to_search(p.upper) for p in free]))
+    start = np.clip([p.to_search(pset[p.name]) for p in free], *bounds)
+    with suppress(_BudgetSpentError):  # out of budget: the best point so far is the answer
+        least_squares(
+            search.residuals,
+            start,
+            jac=lambda x: search.jacobian(x, differences, step, bounds),
+            bounds=bounds,
+            method="trf",
+            x_scale="jac",
+        )
+    if search.best is None or search.first is None:
+        raise InputError("--max-evaluations", "no evaluation ran", "allow at least 2")
+    best, point, run = search.best
+    values = {p.name: p.from_search(float(c)) for p, c in zip(free, point, strict=True)}
+    seconds = perf_counter() - search.start
+    optimiser = f"{OPTIMISER} ({differences} differences)"
+    return CalibrationResult(values, search.first, best, search.sets, run, search.batched, seconds, optimiser)
 
 
 def write_parameter_file(
@@ -226,7 +333,10 @@ def write_parameter_file(
             "targets_file": str(targets.path),
             "targets_sha256": digest,
             "patients_per_arm": patients,
+            "optimiser": result.optimiser,
             "evaluations": result.evaluations,
+            "batched_evaluations": result.batched_evaluations,
+            "wall_seconds": round(result.seconds, 1),
             "objective_before": result.objective_before,
             "objective_after": result.objective_after,
             "fit": [
