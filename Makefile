@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-slow lint bench docs clean
+.PHONY: setup run test test-slow lint bench docs calibrate clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,12 @@ bench: setup
 	$(BIN)/python benchmarks/pk_throughput.py
 	$(BIN)/python benchmarks/trial_throughput.py
 	$(BIN)/python benchmarks/performance.py
+
+# The calibrated default values: every parameter marked calibrated, fitted to the calibration targets (about an
+# hour on 2 cores); writes src/ketasim/parameters/calibrated.yaml, which the default parameter set loads.
+calibrate: setup
+	$(BIN)/ketasim calibrate --targets data/calibration-targets.yaml --out src/ketasim/parameters/calibrated.yaml \
+		--patients 64 --max-evaluations 14
 
 docs: setup
 	$(BIN)/mkdocs build --strict --site-dir results/site

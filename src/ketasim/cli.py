@@ -316,7 +316,7 @@ def calibrate(
             raise InputError("--out", f"{out} is not a .yaml file", "write e.g. --out calibrated.yaml")
         loaded = load_targets(targets)
         refuse_validation_targets(loaded)
-        pset = get_parameter_set("default")
+        pset = get_parameter_set("prior")  # the fit starts from the sources' values, so it is reproducible
         names = parameter or calibrated_names(pset)
         if not names:
             raise InputError(

@@ -1,8 +1,10 @@
 """The parameter registry: named parameter sets, one per source, and the ``default`` set the model uses.
 
-``get_parameter_set("default")`` merges every set (pharmacokinetics, mechanism, network, population); a source
-name gives that source's own parameters only, and `parameter_set` gives the default set with that source's
-values taking precedence, for simulating with it.
+``get_parameter_set("prior")`` merges every set (pharmacokinetics, mechanism, network, population) with the values
+their sources give; ``default`` is the prior set with the values ``ketasim calibrate`` fitted to the calibration
+targets (`CALIBRATED_FILE`, written by ``make calibrate``) for the parameters marked ``calibrated``. A source name
+gives that source's own parameters only, and `parameter_set` gives the default set with that source's values
+taking precedence, for simulating with it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from dataclasses import replace
 from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from ketasim.errors import ParameterError
 from ketasim.parameters import (
@@ -32,9 +37,19 @@ from ketasim.parameters import (
 )
 from ketasim.parameters.registry import Parameter, ParameterSet, Reference, merge
 
-__all__ = ["Parameter", "ParameterSet", "Reference", "available_sets", "parameter_set", "get_parameter_set"]
+__all__ = [
+    "CALIBRATED_FILE",
+    "Parameter",
+    "ParameterSet",
+    "Reference",
+    "available_sets",
+    "parameter_set",
+    "get_parameter_set",
+]
 
 DEFAULT = "default"
+PRIOR = "prior"
+CALIBRATED_FILE = Path(__file__).with_name("calibrated.yaml")
 
 
 def _all_sets() -> list[ParameterSet]:
@@ -64,14 +79,19 @@ def _registry() -> dict[str, ParameterSet]:
     named = {s.name: s for s in sets}
     if len(named) != len(sets):
         raise ParameterError("two parameter sets share a name")
-    default = merge(DEFAULT, "Every parameter the model uses, merged from all sources", *sets)
-    return {DEFAULT: default, **named}
+    prior = merge(PRIOR, "Every parameter the model uses, merged from all sources, before calibration", *sets)
+    fitted = _with_file(prior, CALIBRATED_FILE) if CALIBRATED_FILE.is_file() else prior  # before the first fit
+    default = replace(fitted, name=DEFAULT, description=_DEFAULT_DESCRIPTION)
+    return {DEFAULT: default, PRIOR: prior, **named}
+
+
+_DEFAULT_DESCRIPTION = "Every parameter the model uses: the prior set with the calibrated values of `make calibrate`"
 
 
 def available_sets() -> list[str]:
-    """Names of the parameter sets: ``default`` first, then the sources alphabetically."""
-    names = [n for n in _registry() if n != DEFAULT]
-    return [DEFAULT, *sorted(names)]
+    """Names of the parameter sets: ``default`` and ``prior`` first, then the sources alphabetically."""
+    names = [n for n in _registry() if n not in (DEFAULT, PRIOR)]
+    return [DEFAULT, PRIOR, *sorted(names)]
 
 
 def get_parameter_set(name: str) -> ParameterSet:
@@ -95,29 +115,48 @@ def parameter_set(name: str) -> ParameterSet:
     if name.endswith((".yaml", ".yml")):
         return load_parameter_file(name)
     chosen = get_parameter_set(name)
-    if name == DEFAULT:
+    if name in (DEFAULT, PRIOR):
         return chosen
     return merge(name, f"{chosen.description} (other parameters from the default set)", _registry()[DEFAULT], chosen)
 
 
 def load_parameter_file(path: str) -> ParameterSet:
     """A parameter file (``ketasim calibrate``): its values on top of the set it is based on, with provenance."""
-    import yaml
-
     file = Path(path)
     if not file.is_file():
         raise ParameterError(f"parameter file {path!r} does not exist")
+    base_name = _read(file).get("based_on", DEFAULT)
+    return replace(_with_file(parameter_set(str(base_name)), file), name=file.stem)
+
+
+def _read(file: Path) -> dict[str, Any]:
+    """The YAML mapping of a parameter file; a `ParameterError` if it is not one."""
     try:
         document = yaml.safe_load(file.read_text(encoding="utf-8"))
-        base = parameter_set(str(document.get("based_on", DEFAULT)))
+    except yaml.YAMLError as error:
+        raise ParameterError(
+            f"parameter file {str(file)!r} is malformed ({error}); write it with `ketasim calibrate`"
+        ) from None
+    if not isinstance(document, dict):
+        raise ParameterError(f"parameter file {str(file)!r} is not a mapping; write it with `ketasim calibrate`")
+    return document
+
+
+def _with_file(base: ParameterSet, file: Path) -> ParameterSet:
+    """``base`` with the values of the parameter file ``file``, each noted as fitted by ``ketasim calibrate``."""
+    document = _read(file)
+    try:
         values = {name: float(entry["value"]) for name, entry in document["values"].items()}
         provenance = document.get("provenance", {})
-    except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ParameterError(
-            f"parameter file {path!r} is malformed ({error}); write it with `ketasim calibrate`"
+            f"parameter file {str(file)!r} is malformed ({error}); write it with `ketasim calibrate`"
         ) from None
-    note = (
-        f"calibrated by ketasim calibrate on {provenance.get('date', '?')} to {provenance.get('targets_file', '?')} "
-        f"(objective {provenance.get('objective_before', '?')} -> {provenance.get('objective_after', '?')})"
+    fit = Reference(
+        "KETASIM-CALIBRATE",
+        f"Fitted by ketasim calibrate {provenance.get('ketasim', '?')} on {provenance.get('date', '?')} to "
+        f"{provenance.get('targets_file', '?')} (sha256 {str(provenance.get('targets_sha256', '?'))[:12]}; "
+        f"objective {provenance.get('objective_before', '?')} -> {provenance.get('objective_after', '?')}); "
+        f"file {file.name}",
     )
-    return replace(base.with_overrides(values, source=note), name=file.stem)
+    return base.with_fitted(values, fit)

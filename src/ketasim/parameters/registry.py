@@ -83,6 +83,15 @@ class ParameterSet(Mapping[str, float]):
         references.setdefault("override", Reference("override", "Value given in the protocol file"))
         return replace(self, parameters=updated, references=references)
 
+    def with_fitted(self, values: dict[str, float], fit: Reference) -> ParameterSet:
+        """A copy with fitted values: each parameter cites ``fit``, keeping its confidence and its earlier note."""
+        updated = dict(self.parameters)
+        for name, value in values.items():
+            old = self.parameter(name)
+            note = f"{old.note} Fitted: {old.value:g} before calibration ({old.source})."
+            updated[name] = replace(old, value=float(value), source=fit.key, note=note.strip())
+        return replace(self, parameters=updated, references={**self.references, fit.key: fit})
+
     def cited(self, names: list[str] | None = None) -> list[Reference]:
         """References behind the given parameters (all if None), each once, sorted by key."""
         chosen = self.parameters.values() if names is None else (self.parameter(n) for n in names)
