@@ -38,6 +38,15 @@ def example(name: str, **population: Any) -> dict[str, Any]:
     return data
 
 
+KETAMINE_VS_SALINE = [
+    {
+        "name": "ketamine",
+        "treatments": [{"drug": "ketamine", "route": "iv", "dose": "0.5 mg/kg", "infusion": "40 min", "at": ["0 h"]}],
+    },
+    {"name": "saline", "treatments": [{"drug": "placebo", "route": "iv", "infusion": "40 min", "at": ["0 h"]}]},
+]
+
+
 def responded(scores: np.ndarray, at: int, drop: float = 0.5) -> np.ndarray:
     """Whether each patient's score at observation ``at`` is at least ``drop`` below the baseline (observation 0)."""
     return scores[..., at] <= (1.0 - drop) * scores[..., 0]
@@ -127,15 +136,6 @@ def test_day_one_madrs_after_ketamine_against_saline() -> None:
     separates from saline by at least the 7.7 points it separates from midazolam in that trial, since saline arms
     respond less than midazolam arms (Wilkinson 2019); two standard errors of the difference (about 1.6 points)
     are allowed below that."""
-    arms = [
-        {
-            "name": "ketamine",
-            "treatments": [
-                {"drug": "ketamine", "route": "iv", "dose": "0.5 mg/kg", "infusion": "40 min", "at": ["0 h"]}
-            ],
-        },
-        {"name": "saline", "treatments": [{"drug": "placebo", "route": "iv", "infusion": "40 min", "at": ["0 h"]}]},
-    ]
     ds = simulate(
         {
             "ketasim": 1,
@@ -143,7 +143,7 @@ def test_day_one_madrs_after_ketamine_against_saline() -> None:
             "seed": 4,
             "duration": "1 d",
             "population": {"size": 256, "condition": "trd"},
-            "arms": arms,
+            "arms": KETAMINE_VS_SALINE,
             "observe": {"every": ["0 h", "24 h"], "outputs": ["madrs"]},
         }
     )
@@ -155,22 +155,13 @@ def test_day_one_madrs_after_ketamine_against_saline() -> None:
 def test_day_one_separation_of_the_typical_patient() -> None:
     """Typical TRD patient: ketamine lowers MADRS at 24 h by several points more than a saline infusion (ketamine
     separates from placebo from 40 min to day 7, Kishimoto 2016), and the saline visit alone moves it little."""
-    arms = [
-        {
-            "name": "ketamine",
-            "treatments": [
-                {"drug": "ketamine", "route": "iv", "dose": "0.5 mg/kg", "infusion": "40 min", "at": ["0 h"]}
-            ],
-        },
-        {"name": "saline", "treatments": [{"drug": "placebo", "route": "iv", "infusion": "40 min", "at": ["0 h"]}]},
-    ]
     ds = simulate(
         {
             "ketasim": 1,
             "name": "ketamine vs saline, typical patient",
             "duration": "7 d",
             "population": typical("trd"),
-            "arms": arms,
+            "arms": KETAMINE_VS_SALINE,
             "observe": {"every": ["0 h", "24 h", "7 d"], "outputs": ["madrs"]},
         }
     )
