@@ -70,7 +70,8 @@ def _units(kind: str, measured: str, dataset: Any) -> tuple[str, bool]:
     return (f" {unit}" if unit and unit != "1" else ""), False
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int]) -> str:
+def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int]) -> str:
+    """An HTML table in a scrolling box; the columns at positions ``numeric`` are right-aligned numbers."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = []
     for row in rows:
@@ -103,7 +104,7 @@ def endpoint_table(summary: dict[str, Any], dataset: Any) -> str:
             rows.append([arm, name, f"{kind} ({measured})", value, ci, count])
     if not rows:
         return "<p>The protocol defines no endpoints.</p>"
-    return _table(["arm", "endpoint", "kind", "value", "95 % interval", "patients"], rows, numeric=(3, 4, 5))
+    return html_table(["arm", "endpoint", "kind", "value", "95 % interval", "patients"], rows, numeric=(3, 4, 5))
 
 
 def comparison_table(summary: dict[str, Any], kinds: Mapping[str, tuple[str, str]], dataset: Any) -> str:
@@ -125,7 +126,7 @@ def comparison_table(summary: dict[str, Any], kinds: Mapping[str, tuple[str, str
         )
     if not rows:
         return "<p>No comparisons (one arm, or no endpoints).</p>"
-    return _table(["endpoint", "arms", "difference", "95 % interval", "Hedges g"], rows, numeric=(2, 3, 4))
+    return html_table(["endpoint", "arms", "difference", "95 % interval", "Hedges g"], rows, numeric=(2, 3, 4))
 
 
 def kaplan_meier_figure(analysis: TrialAnalysis, endpoint: str) -> go.Figure:
