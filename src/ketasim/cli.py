@@ -352,6 +352,67 @@ def _print_progress(progress: Any) -> None:
     )
 
 
+@app.command()
+def sensitivity(
+    protocol: ProtocolPath,
+    endpoint: Annotated[str, typer.Option("--endpoint", help="The protocol's endpoint to analyse.")],
+    json_out: Annotated[Path, typer.Option("--json", help="Where to write the indices (JSON).", dir_okay=False)],
+    arm: Annotated[str | None, typer.Option("--arm", help="The arm (default: the first).")] = None,
+    control: Annotated[
+        str | None, typer.Option("--control", help="An arm to subtract: analyse the arm-minus-control difference.")
+    ] = None,
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--parameter",
+            "--parameters",
+            help="A parameter to vary (repeatable; default: those the registry marks calibrated).",
+        ),
+    ] = None,
+    samples: Annotated[int, typer.Option("--samples", min=2, help="Base samples N, a power of 2.")] = 64,
+    patients: Annotated[int, typer.Option("--patients", min=1, help="Patients per arm at each point.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Sobol' sequence and the bootstrap.")] = 0,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Folder for an HTML report with a tornado chart.")
+    ] = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Sobol first- and total-order indices of one endpoint over parameter ranges set by their confidence."""
+    with _errors_to_exit(debug):
+        import json
+
+        from ketasim.inference.sensitivity import sensitivity as analyse
+        from ketasim.inference.sensitivity_report import write_sensitivity_report
+
+        result = analyse(
+            protocol,
+            endpoint,
+            arm=arm,
+            control=control,
+            names=parameter or (),
+            samples=samples,
+            patients=patients,
+            seed=seed,
+            on_progress=None if quiet else _print_points,
+        )
+        for index in result.indices[:10]:
+            typer.echo(
+                f"{index.parameter.name}: ST {index.total:.3f} ({index.total_ci95[0]:.3f} to {index.total_ci95[1]:.3f}),"
+                f" S1 {index.first:.3f} ({index.first_ci95[0]:.3f} to {index.first_ci95[1]:.3f})"
+            )
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        typer.echo(f"wrote {json_out}")
+        if report is not None:
+            typer.echo(f"wrote {write_sensitivity_report(result, report)}")
+
+
+def _print_points(done: int, total: int, seconds: float) -> None:
+    """One line on stderr per group of points of a sensitivity analysis."""
+    typer.echo(f"{done}/{total} points, {_minutes(seconds)}", err=True)
+
+
 def _minutes(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
