@@ -370,7 +370,7 @@ def sensitivity(
         ),
     ] = None,
     samples: Annotated[int, typer.Option("--samples", min=2, help="Base samples N, a power of 2.")] = 64,
-    patients: Annotated[int, typer.Option("--patients", min=1, help="Patients per arm at each point.")] = 50,
+    patients: Annotated[int, typer.Option("--patients", min=1, help="Patients per arm at each point.")] = 32,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Sobol' sequence and the bootstrap.")] = 0,
     report: Annotated[
         Path | None, typer.Option("--report", help="Folder for an HTML report with a tornado chart.")

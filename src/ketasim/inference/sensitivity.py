@@ -12,7 +12,8 @@ N base samples give N (D + 2) points for D parameters, N a power of 2.
 **Evaluation.** Every point is a set of overrides on the protocol's parameter set. Validation's `BatchRunner`
 runs them along the simulation layer's parameter axis (all sets of a group in one compiled call, every set with
 the same patients: common random numbers, so a difference between points is the parameters' effect and not
-sampling noise), `CHUNK_SETS` sets at a time. The protocol keeps only the output the endpoint reads. The value
+sampling noise), `CHUNK_SETS` sets at a time. The protocol keeps only the arms and the output the endpoint reads
+(so an arm's patients may differ from those of ``ketasim trial``, which numbers every arm). The value
 at a point is the endpoint's estimate in the arm as the trial summary gives it (a fraction, a mean or median,
 a median time in days), minus its estimate in the control arm for a contrast.
 
@@ -140,10 +141,17 @@ def _arm_check(protocol: Protocol, arm: str, option: str) -> None:
         raise InputError(option, f"the protocol has no arm {arm!r}", f"choose one of {', '.join(arms)}")
 
 
-def _measured_target(protocol: Protocol, endpoint: str, arm: str, control: str | None, folder: Path) -> Target:
-    """The endpoint as a target with no band, its protocol keeping only the output the endpoint reads."""
+def endpoint_protocol(protocol: Protocol, endpoint: str, arms: Sequence[str]) -> dict[str, Any]:
+    """The protocol's mapping with only ``arms`` and the output ``endpoint`` reads (less work per simulated set)."""
     source = copy.deepcopy(protocol.source)
+    source["arms"] = [arm for arm in source["arms"] if arm["name"] in arms]
     source.setdefault("observe", {})["outputs"] = [find_endpoint(protocol, endpoint).measured]
+    return source
+
+
+def _measured_target(protocol: Protocol, endpoint: str, arm: str, control: str | None, folder: Path) -> Target:
+    """The endpoint as a target with no band, its protocol keeping only the arms and output the endpoint reads."""
+    source = endpoint_protocol(protocol, endpoint, [arm] if control is None else [arm, control])
     measure = Measure(arm=arm, endpoint=endpoint, control=control)
     return Target(
         index=0,
@@ -173,7 +181,7 @@ def sensitivity(
     control: str | None = None,
     names: Sequence[str] = (),
     samples: int = 64,
-    patients: int = 50,
+    patients: int = 32,
     seed: int = 0,
     on_progress: ProgressCallback | None = None,
 ) -> SensitivityResult:
