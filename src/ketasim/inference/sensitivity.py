@@ -15,7 +15,9 @@ the same patients: common random numbers, so a difference between points is the 
 sampling noise), `CHUNK_SETS` sets at a time. The protocol keeps only the arms and the output the endpoint reads
 (so an arm's patients may differ from those of ``ketasim trial``, which numbers every arm). The value
 at a point is the endpoint's estimate in the arm as the trial summary gives it (a fraction, a mean or median,
-a median time in days), minus its estimate in the control arm for a contrast.
+a median time in days), minus its estimate in the control arm for a contrast. A median time that the protocol's
+follow-up does not reach counts as the follow-up itself (the time every censored patient has): the endpoint is
+then the median truncated at the end of follow-up, and the result says at how many estimates that happened.
 
 **Indices.** ``SALib.analyze.sobol`` (Jansen's total-order and Saltelli's 2010 first-order estimators), with
 95 % intervals from the 2.5th and 97.5th percentiles of `RESAMPLES` bootstrap resamples of the points.
@@ -26,7 +28,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -35,13 +37,15 @@ import numpy as np
 from SALib.analyze import sobol as sobol_analysis
 from SALib.sample import sobol as sobol_sampling
 
-from ketasim.analysis.endpoints import find_endpoint
+from ketasim.analysis.endpoints import TIME_KINDS, arm_values, failed_patients, find_endpoint
+from ketasim.analysis.statistics import estimate
+from ketasim.analysis.summary import endpoint_value
 from ketasim.errors import InputError, KetasimError
 from ketasim.inference.calibrate import FreeParameter, free_parameters
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol import Protocol, load_protocol
 from ketasim.protocol.parameter_choice import resolve_parameter_set
-from ketasim.validation.runner import BatchRunner
+from ketasim.validation.runner import BatchRunner, default_backend
 from ketasim.validation.targets import Measure, Target, TargetsFile
 from ketasim.version import __version__
 
@@ -84,7 +88,11 @@ class SobolIndex:
 
 @dataclass(frozen=True)
 class SensitivityResult:
-    """The indices of every parameter (largest total order first) and how they were computed."""
+    """The indices of every parameter (largest total order first) and how they were computed.
+
+    ``values`` holds the endpoint at every point; ``truncated`` counts the arm estimates that were a median time
+    not reached by the end, taken as the follow-up (see `TruncatedEstimates`).
+    """
 
     protocol: str
     endpoint: str
@@ -95,6 +103,7 @@ class SensitivityResult:
     seed: int
     indices: tuple[SobolIndex, ...]
     values: np.ndarray
+    truncated: int
     seconds: float
 
     def to_json(self) -> dict[str, Any]:
@@ -112,6 +121,7 @@ class SensitivityResult:
             "seconds": round(self.seconds, 1),
             "endpoint_mean": float(np.mean(self.values)),
             "endpoint_sd": float(np.std(self.values, ddof=1)),
+            "truncated_estimates": self.truncated,
             "parameters": [index.to_json() for index in self.indices],
         }
 
@@ -165,6 +175,27 @@ def _measured_target(protocol: Protocol, endpoint: str, arm: str, control: str |
         protocol=source,
         base_dir=folder,
     )
+
+
+class TruncatedEstimates:
+    """`endpoint_value`, except that a median time not reached by the end is the follow-up; counts those."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, protocol: Protocol, dataset: Any, arm: str, endpoint: str) -> float:
+        """The endpoint's estimate in ``arm``, or the follow-up where its median time is not reached."""
+        try:
+            return endpoint_value(protocol, dataset, arm, endpoint)
+        except KetasimError:
+            chosen = find_endpoint(protocol, endpoint)
+            if chosen.kind not in TIME_KINDS or failed_patients(dataset).any():
+                raise
+            values = arm_values(dataset, arm, chosen)
+            if values.n == 0 or estimate(values).value is not None:
+                raise
+            self.count += 1
+            return float(values.counted().max())
 
 
 def _percentiles(resamples: np.ndarray) -> list[tuple[float, float]]:
@@ -241,7 +272,9 @@ def sensitivity(
     overrides = [{r.name: r.from_search(float(c)) for r, c in zip(ranges, point, strict=True)} for point in points]
     target = _measured_target(protocol, endpoint, chosen_arm, control, path.parent)
     start = perf_counter()
-    runner = BatchRunner(TargetsFile(path=None, targets=(target,)), patients=patients)
+    truncated = TruncatedEstimates()
+    backend = replace(default_backend(), endpoint_value=truncated)
+    runner = BatchRunner(TargetsFile(path=None, targets=(target,)), patients=patients, backend=backend)
     values = np.empty(len(overrides))
     for first in range(0, len(overrides), CHUNK_SETS):
         for k, run in enumerate(runner.run(overrides[first : first + CHUNK_SETS]), start=first):
@@ -284,5 +317,15 @@ def sensitivity(
     found.sort(key=lambda index: -index.total)
     size = min(patients, int(protocol.population.size))
     return SensitivityResult(
-        protocol.name, endpoint, chosen_arm, control, samples, size, seed, tuple(found), values, perf_counter() - start
+        protocol.name,
+        endpoint,
+        chosen_arm,
+        control,
+        samples,
+        size,
+        seed,
+        tuple(found),
+        values,
+        truncated.count,
+        perf_counter() - start,
     )
