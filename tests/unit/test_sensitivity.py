@@ -12,12 +12,16 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import xarray as xr
 from typer.testing import CliRunner
 
 from ketasim.cli import app
-from ketasim.inference.sensitivity import CONFIDENCE_SPREAD, sensitivity_ranges
+from ketasim.errors import KetasimError
+from ketasim.inference.sensitivity import CONFIDENCE_SPREAD, TruncatedEstimates, sensitivity_ranges
 from ketasim.parameters import get_parameter_set
+from ketasim.protocol import load_protocol
 
 runner = CliRunner()
 
@@ -110,6 +114,42 @@ def test_a_fraction_stops_at_one() -> None:
     assert wide.upper <= 1.0
     (narrow,) = sensitivity_ranges(pset, [name])
     assert narrow.upper == pytest.approx(2 * pset[name])
+
+
+def test_a_median_time_not_reached_counts_as_the_follow_up() -> None:
+    document = {"ketasim": 1, "name": "relapse", "duration": "4 d", "population": {"size": 2}}
+    document |= yaml_arms_and_relapse()
+    protocol = load_protocol(document)
+    madrs = np.array(
+        [
+            [[30, 10, 10, 10, 10], [30, 12, 12, 12, 12]],  # both respond at day 1 and never relapse
+            [[30, 29, 28, 27, 26], [30, 29, 28, 27, 26]],  # nobody responds: no patient counts
+        ],
+        dtype=float,
+    )
+    dataset = xr.Dataset(
+        {"madrs": (("arm", "patient", "time"), madrs)},
+        coords={"arm": ["ketamine", "saline"], "patient": [0, 1], "time": [0.0, 24.0, 48.0, 72.0, 96.0]},
+    )
+    estimates = TruncatedEstimates()
+    assert estimates(protocol, dataset, "ketamine", "relapse") == pytest.approx(3.0)  # 4 d follow-up minus 1 d
+    assert estimates.count == 1
+    with pytest.raises(KetasimError, match="saline.*undefined"):
+        estimates(protocol, dataset, "saline", "relapse")
+    assert estimates.count == 1
+
+
+def yaml_arms_and_relapse() -> dict[str, Any]:
+    """Two arms observed daily and a relapse endpoint after day 1."""
+    infusion = {"route": "iv", "infusion": "40 min", "at": ["0 h"]}
+    return {
+        "arms": [
+            {"name": "ketamine", "treatments": [{"drug": "ketamine", "dose": "0.5 mg/kg", **infusion}]},
+            {"name": "saline", "treatments": [{"drug": "placebo", **infusion}]},
+        ],
+        "observe": {"every": "1 d"},
+        "endpoints": [{"name": "relapse", "kind": "time_to_relapse", "scale": "madrs", "after": "24 h"}],
+    }
 
 
 @pytest.mark.parametrize(
