@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from ketasim.inference.forecast import CONTEXT_OF_USE, RELAPSE_PROBABILITY_LIMIT, Forecast
 from ketasim.protocol.fields import format_hours
-from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis
+from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis, write_page
 from ketasim.vocabulary import SCALE_RANGES
 
 BANNER = (
@@ -263,8 +263,4 @@ def forecast_report_html(forecast: Forecast) -> str:
 
 def write_forecast_report(forecast: Forecast, out_dir: str | Path) -> Path:
     """Write ``DIR/report.html`` for a forecast and return its path (folders created)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "report.html"
-    path.write_text(forecast_report_html(forecast), encoding="utf-8")
-    return path
+    return write_page(Path(out_dir) / "report.html", forecast_report_html(forecast))

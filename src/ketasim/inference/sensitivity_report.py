@@ -8,7 +8,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from ketasim.inference.sensitivity import CONFIDENCE_SPREAD, SensitivityResult
-from ketasim.report.timecourse_plot import COLOURS, figure_html, offline_page
+from ketasim.report.timecourse_plot import COLOURS, figure_html, offline_page, write_page
 from ketasim.report.trial_report import html_table
 
 
@@ -88,8 +88,4 @@ def sensitivity_report_html(result: SensitivityResult) -> str:
 
 def write_sensitivity_report(result: SensitivityResult, folder: str | Path) -> Path:
     """Write ``report.html`` into ``folder`` (created) and return its path."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "report.html"
-    path.write_text(sensitivity_report_html(result), encoding="utf-8")
-    return path
+    return write_page(Path(folder) / "report.html", sensitivity_report_html(result))

@@ -166,6 +166,14 @@ def offline_page(title: str, body: str) -> str:
     )
 
 
+def write_page(path: str | Path, page: str) -> Path:
+    """Write an HTML page to ``path`` (folders created) and return the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
 def write_timecourse_plot(dataset: Any, path: str | Path, *, title: str = "") -> Path:
     """Write ``plot.html`` for a simulated dataset and return its path (folders created)."""
     out = Path(path)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, time_axis
+from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, time_axis, write_page
 from ketasim.validation.runner import TargetResult, ValidationRun
 
 EXPECTED_COLOUR = "#2e7d32"
@@ -24,11 +24,7 @@ LEGEND = "Green dashed line: expected value; green shading: its band; black dot 
 
 def write_report(run: ValidationRun, directory: str | Path) -> Path:
     """Write ``report.html`` for a validation run into ``directory`` (created) and return its path."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = folder / "report.html"
-    out.write_text(report_html(run), encoding="utf-8")
-    return out
+    return write_page(Path(directory) / "report.html", report_html(run))
 
 
 def report_html(run: ValidationRun) -> str:
