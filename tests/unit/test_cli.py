@@ -19,6 +19,7 @@ import xarray as xr
 import yaml
 from typer.testing import CliRunner
 
+import ketasim.protocol.run_size  # noqa: F401 - the real size check, imported before `fake_layers` fakes its package
 from ketasim.cli import app
 from ketasim.errors import ParameterError, ProtocolError, UnsupportedError
 from ketasim.io.netcdf import read_timecourses
@@ -51,6 +52,8 @@ def _load_protocol(source: Any, *, base_dir: Path | None = None) -> Any:
         arms=[SimpleNamespace(name=a["name"]) for a in data["arms"]],
         warnings=["dose above the studied range"] if "high" in data["name"] else [],
         population=SimpleNamespace(size=data["population"]["size"], parameter_set="default"),
+        observe=SimpleNamespace(every_h=None, outputs=("plasma_ketamine", "plasma_norketamine")),
+        endpoints=[],
     )
 
 
@@ -161,6 +164,43 @@ def test_simulate_writes_netcdf_and_plot_and_says_where(tmp_path: Path) -> None:
     assert page.count('class="plotly-graph-div"') == 1
     assert "<script src=" not in page and '<meta name="viewport"' in page
     assert re.search(r"plasma_norketamine \(ng(/|\\u002f)mL\)", page)  # unit on the panel's axis
+
+
+def test_simulate_replaces_its_earlier_result_whole(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    arguments = ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--quiet"]
+    assert runner.invoke(app, arguments).exit_code == 0
+    (out / "fc.html").write_text("the FC page of an earlier run")
+    assert runner.invoke(app, [*arguments, "--patients", "2"]).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == [".ketasim-result.json", "plot.html", "timecourses.nc"]
+    assert read_timecourses(out / "timecourses.nc").sizes["patient"] == 2
+
+
+def test_simulate_refuses_a_folder_of_another_protocol_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    assert runner.invoke(app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out)]).exit_code == 0
+    other = _protocol_file(tmp_path, "high dose")
+    refused = runner.invoke(app, ["simulate", str(other), "--out", str(out)])
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: --out: {out} already holds the results of `ketasim simulate` for 'single infusion' "
+        "(choose another --out, or add --force to replace it)"
+    )
+    assert runner.invoke(app, ["simulate", str(other), "--out", str(out), "--force"]).exit_code == 0
+    assert read_timecourses(out / "timecourses.nc").attrs["protocol"] == "high dose"
+
+
+def test_simulate_too_large_for_memory_is_refused_before_it_starts(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    result = runner.invoke(app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--patients", "10**9"])
+    assert result.exit_code == 2  # not a whole number
+    result = runner.invoke(
+        app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--patients", "1000000000"]
+    )
+    assert result.exit_code == 2 and not out.exists()
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --patients: 1000000000 patients per arm x 2 arm(s) x 25 time points x 2 outputs")
+    assert "of memory, over the limit of" in line and "`ketasim trial`" in line and "--chunk-size" in line
 
 
 def test_plot_has_one_panel_per_output_and_a_band_per_arm() -> None:
