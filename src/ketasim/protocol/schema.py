@@ -7,6 +7,7 @@ relative to the model being checked; `ketasim.protocol.loading` prefixes the pat
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -14,6 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal, NoReturn, TypeVar
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,7 +30,7 @@ from scipy.special import ndtr, ndtri
 
 from ketasim.errors import InputError, ProtocolError
 from ketasim.protocol.drugs import DRUG_ROUTES, DRUGS
-from ketasim.units import parse_quantity
+from ketasim.units import parse_quantity, plain_expression, registry
 from ketasim.vocabulary import (
     CONDITIONS,
     ENDPOINT_KINDS,
@@ -56,6 +58,11 @@ ENDPOINT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "value": (("output", "at"), ()),
 }
 HOURS_PER_YEAR = 365.25 * 24.0
+MAX_DURATION_YEARS = 10
+MAX_DURATION_H = MAX_DURATION_YEARS * HOURS_PER_YEAR  # the longest course, and the latest time anything happens
+MAX_SEED = 2**63 - 1
+MAX_POPULATION_SIZE = 10**9
+MAX_INTENSIVE_DAYS = 365
 
 T = TypeVar("T")
 
@@ -176,8 +183,18 @@ def check_keys(data: Any, allowed: Sequence[str], key: str = "") -> None:
             fail(f"unknown key {name!r}", fix, join_key_path(key, name))
 
 
+def _not_too_late(hours: float, value: Any, key: str) -> float:
+    if hours > MAX_DURATION_H:
+        fail(
+            f"{value!r} is longer than {MAX_DURATION_YEARS} years, the longest course ketasim simulates",
+            "give a shorter time",
+            key,
+        )
+    return hours
+
+
 def time_value(value: Any, key: str = "") -> float:
-    """A time from the first treatment in hours (0 or later), or fail at ``key``."""
+    """A time from the first treatment in hours (0 to `MAX_DURATION_H`), or fail at ``key``."""
     hours = quantity(value, "time", key)
     if hours < 0:
         fail(
@@ -185,15 +202,30 @@ def time_value(value: Any, key: str = "") -> float:
             "times count from the first treatment: use 0 h or later",
             key,
         )
-    return hours
+    return _not_too_late(hours, value, key)
 
 
 def duration_value(value: Any, key: str = "") -> float:
-    """A length of time in hours (above 0), or fail at ``key``."""
+    """A length of time in hours (above 0, at most `MAX_DURATION_H`), or fail at ``key``."""
     hours = quantity(value, "time", key)
     if hours <= 0:
         fail(f"{value!r} must be longer than zero", 'write e.g. "40 min" or "1 d"', key)
-    return hours
+    return _not_too_late(hours, value, key)
+
+
+def name_text(value: str, key: str = "") -> str:
+    """A name without control characters, line breaks or code points that XML cannot hold, or fail at ``key``."""
+    for character in value:
+        if unicodedata.category(character) in ("Cc", "Cs") or character in "\ufffe\uffff":
+            fail(
+                f"the name contains the control character U+{ord(character):04X}",
+                "write the name on one line, without control characters",
+                key,
+            )
+    return value
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(pydantic_errors(name_text))]
 
 
 def _optional(parse: Callable[[Any], Any]) -> BeforeValidator:
@@ -535,8 +567,24 @@ class ParameterChoice(_Model):
         for name, value in raw.items():
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 fail(f"expected a value with a unit, got {describe(value)}", 'write e.g. "79 L/h"', str(name))
+            if not _finite(str(value)):
+                fail(f"{value!r} is not a plain finite number with a unit", 'write e.g. "79 L/h"', str(name))
             out[name] = str(value)
         return out
+
+
+def _finite(text: str) -> bool:
+    """Whether ``text`` reads as a finite quantity; True when it is not a quantity at all (its parser says so)."""
+    if not plain_expression(text):
+        return False
+    try:
+        magnitude: Any = registry().Quantity(text).magnitude
+    except Exception:  # pint raises many unrelated types on garbage
+        return True
+    try:
+        return bool(np.all(np.isfinite(np.asarray(magnitude, dtype=float))))
+    except (OverflowError, TypeError, ValueError):
+        return False
 
 
 def _parameter_choice(raw: Any) -> Any:
@@ -546,7 +594,7 @@ def _parameter_choice(raw: Any) -> Any:
 class Population(_Model):
     """Who is treated: how many, their condition, covariates, baseline scores and parameter set."""
 
-    size: StrictInt = Field(1, ge=1)
+    size: StrictInt = Field(1, ge=1, le=MAX_POPULATION_SIZE)
     condition: str = "trd"
     variability: StrictBool = True
     covariates: dict[str, Distribution] = Field(default_factory=dict)
@@ -649,9 +697,11 @@ def _times(value: Any) -> Any:
         fail(f"expected a list of times, got {describe(value)}", f"write e.g. [{value}]")
     if isinstance(value, (list, tuple)):
         times = [time_value(item, f"[{i}]") for i, item in enumerate(value)]
+        seen: set[float] = set()
         for i, time in enumerate(times):
-            if time in times[:i]:
+            if time in seen:
                 fail(f"time {format_hours(time)} is listed twice", "list each time once", f"[{i}]")
+            seen.add(time)
         return tuple(times)
     return value
 
@@ -675,7 +725,7 @@ class Treatment(_Model):
     infusion_h: PositiveHours | None = Field(None, alias="infusion")
     therapy: str | None = None
     session_h: PositiveHours | None = Field(None, alias="session")
-    days: StrictInt | None = Field(None, ge=1)
+    days: StrictInt | None = Field(None, ge=1, le=MAX_INTENSIVE_DAYS)
     hours_per_day: Annotated[float, BeforeValidator(_hours_per_day)] | None = None
     at_h: Annotated[tuple[float, ...], BeforeValidator(_times)] | None = Field(None, alias="at")
     every_h: PositiveHours | None = Field(None, alias="every")
@@ -810,7 +860,7 @@ class Treatment(_Model):
 class Arm(_Model):
     """One arm of the trial: a name and its treatments (an empty list is an untreated arm)."""
 
-    name: str = Field(min_length=1)
+    name: Name
     treatments: list[Treatment]
 
 
@@ -867,7 +917,7 @@ class Endpoint(_Model):
     ``threshold`` is None when the file gives none (the trial layer applies the kind's default).
     """
 
-    name: str = Field(min_length=1)
+    name: Name
     kind: str
     scale: str | None = None
     output: str | None = None
@@ -959,8 +1009,8 @@ class Protocol(_Model):
     internal_fields: ClassVar[frozenset[str]] = frozenset({"source", "warnings"})
 
     ketasim: Annotated[int, BeforeValidator(_version)] = SCHEMA_VERSION
-    name: str = Field(min_length=1)
-    seed: StrictInt = Field(0, ge=0)
+    name: Name
+    seed: StrictInt = Field(0, ge=0, le=MAX_SEED)
     duration_h: PositiveHours = Field(alias="duration")
     population: Population
     arms: list[Arm] = Field(min_length=1)
