@@ -404,6 +404,10 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8050,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", min=1, help="Seconds after which a run is stopped (default 120)."),
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Start the browser explorer: build a protocol, run it, and see each stage from dose to symptoms."""
@@ -419,7 +423,10 @@ def serve(
             ) from None
         check_address(host, port)
         typer.echo(f"ketasim explorer on http://{host}:{port}/ (Ctrl+C stops it)")
-        serve_explorer(host=host, port=port)
+        if time_limit is None:
+            serve_explorer(host=host, port=port)
+        else:
+            serve_explorer(host=host, port=port, run_time_limit_s=time_limit)
 
 
 export_app = typer.Typer(
