@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,9 @@ def netcdf_in_memory(dataset: xr.Dataset) -> memoryview:
     """The NetCDF file of a dataset, made in memory.
 
     HDF5 writing straight to a file that hits a full disk can leave the library in a state that crashes the
-    process; made in memory, the file reaches the disk by an ordinary write that fails cleanly.
+    process; made in memory, the file reaches the disk by an ordinary write that fails cleanly. The data are in
+    memory already, so no Dask scheduler is involved: with a Dask cluster connected, xarray would otherwise ask
+    the cluster for a lock named after the in-memory file, which it cannot name.
     """
     ds = dataset.copy()
     ds.attrs = _storable({**dataset.attrs, "ketasim": __version__})
@@ -58,7 +61,16 @@ def netcdf_in_memory(dataset: xr.Dataset) -> memoryview:
         ds[name].attrs = _storable(dict(dataset[name].attrs))
     if "time" in ds.coords:
         ds["time"].attrs.setdefault("units", "h")
-    return memoryview(ds.to_netcdf(engine="h5netcdf"))
+    with _local_scheduler():
+        return memoryview(ds.to_netcdf(engine="h5netcdf"))
+
+
+def _local_scheduler() -> AbstractContextManager[Any]:
+    try:
+        import dask
+    except ImportError:
+        return nullcontext()
+    return dask.config.set(scheduler="synchronous")
 
 
 def read_timecourses(path: str | Path) -> xr.Dataset:
