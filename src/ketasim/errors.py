@@ -68,6 +68,8 @@ _OUTPUT_FIXES = {
     errno.EACCES: "check the folder's permissions or write somewhere else",
     errno.EPERM: "check the folder's permissions or write somewhere else",
     errno.EROFS: "the disk is read-only: write somewhere else",
+    errno.EEXIST: "a file stands where a folder is needed: choose another path",
+    errno.ENOTDIR: "a file stands where a folder is needed: choose another path",
 }
 
 

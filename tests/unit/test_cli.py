@@ -271,6 +271,37 @@ def test_validate_all_ran_exits_0_and_writes_json_and_report(tmp_path: Path) -> 
     assert "1 passed, 1 failed, 0 could not run" in result.stdout
 
 
+def test_validate_writes_its_report_folder_whole_and_refuses_other_folders(tmp_path: Path) -> None:
+    targets = _targets_file(tmp_path, [CMAX])
+    report = tmp_path / "r"
+    arguments = ["validate", "--targets", str(targets), "--json", str(tmp_path / "v.json"), "--report", str(report)]
+    assert runner.invoke(app, arguments).exit_code == 0
+    assert sorted(p.name for p in report.iterdir()) == [".ketasim-result.json", "report.html"]
+    assert runner.invoke(app, arguments).exit_code == 0  # its own earlier report is replaced
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("a person's notes")
+    arguments[-1] = str(notes)
+    refused = runner.invoke(app, arguments)
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"error: --report: {notes} already holds files that ketasim did not write "
+        "(choose another --report, or add --force to replace it)"
+    ]
+    assert (notes / "mine.txt").exists()
+
+
+def test_a_file_that_cannot_be_written_is_one_line_naming_it(tmp_path: Path) -> None:
+    targets = _targets_file(tmp_path, [CMAX])
+    (tmp_path / "taken").write_text("a file where a folder should be")
+    out = tmp_path / "taken" / "v.json"
+    result = runner.invoke(app, ["validate", "--targets", str(targets), "--json", str(out), "--quiet"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: cannot write {out}: File exists (a file stands where a folder is needed: choose another path)"
+    )
+
+
 def test_validate_with_a_target_that_could_not_run_exits_1(tmp_path: Path) -> None:
     targets = _targets_file(tmp_path, [CMAX, {"arm": "ketamine", "endpoint": "response_24h"}])
     out = tmp_path / "validation.json"

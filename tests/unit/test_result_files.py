@@ -44,7 +44,7 @@ def test_a_failed_write_names_the_file_and_leaves_the_old_one(tmp_path: Path) ->
 
 def test_a_file_that_cannot_be_created_is_an_output_error(tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("a file, not a folder")
-    with pytest.raises(OutputError, match=r"cannot write .*taken/summary\.json"):
+    with pytest.raises(OutputError, match=r"cannot write .*taken/summary\.json: .*a file stands where a folder"):
         write_text(tmp_path / "taken" / "summary.json", "{}")
 
 
