@@ -34,6 +34,9 @@ app = typer.Typer(
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Replace the folder even when it holds other results or other files.")
+]
 ProtocolPath = Annotated[
     Path, typer.Argument(help="Protocol file (YAML, JSON or TOML).", exists=True, dir_okay=False, readable=True)
 ]
@@ -95,11 +98,12 @@ def simulate(
     protocol: ProtocolPath,
     out: Annotated[Path, typer.Option("--out", help="Folder for timecourses.nc and plot.html.", file_okay=False)],
     patients: Annotated[int | None, typer.Option("--patients", min=1, help="Patients per arm.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Root seed (overrides `seed`).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed (overrides `seed`).")] = None,
     fc_at: Annotated[
         list[str] | None,
         typer.Option("--fc-at", help='Also write full FC matrices at this time (repeatable, e.g. "24 h").'),
     ] = None,
+    force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -107,25 +111,40 @@ def simulate(
     with _errors_to_exit(debug):
         from ketasim.io.netcdf import write_timecourses
         from ketasim.protocol import load_protocol
+        from ketasim.protocol.run_size import check_simulation_size
         from ketasim.report.timecourse_plot import write_timecourse_plot
+        from ketasim.result_files import result_folder
         from ketasim.simulation.run import simulate as simulate_protocol
 
+        _check_seed(seed)
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
+        check_simulation_size(loaded, patients, "population.size" if patients is None else "--patients")
         size = patients if patients is not None else loaded.population.size
-        with _progress(quiet) as bar:
+        identity = {"command": "simulate", "input": loaded.name}
+        with result_folder(out, identity, force=force) as staging, _progress(quiet) as bar:
             task = bar.add_task("simulating", total=size * len(loaded.arms))
             dataset = simulate_protocol(
                 loaded, patients=patients, seed=seed, progress=lambda done: bar.advance(task, done)
             )
             bar.update(task, description="writing files")
-            netcdf = write_timecourses(dataset, out / "timecourses.nc")
-            plot = write_timecourse_plot(dataset, out / "plot.html", title=loaded.name)
-            written = [netcdf, plot]
+            written = [
+                write_timecourses(dataset, staging / "timecourses.nc"),
+                write_timecourse_plot(dataset, staging / "plot.html", title=loaded.name),
+            ]
             if fc_at:
-                written += _write_fc(loaded, dataset, fc_at, out)
+                written += _write_fc(loaded, dataset, fc_at, staging)
         for path in written:
-            typer.echo(f"wrote {path}")
+            typer.echo(f"wrote {out / path.name}")
+
+
+def _check_seed(seed: int | None, option: str = "--seed") -> None:
+    """Refuse a seed outside 0 to 2**63 - 1, as the protocol schema does."""
+    from ketasim.errors import InputError
+    from ketasim.protocol.schema import MAX_SEED
+
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise InputError(option, f"{seed} is outside 0 to {MAX_SEED}", "give a whole number in that range, e.g. 7")
 
 
 def default_workers() -> int:
@@ -138,7 +157,9 @@ def default_workers() -> int:
 def _write_fc(loaded: Protocol, dataset: xr.Dataset, texts: list[str], out: Path) -> list[Path]:
     """FC matrices at the ``--fc-at`` times as NetCDF and heatmaps."""
     from ketasim.errors import InputError
+    from ketasim.io.netcdf import netcdf_in_memory
     from ketasim.report.fc_heatmaps import write_fc_heatmaps
+    from ketasim.result_files import write_file
     from ketasim.simulation.fc import fc_matrices
     from ketasim.units import parse_quantity
 
@@ -148,8 +169,8 @@ def _write_fc(loaded: Protocol, dataset: xr.Dataset, texts: list[str], out: Path
     if late:
         raise InputError("--fc-at", f"{late[0]:g} h is outside the simulated time", f"use times from 0 to {end:g} h")
     fc = fc_matrices(loaded, dataset, times)
-    fc.to_netcdf(out / "fc_matrices.nc", engine="h5netcdf")
-    return [out / "fc_matrices.nc", write_fc_heatmaps(fc, out / "fc.html")]
+    matrices = write_file(out / "fc_matrices.nc", lambda hidden: hidden.write_bytes(netcdf_in_memory(fc.to_dataset())))
+    return [matrices, write_fc_heatmaps(fc, out / "fc.html")]
 
 
 @app.command()
@@ -159,7 +180,7 @@ def trial(
         Path, typer.Option("--out", help="Folder for summary.json, patients.parquet and report.html.", file_okay=False)
     ],
     patients: Annotated[int | None, typer.Option("--patients", min=1, help="Patients per arm.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Root seed (overrides `seed`).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed (overrides `seed`).")] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Local processes computing chunks (default: all cores).")
     ] = None,
@@ -171,6 +192,7 @@ def trial(
         bool, typer.Option("--resume", help="Continue an interrupted run in the same --out, keeping finished chunks.")
     ] = False,
     timecourses: Annotated[bool, typer.Option("--timecourses", help="Also write DIR/timecourses.nc.")] = False,
+    force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -179,6 +201,7 @@ def trial(
         from ketasim.protocol import load_protocol
         from ketasim.trial.run import run_trial
 
+        _check_seed(seed)
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         size = patients if patients is not None else loaded.population.size
@@ -193,6 +216,7 @@ def trial(
                 workers=workers or default_workers(),
                 scheduler=scheduler,
                 resume=resume,
+                force=force,
                 timecourses=timecourses,
                 progress=lambda done: bar.advance(task, done),
             )
@@ -227,6 +251,15 @@ def _print_endpoints(summary: dict[str, Any]) -> None:
         Console().print(table)
 
 
+def _write_report_folder(report: Path, identity: dict[str, str], force: bool, write: Any) -> Path:
+    """Fill the ``--report`` folder completely or not at all with ``write(folder)``; the page's final path."""
+    from ketasim.result_files import result_folder
+
+    with result_folder(report, identity, force=force, option="--report") as staging:
+        page = Path(write(staging))
+    return report / page.relative_to(staging)
+
+
 @app.command()
 def validate(
     targets: Annotated[
@@ -236,11 +269,13 @@ def validate(
     report: Annotated[
         Path | None, typer.Option("--report", help="Folder for an HTML report with one plot per target.")
     ] = None,
+    force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Run every target of a targets file. Exit 0: all ran; 1: some could not run; 2: bad command line or file."""
     with _errors_to_exit(debug):
+        from ketasim.result_files import write_file
         from ketasim.validation import load_targets, run_targets, write_results_json
         from ketasim.validation.report import write_report
 
@@ -258,9 +293,12 @@ def validate(
             if result.error is not None:
                 typer.echo(f"target {result.target.id} could not run: {result.error}", err=True)
         typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
-        typer.echo(f"wrote {write_results_json(run, json_out)}")
+        typer.echo(f"wrote {write_file(json_out, lambda hidden: write_results_json(run, hidden))}")
         if report is not None:
-            typer.echo(f"wrote {write_report(run, report)}")
+            identity = {"command": "validate", "input": targets.name}
+            typer.echo(
+                f"wrote {_write_report_folder(report, identity, force, lambda folder: write_report(run, folder))}"
+            )
     if run.errors:
         raise typer.Exit(1)
 
@@ -286,6 +324,7 @@ def calibrate(
         from ketasim.inference.calibrate import DEFAULT_FREE, free_parameters, write_parameter_file
         from ketasim.inference.calibrate import calibrate as fit
         from ketasim.parameters import get_parameter_set
+        from ketasim.result_files import write_file
         from ketasim.validation import load_targets
 
         if out.suffix not in (".yaml", ".yml"):
@@ -309,7 +348,8 @@ def calibrate(
         for name, value in result.values.items():
             typer.echo(f"{name}: {pset[name]:.4g} -> {value:.4g} {pset.parameter(name).unit}")
         typer.echo(f"{result.run.passed} passed, {result.run.failed} failed, {result.run.errors} could not run")
-        typer.echo(f"wrote {write_parameter_file(result, pset, loaded, out, patients)}")
+        written = write_file(out, lambda hidden: write_parameter_file(result, pset, loaded, hidden, patients))
+        typer.echo(f"wrote {written}")
 
 
 def _print_results(run: Any) -> None:
@@ -364,6 +404,10 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8050,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", min=1, help="Seconds after which a run is stopped (default 120)."),
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Start the browser explorer: build a protocol, run it, and see each stage from dose to symptoms."""
@@ -379,7 +423,10 @@ def serve(
             ) from None
         check_address(host, port)
         typer.echo(f"ketasim explorer on http://{host}:{port}/ (Ctrl+C stops it)")
-        serve_explorer(host=host, port=port)
+        if time_limit is None:
+            serve_explorer(host=host, port=port)
+        else:
+            serve_explorer(host=host, port=port, run_time_limit_s=time_limit)
 
 
 export_app = typer.Typer(
@@ -404,13 +451,15 @@ def export_sbml(
         from ketasim.errors import InputError
         from ketasim.io.sbml import write_sbml
         from ketasim.protocol import load_protocol
+        from ketasim.result_files import write_file
 
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         names = [a.name for a in loaded.arms]
         if arm is not None and arm not in names:
             raise InputError("--arm", f"the protocol has no arm {arm!r}", f"choose one of {', '.join(names)}")
-        typer.echo(f"wrote {write_sbml(loaded, out, names.index(arm) if arm is not None else 0)}")
+        index = names.index(arm) if arm is not None else 0
+        typer.echo(f"wrote {write_file(out, lambda hidden: write_sbml(loaded, hidden, index))}")
 
 
 @app.command()
@@ -435,7 +484,8 @@ def forecast(
         None
     ),
     sampler: Annotated[str, typer.Option("--sampler", help="smc (default) or nuts.")] = "smc",
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the sampler and the rater noise.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler and the rater noise.")] = 0,
+    force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -448,8 +498,10 @@ def forecast(
         from ketasim.inference.samplers import DEFAULT_SETTINGS
         from ketasim.protocol import load_protocol
         from ketasim.protocol.history import HistoryError, read_facts, read_history
+        from ketasim.result_files import write_text
         from ketasim.units import parse_quantity
 
+        _check_seed(seed)
         until_h = parse_quantity(until, "time", "--until", HistoryError)
         pairs = [item for item in patient or [] if "=" in item]
         files = [item for item in patient or [] if "=" not in item]
@@ -463,8 +515,7 @@ def forecast(
             bar.add_task("fitting and forecasting", total=None)
             result = forecast_patient(loaded, facts, until_h, plan=planned, scale=scale, settings=settings)
         _warn(result.warnings)
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result.to_json(), indent=1) + "\n", encoding="utf-8")
+        write_text(json_out, json.dumps(result.to_json(), indent=1) + "\n")
         d = result.diagnostics
         typer.echo(
             f"{d.method}: r-hat {d.r_hat_max:.3f}, ESS {d.ess_min:.0f}, {d.seconds:.1f} s; "
@@ -474,7 +525,9 @@ def forecast(
         if report is not None:
             from ketasim.inference.forecast_report import write_forecast_report
 
-            typer.echo(f"wrote {write_forecast_report(result, report)}")
+            identity = {"command": "forecast", "input": loaded.patient}
+            page = _write_report_folder(report, identity, force, lambda folder: write_forecast_report(result, folder))
+            typer.echo(f"wrote {page}")
 
 
 def _hours_text(hours: float | None) -> str:

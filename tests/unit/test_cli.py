@@ -19,6 +19,7 @@ import xarray as xr
 import yaml
 from typer.testing import CliRunner
 
+import ketasim.protocol.run_size  # noqa: F401 - the real size check, imported before `fake_layers` fakes its package
 from ketasim.cli import app
 from ketasim.errors import ParameterError, ProtocolError, UnsupportedError
 from ketasim.io.netcdf import read_timecourses
@@ -51,6 +52,8 @@ def _load_protocol(source: Any, *, base_dir: Path | None = None) -> Any:
         arms=[SimpleNamespace(name=a["name"]) for a in data["arms"]],
         warnings=["dose above the studied range"] if "high" in data["name"] else [],
         population=SimpleNamespace(size=data["population"]["size"], parameter_set="default"),
+        observe=SimpleNamespace(every_h=None, outputs=("plasma_ketamine", "plasma_norketamine")),
+        endpoints=[],
     )
 
 
@@ -163,6 +166,43 @@ def test_simulate_writes_netcdf_and_plot_and_says_where(tmp_path: Path) -> None:
     assert re.search(r"plasma_norketamine \(ng(/|\\u002f)mL\)", page)  # unit on the panel's axis
 
 
+def test_simulate_replaces_its_earlier_result_whole(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    arguments = ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--quiet"]
+    assert runner.invoke(app, arguments).exit_code == 0
+    (out / "fc.html").write_text("the FC page of an earlier run")
+    assert runner.invoke(app, [*arguments, "--patients", "2"]).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == [".ketasim-result.json", "plot.html", "timecourses.nc"]
+    assert read_timecourses(out / "timecourses.nc").sizes["patient"] == 2
+
+
+def test_simulate_refuses_a_folder_of_another_protocol_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    assert runner.invoke(app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out)]).exit_code == 0
+    other = _protocol_file(tmp_path, "high dose")
+    refused = runner.invoke(app, ["simulate", str(other), "--out", str(out)])
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: --out: {out} already holds the results of `ketasim simulate` for 'single infusion' "
+        "(choose another --out, or add --force to replace it)"
+    )
+    assert runner.invoke(app, ["simulate", str(other), "--out", str(out), "--force"]).exit_code == 0
+    assert read_timecourses(out / "timecourses.nc").attrs["protocol"] == "high dose"
+
+
+def test_simulate_too_large_for_memory_is_refused_before_it_starts(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    result = runner.invoke(app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--patients", "10**9"])
+    assert result.exit_code == 2  # not a whole number
+    result = runner.invoke(
+        app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--patients", "1000000000"]
+    )
+    assert result.exit_code == 2 and not out.exists()
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --patients: 1000000000 patients per arm x 2 arm(s) x 25 time points x 2 outputs")
+    assert "of memory, over the limit of" in line and "`ketasim trial`" in line and "--chunk-size" in line
+
+
 def test_plot_has_one_panel_per_output_and_a_band_per_arm() -> None:
     protocol = _load_protocol(yaml.safe_load(PROTOCOL))
     figure = timecourse_figure(_simulate(protocol, patients=5))
@@ -229,6 +269,37 @@ def test_validate_all_ran_exits_0_and_writes_json_and_report(tmp_path: Path) -> 
     assert (document["passed"], document["failed"], document["errors"]) == (1, 1, 0)
     assert (tmp_path / "r" / "report.html").exists()
     assert "1 passed, 1 failed, 0 could not run" in result.stdout
+
+
+def test_validate_writes_its_report_folder_whole_and_refuses_other_folders(tmp_path: Path) -> None:
+    targets = _targets_file(tmp_path, [CMAX])
+    report = tmp_path / "r"
+    arguments = ["validate", "--targets", str(targets), "--json", str(tmp_path / "v.json"), "--report", str(report)]
+    assert runner.invoke(app, arguments).exit_code == 0
+    assert sorted(p.name for p in report.iterdir()) == [".ketasim-result.json", "report.html"]
+    assert runner.invoke(app, arguments).exit_code == 0  # its own earlier report is replaced
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("a person's notes")
+    arguments[-1] = str(notes)
+    refused = runner.invoke(app, arguments)
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"error: --report: {notes} already holds files that ketasim did not write "
+        "(choose another --report, or add --force to replace it)"
+    ]
+    assert (notes / "mine.txt").exists()
+
+
+def test_a_file_that_cannot_be_written_is_one_line_naming_it(tmp_path: Path) -> None:
+    targets = _targets_file(tmp_path, [CMAX])
+    (tmp_path / "taken").write_text("a file where a folder should be")
+    out = tmp_path / "taken" / "v.json"
+    result = runner.invoke(app, ["validate", "--targets", str(targets), "--json", str(out), "--quiet"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: cannot write {out}: File exists (a file stands where a folder is needed: choose another path)"
+    )
 
 
 def test_validate_with_a_target_that_could_not_run_exits_1(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ The engine is replaced by a fast synthetic one; protocol loading, chunks, endpoi
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,12 @@ from typer.testing import CliRunner
 
 from ketasim.cli import app
 from ketasim.engine.grid import StepPolicy
+from ketasim.errors import SolverError
 from ketasim.io.netcdf import read_timecourses
+from ketasim.result_files import staging_folder, write_file
 from ketasim.simulation import run as simulation_run
 from ketasim.trial import chunks
+from ketasim.trial import run as trial_run
 
 runner = CliRunner()
 
@@ -182,8 +187,9 @@ def test_resume_after_a_kill_gives_the_same_numbers(
 
 def test_resume_refuses_a_folder_of_another_run(tmp_path: Path, fake: FakeSimulator) -> None:
     _numbers(tmp_path, "a")
-    (tmp_path / "a" / ".chunks").mkdir()
-    (tmp_path / "a" / ".chunks" / "run.json").write_text(json.dumps({"protocol_sha256": "other"}))
+    unfinished = staging_folder(tmp_path / "a") / ".chunks"
+    unfinished.mkdir(parents=True)
+    (unfinished / "run.json").write_text(json.dumps({"protocol_sha256": "other"}))
     result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "a"), "--resume"])
     assert result.exit_code == 2 and "holds a run of another protocol" in result.stderr
 
@@ -225,3 +231,117 @@ def test_band_figure_has_two_bands_per_arm_and_output() -> None:
     fills = [trace for trace in figure.data if trace.fill == "toself"]
     assert len(fills) == 2 * 2 * 2  # outputs x arms x (5-95 %, 25-75 %)
     assert sum("25-75 %" in trace.name for trace in fills) == 4
+
+
+def _summary(folder: Path) -> dict[str, Any]:
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.pop("seconds")
+    return summary
+
+
+def test_a_second_trial_into_the_same_out_is_refused_while_the_first_runs(tmp_path: Path, fake: FakeSimulator) -> None:
+    out = tmp_path / "out"
+    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(out), "--quiet"]
+    second: list[Any] = []
+
+    def first_run(*args: Any) -> Any:
+        if not second:  # while the first run computes its first chunk, a second one starts
+            second.append(runner.invoke(app, [*arguments, "--seed", "5"]))
+        return FakeSimulator.__call__(fake, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chunks, "simulate_range", first_run)
+        first = runner.invoke(app, arguments)
+    assert first.exit_code == 0, first.output
+    assert second[0].exit_code == 2
+    lines = second[0].stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --out: another ketasim run is writing {out}")
+    assert _summary(out)["seed"] == 4  # the folder holds the first run's results, complete
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "trial.yaml"]
+
+
+def test_a_failed_run_leaves_the_previous_result_and_resume_finishes_it(
+    tmp_path: Path, fake: FakeSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(simulation_run, "BATCH_SIZE", 2)
+    previous = _numbers(tmp_path, "out", "--chunk-size", "4")
+    wanted = _numbers(tmp_path, "reference", "--chunk-size", "4", "--seed", "8")
+
+    def failing(*args: Any) -> Any:
+        if len(fake.calls) >= 3:
+            raise SolverError("the engine could not advance the model")
+        return FakeSimulator.__call__(fake, *args)
+
+    fake.calls.clear()
+    monkeypatch.setattr(chunks, "simulate_range", failing)
+    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "out"), "--chunk-size", "4", "--seed", "8"]
+    result = runner.invoke(app, [*arguments, "--quiet", "--workers", "1"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == ["error: the engine could not advance the model"]
+    assert _summary(tmp_path / "out") == previous  # untouched: the earlier complete result
+    assert len(list((staging_folder(tmp_path / "out") / ".chunks").glob("*.done"))) == 3
+    monkeypatch.setattr(chunks, "simulate_range", fake)
+    assert _numbers(tmp_path, "out", "--chunk-size", "4", "--seed", "8", "--resume") == wanted
+    assert not staging_folder(tmp_path / "out").exists()
+
+
+def test_a_full_disk_names_the_file_and_keeps_the_previous_result(
+    tmp_path: Path, fake: FakeSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous = _numbers(tmp_path, "out")
+
+    def full_disk(analysis: Any, summary: Any, dataset: Any, path: Path, **keywords: Any) -> Path:
+        def half_written(hidden: Path) -> None:
+            hidden.write_text("<html><body>half a rep")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        return write_file(path, half_written)
+
+    monkeypatch.setattr(trial_run, "write_trial_report", full_disk)
+    result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "out"), "--seed", "8"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot write {tmp_path / 'out' / 'report.html'}: No space left on device "
+        "(free some disk space or write somewhere else)"
+    ]
+    assert _summary(tmp_path / "out") == previous
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".ketasim-result.json",
+        "patients.parquet",
+        "report.html",
+        "summary.json",
+    ]
+    assert "half a rep" not in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_a_folder_of_another_protocol_is_refused_unless_forced(tmp_path: Path, fake: FakeSimulator) -> None:
+    _numbers(tmp_path, "out")
+    other = tmp_path / "other.yaml"
+    other.write_text(PROTOCOL.replace("name: small trial", "name: another trial"))
+    arguments = ["trial", str(other), "--out", str(tmp_path / "out"), "--quiet"]
+    refused = runner.invoke(app, arguments)
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"error: --out: {tmp_path / 'out'} already holds the results of `ketasim trial` for 'small trial' "
+        "(choose another --out, or add --force to replace it)"
+    ]
+    assert runner.invoke(app, [*arguments, "--force"]).exit_code == 0
+    assert _summary(tmp_path / "out")["protocol"] == "another trial"
+
+
+def test_a_trial_too_large_for_memory_is_refused_before_it_starts(tmp_path: Path, fake: FakeSimulator) -> None:
+    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--patients", "1000000000"]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 2 and not fake.calls and not (tmp_path / "o").exists()
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --patients: the per-patient table and the kept time courses of 1000000000")
+    assert "of memory, over the limit of" in line and "--chunk-size" in line and "--scheduler" in line
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**63)])
+def test_a_seed_out_of_range_is_one_error_line(tmp_path: Path, fake: FakeSimulator, seed: str) -> None:
+    result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--seed", seed])
+    assert result.exit_code == 2 and not fake.calls
+    assert result.stderr.strip().splitlines() == [
+        f"error: --seed: {seed} is outside 0 to {2**63 - 1} (give a whole number in that range, e.g. 7)"
+    ]

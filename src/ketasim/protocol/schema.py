@@ -24,6 +24,7 @@ from ketasim.parameters.catalogue import Catalogue, default_catalogue
 from ketasim.protocol.fields import (
     FileModel,
     Hours,
+    Name,
     PositiveHours,
     choose,
     describe,
@@ -46,6 +47,7 @@ from ketasim.vocabulary import (
 )
 
 SCHEMA_VERSION = 1
+MAX_SEED = 2**63 - 1
 # Keys each endpoint kind needs, and the optional keys it takes besides `name` and `kind`.
 ENDPOINT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "response": (("scale", "at"), ("threshold",)),
@@ -110,7 +112,7 @@ class Endpoint(FileModel):
     ``threshold`` is None when the file gives none (the trial layer applies the kind's default).
     """
 
-    name: str = Field(min_length=1)
+    name: Name
     kind: str
     scale: str | None = None
     output: str | None = None
@@ -202,8 +204,8 @@ class Protocol(FileModel):
     internal_fields: ClassVar[frozenset[str]] = frozenset({"source", "warnings"})
 
     ketasim: Annotated[int, BeforeValidator(_version)] = SCHEMA_VERSION
-    name: str = Field(min_length=1)
-    seed: StrictInt = Field(0, ge=0)
+    name: Name
+    seed: StrictInt = Field(0, ge=0, le=MAX_SEED)
     duration_h: PositiveHours = Field(alias="duration")
     population: Population
     arms: list[Arm] = Field(min_length=1)

@@ -20,6 +20,7 @@ from plotly.colors import qualitative as palettes
 from plotly.subplots import make_subplots
 
 from ketasim.analysis.courses import band_over_patients
+from ketasim.result_files import write_text
 from ketasim.version import __version__
 
 COLOURS: tuple[str, ...] = tuple(palettes.Plotly)
@@ -167,13 +168,11 @@ def offline_page(title: str, body: str) -> str:
 
 
 def write_timecourse_plot(dataset: Any, path: str | Path, *, title: str = "") -> Path:
-    """Write ``plot.html`` for a simulated dataset and return its path (folders created)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``plot.html`` for a simulated dataset, completely or not at all, and return its path (folders
+    created)."""
     heading = f"ketasim: {title}" if title else "ketasim time courses"
     body = _arm_note(dataset) + f'<div class="plot">{figure_html(timecourse_figure(dataset))}</div>'
-    out.write_text(offline_page(heading, body), encoding="utf-8")
-    return out
+    return write_text(path, offline_page(heading, body))
 
 
 def _arm_note(dataset: Any) -> str:

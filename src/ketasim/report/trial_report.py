@@ -21,6 +21,7 @@ from ketasim.analysis.endpoints import BINARY_KINDS, TIME_KINDS
 from ketasim.analysis.summary import TrialAnalysis
 from ketasim.parameters.registry import Reference
 from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis
+from ketasim.result_files import write_text
 from ketasim.vocabulary import SCALE_RANGES
 
 MECHANISM_OUTPUTS = (
@@ -270,8 +271,5 @@ def write_trial_report(
     title: str,
     references: Sequence[Reference] = (),
 ) -> Path:
-    """Write ``report.html`` of a trial and return its path (folders created)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(trial_report_html(analysis, summary, dataset, title=title, references=references), encoding="utf-8")
-    return out
+    """Write ``report.html`` of a trial, completely or not at all, and return its path (folders created)."""
+    return write_text(path, trial_report_html(analysis, summary, dataset, title=title, references=references))

@@ -3,7 +3,8 @@
 Each chunk (a range of one arm's patients) is simulated and reduced at once to its rows of the
 per-patient table (endpoint values, covariates, failure flags), plus, for the first `REPORT_PATIENTS`
 patients of each arm, their time courses for the report's percentile bands. Finished chunks are written
-to ``DIR/.chunks/`` atomically as they arrive, so a run killed at any moment loses only the chunks in flight
+atomically as they arrive to ``.chunks/`` in the hidden folder the run fills (``.DIR.partial`` beside ``DIR``,
+see `ketasim.result_files`), so a run killed at any moment loses only the chunks in flight
 and `--resume` computes only the rest. The summary is computed from the table, in patient order, so it does
 not depend on the chunk size, the number of workers or the scheduler.
 """
@@ -28,7 +29,9 @@ from ketasim.analysis.endpoints import arm_values, failed_patients
 from ketasim.analysis.summary import patient_table
 from ketasim.engine.grid import StepPolicy
 from ketasim.errors import InputError
+from ketasim.io.netcdf import write_timecourses
 from ketasim.protocol import load_protocol
+from ketasim.result_files import named_errors, write_file, write_text
 from ketasim.simulation.label import to_dataset
 from ketasim.simulation.plan import plan_arm
 from ketasim.simulation.run import ENGINE_THREADS_VARIABLE, batch_size, simulate_range
@@ -104,42 +107,41 @@ def run_chunk(source_json: str, task: ChunkTask, keep_all: bool = False) -> Chun
     return ChunkResult(task, patient_table(values, failed, dataset), timecourses)
 
 
-def _write_atomically(path: Path, write: Callable[[Path], Any]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    write(partial)
-    os.replace(partial, path)
-
-
 def save_chunk(folder: Path, result: ChunkResult) -> None:
     """Write a finished chunk: table first, then time courses, then the marker that says it is complete."""
     stem = folder / result.task.name
-    _write_atomically(stem.with_suffix(".parquet"), lambda p: result.table.to_parquet(p, index=False))
-    timecourses = result.timecourses
-    if timecourses is not None:
-        _write_atomically(stem.with_suffix(".nc"), lambda p: timecourses.to_netcdf(p, engine="h5netcdf"))
-    _write_atomically(stem.with_suffix(".done"), lambda p: p.write_text(json.dumps(asdict(result.task))))
+    write_file(stem.with_suffix(".parquet"), lambda p: result.table.to_parquet(p, index=False))
+    if result.timecourses is not None:
+        write_timecourses(result.timecourses, stem.with_suffix(".nc"))
+    write_text(stem.with_suffix(".done"), json.dumps(asdict(result.task)))
 
 
-def prepare_folder(out: Path, fingerprint: dict[str, Any], resume: bool) -> Path:
-    """The chunk folder of a run: kept on resume when it belongs to the same run, else started afresh.
+def prepare_folder(staging: Path, fingerprint: dict[str, Any], resume: bool) -> Path:
+    """The chunk folder of a run in the folder it fills: kept on resume when it belongs to the same run, else
+    started afresh.
 
     Raises
     ------
     InputError
         On ``--resume`` when the folder holds a different run (other protocol, seed, size or chunking).
     """
-    folder = out / CHUNK_DIR
+    folder = staging / CHUNK_DIR
     stamp = folder / "run.json"
     if resume and stamp.exists():
-        if json.loads(stamp.read_text()) != fingerprint:
+        with named_errors(stamp):
+            kept = stamp.read_text(encoding="utf-8")
+        if kept != json.dumps(fingerprint):
             raise InputError(
-                "--resume", f"{out} holds a run of another protocol, seed, size or chunk size", "run without --resume"
+                "--resume",
+                f"the unfinished run kept in {staging} holds a run of another protocol, seed, size or chunk size",
+                "run without --resume",
             )
         return folder
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    stamp.write_text(json.dumps(fingerprint))
+    with named_errors(folder):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+    write_text(stamp, json.dumps(fingerprint))
     return folder
 
 

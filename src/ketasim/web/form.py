@@ -15,9 +15,8 @@ from typing import Any
 from ketasim.errors import ProtocolError
 from ketasim.protocol import Protocol, arm_events, load_protocol
 from ketasim.vocabulary import INFUSION_ROUTES
+from ketasim.web.limits import MAX_DOSES_PER_ARM, MAX_FIELD_CHARACTERS, MAX_PATIENTS_PER_RUN
 
-MAX_PATIENTS_PER_RUN = 5000
-"""Patients simulated per request of the explorer, over all arms; larger runs belong to ``ketasim trial``."""
 DEFAULT_PATIENTS = 100
 NO_THERAPY = "none"
 MAIN_ARM = "treatment"
@@ -85,14 +84,28 @@ class FormValues:
 
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> FormValues:
-        """Values from the page's inputs; a whole-number field that is empty or not whole is a `ProtocolError`."""
+        """Values from the page's inputs.
+
+        Raises
+        ------
+        ProtocolError
+            At the field's key path: a whole-number field that is empty or not whole, a text longer than
+            `MAX_FIELD_CHARACTERS`, or more dose times than `MAX_DOSES_PER_ARM`.
+        """
         values: dict[str, Any] = {}
         for name, default in cls().as_dict().items():
             raw = inputs.get(name)
-            if isinstance(default, int):
-                values[name] = _whole_number(raw, name)
-            else:
-                values[name] = "" if raw is None else str(raw).strip()
+            values[name] = _whole_number(raw, name) if isinstance(default, int) else _text(raw)
+        count = len(split_times(values["schedule"]))
+        if count > MAX_DOSES_PER_ARM:
+            raise ProtocolError(
+                FIELD_KEYS["schedule"],
+                f"{count} dose times, over the explorer's limit of {MAX_DOSES_PER_ARM}",
+                "give fewer, or run the schedule with `ketasim trial`",
+            )
+        for name, value in values.items():
+            if isinstance(value, str) and len(value) > MAX_FIELD_CHARACTERS:
+                raise ProtocolError(FIELD_KEYS[name], f"is {len(value)} characters long", "write it shorter")
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
@@ -100,8 +113,12 @@ class FormValues:
         return asdict(self)
 
 
+def _text(raw: Any) -> str:
+    return "" if raw is None else str(raw).strip()
+
+
 def _whole_number(raw: Any, name: str) -> int:
-    key = _KEY_OF_FIELD[name]
+    key = FIELD_KEYS[name]
     if raw is None or raw == "":
         raise ProtocolError(key, "is empty or not a number", "write a whole number, e.g. 100")
     try:
@@ -113,7 +130,23 @@ def _whole_number(raw: Any, name: str) -> int:
     return int(number)
 
 
-_KEY_OF_FIELD = {"patients": "population.size", "seed": "seed"}
+FIELD_KEYS = {
+    "condition": "population.condition",
+    "patients": "population.size",
+    "seed": "seed",
+    "duration": "duration",
+    "drug": "arms[0].treatments[0].drug",
+    "route": "arms[0].treatments[0].route",
+    "dose": "arms[0].treatments[0].dose",
+    "infusion": "arms[0].treatments[0].infusion",
+    "schedule": "arms[0].treatments[0].at",
+    "therapy": "arms[0].treatments[1].therapy",
+    "session": "arms[0].treatments[1].session",
+    "timing": "arms[0].treatments[1]",
+    "delay": "arms[0].treatments[1].after_each_dose",
+    "comparator": "arms[1]",
+}
+"""The protocol key path each form field writes."""
 
 
 FIELD_LABELS: tuple[tuple[str, str], ...] = (

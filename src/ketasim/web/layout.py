@@ -16,7 +16,8 @@ from ketasim.version import __version__
 from ketasim.vocabulary import CONDITIONS, SCALE_RANGES, THERAPIES
 from ketasim.web import explain
 from ketasim.web.figures import empty_figure
-from ketasim.web.form import COMPARATORS, MAX_PATIENTS_PER_RUN, NO_THERAPY, FormValues
+from ketasim.web.form import COMPARATORS, NO_THERAPY, FormValues
+from ketasim.web.limits import MAX_PATIENTS_PER_RUN, MAX_UPLOAD_BYTES
 from ketasim.web.results import default_scale
 
 CONDITION_LABELS = {
@@ -275,7 +276,7 @@ def _actions() -> html.Section:
                             children=html.Div("Load protocol"),
                             className="upload",
                             accept=".yaml,.yml,.json,.toml",
-                            max_size=1_000_000,
+                            max_size=4 * MAX_UPLOAD_BYTES,  # the server says why a file over its limit is refused
                         ),
                     ),
                 ],
