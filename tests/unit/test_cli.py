@@ -20,6 +20,7 @@ import yaml
 from typer.testing import CliRunner
 
 from ketasim.cli import app
+from ketasim.parameters import listing
 from ketasim.errors import ParameterError, ProtocolError, UnsupportedError
 from ketasim.io.netcdf import read_timecourses
 from ketasim.parameters.registry import Reference
@@ -108,7 +109,6 @@ def fake_layers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setattr(f"ketasim.validation.runner.{name}", fake)
     parameters = _module("ketasim.parameters", get_parameter_set=_get_parameter_set)
     monkeypatch.setitem(sys.modules, "ketasim.parameters", parameters)
-    listing = _module("ketasim.parameters.listing", format_parameters=lambda pset: f"table of {pset.name} [mg/kg]")
     monkeypatch.setitem(sys.modules, "ketasim.parameters.listing", listing)
     yield
 
@@ -248,12 +248,6 @@ def test_validate_a_bad_targets_file_exits_2_with_the_key_path(tmp_path: Path) -
         "error: targets[0].measure.statistic: unknown value 'maxx' (did you mean 'max'?)"
     ]
     assert not (tmp_path / "v.json").exists()
-
-
-def test_params_prints_the_listing_verbatim() -> None:
-    result = runner.invoke(app, ["params"])
-    assert result.exit_code == 0
-    assert result.stdout.strip() == "table of default [mg/kg]"
 
 
 def test_params_unknown_set_exits_2() -> None:

@@ -188,11 +188,16 @@ def test_resume_refuses_a_folder_of_another_run(tmp_path: Path, fake: FakeSimula
     assert result.exit_code == 2 and "holds a run of another protocol" in result.stderr
 
 
+def _error_lines(stderr: str) -> list[str]:
+    """stderr without the progress lines (``ketasim: ...``) a command writes when stderr is not a terminal."""
+    return [line for line in stderr.strip().splitlines() if not line.startswith("ketasim: ")]
+
+
 def test_unreachable_scheduler_is_one_error_line(tmp_path: Path, fake: FakeSimulator) -> None:
     arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]
     result = runner.invoke(app, arguments)
     assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
+    lines = _error_lines(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("error: --scheduler") and not fake.calls
 
 
@@ -206,7 +211,7 @@ def test_a_scale_not_simulated_is_one_error_line(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(chunks, "simulate_range", FakeSimulator(outputs=("plasticity_window",)))
     result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--workers", "1"])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines() == [
+    assert _error_lines(result.stderr) == [
         "error: endpoint 'response_24h' reads 'madrs', which this simulation did not produce "
         "(not simulated yet, or left out of observe.outputs)"
     ]

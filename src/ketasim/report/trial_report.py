@@ -17,9 +17,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ketasim.analysis.courses import band_over_patients
-from ketasim.analysis.endpoints import BINARY_KINDS, TIME_KINDS
+from ketasim.analysis.endpoints import TIME_KINDS
 from ketasim.analysis.summary import TrialAnalysis
 from ketasim.parameters.registry import Reference
+from ketasim.report.summary_rows import COMPARISON_HEADER, ENDPOINT_HEADER, comparison_rows, endpoint_rows
 from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis
 from ketasim.vocabulary import SCALE_RANGES
 
@@ -43,31 +44,9 @@ def _colour(k: int) -> str:
     return COLOURS[k % len(COLOURS)]
 
 
-def _format(value: float | None, unit: str, percent: bool = False) -> str:
-    if value is None:
-        return "n/a"
-    shown = 100.0 * value if percent else value
-    return f"{shown:.3g}{unit}" if abs(shown) < 1000 else f"{shown:.0f}{unit}"
-
-
-def _interval_text(ci: Sequence[float | None], unit: str, percent: bool = False, open_end: str = "n/a") -> str:
-    low = _format(ci[0], unit, percent) if ci[0] is not None else open_end
-    high = _format(ci[1], unit, percent) if ci[1] is not None else open_end
-    return f"{low} to {high}"
-
-
-def _units(kind: str, measured: str, dataset: Any) -> tuple[str, bool]:
-    """The unit suffix of an endpoint's numbers and whether fractions are shown as percent."""
-    if kind in BINARY_KINDS:
-        return " %", True
-    if kind in TIME_KINDS:
-        return " d", False
-    if kind == "percent_change":
-        return " %", False
-    if kind == "mean_change":
-        return " points", False
-    unit = str(dataset[measured].attrs.get("units", "")) if measured in dataset.data_vars else ""
-    return (f" {unit}" if unit and unit != "1" else ""), False
+def _simulated_units(dataset: Any) -> dict[str, str]:
+    """The unit attribute of every simulated output (the unit of ``value`` endpoints)."""
+    return {str(n): str(dataset[n].attrs["units"]) for n in dataset.data_vars if "units" in dataset[n].attrs}
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int]) -> str:
@@ -84,48 +63,19 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequen
 
 def endpoint_table(summary: dict[str, Any], dataset: Any) -> str:
     """The endpoint table: one row per arm and endpoint, with value, 95 % interval and counts."""
-    rows = []
-    for arm, content in summary["arms"].items():
-        for name, entry in content["endpoints"].items():
-            kind = entry["kind"]
-            measured = entry.get("scale") or entry.get("output") or ""
-            unit, percent = _units(kind, measured, dataset)
-            if kind in TIME_KINDS:
-                value = _format(entry["value_days"], unit) if entry["value_days"] is not None else "not reached"
-                ci = _interval_text(entry["ci95"], unit, open_end="not reached")
-                count = f"{entry['events']} events / {entry['n_at_risk']} at risk"
-            else:
-                value, ci, count = (
-                    _format(entry["value"], unit, percent),
-                    _interval_text(entry["ci95"], unit, percent),
-                    str(entry["n"]),
-                )
-            rows.append([arm, name, f"{kind} ({measured})", value, ci, count])
+    rows = endpoint_rows(summary, _simulated_units(dataset))
     if not rows:
         return "<p>The protocol defines no endpoints.</p>"
-    return _table(["arm", "endpoint", "kind", "value", "95 % interval", "patients"], rows, numeric=(3, 4, 5))
+    return _table(ENDPOINT_HEADER, rows, numeric=(3, 4, 5))
 
 
 def comparison_table(summary: dict[str, Any], kinds: Mapping[str, tuple[str, str]], dataset: Any) -> str:
-    """The comparisons: difference between two arms with its 95 % interval and Hedges' g."""
-    rows = []
-    for c in summary["comparisons"]:
-        kind, measured = kinds[c["endpoint"]]
-        unit, percent = _units(kind, measured, dataset)
-        unit = " points" if percent else unit  # a difference of fractions is shown in percentage points
-        g = "n/a" if c["effect_size_g"] is None else f"{c['effect_size_g']:.2f}"
-        rows.append(
-            [
-                c["endpoint"],
-                f"{c['arms'][0]} - {c['arms'][1]}",
-                _format(c["difference"], unit, percent),
-                _interval_text(c["ci95"], unit, percent),
-                g,
-            ]
-        )
+    """The comparisons: difference between two arms (rates in percentage points) with its 95 % interval and
+    Hedges' g."""
+    rows = comparison_rows(summary, kinds, _simulated_units(dataset))
     if not rows:
         return "<p>No comparisons (one arm, or no endpoints).</p>"
-    return _table(["endpoint", "arms", "difference", "95 % interval", "Hedges g"], rows, numeric=(2, 3, 4))
+    return _table(COMPARISON_HEADER, rows, numeric=(2, 3, 4))
 
 
 def kaplan_meier_figure(analysis: TrialAnalysis, endpoint: str) -> go.Figure:
