@@ -366,8 +366,9 @@ def _parameters_csv(records: list[Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(PARAMETER_FIELDS)
-    writer.writerows([repr(p.value) if field == "value" else getattr(p, field) for field in PARAMETER_FIELDS]
-                     for p in records)
+    writer.writerows(
+        [repr(p.value) if field == "value" else getattr(p, field) for field in PARAMETER_FIELDS] for p in records
+    )
     return buffer.getvalue()
 
 

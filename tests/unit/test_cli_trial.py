@@ -87,7 +87,9 @@ def test_trial_has_help() -> None:
     assert result.exit_code == 0 and "--chunk-size" in result.output and "--timecourses" in result.output
 
 
-def test_trial_writes_summary_patients_and_report(tmp_path: Path, fake: FakeSimulator) -> None:
+def test_trial_writes_summary_patients_and_report(
+    tmp_path: Path, fake: FakeSimulator, assert_offline_page: Any
+) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -102,16 +104,15 @@ def test_trial_writes_summary_patients_and_report(tmp_path: Path, fake: FakeSimu
     table = pd.read_parquet(out / "patients.parquet")
     assert len(table) == 24 and {"arm", "patient", "failed", "age_years", "response_time_event"} <= set(table.columns)
     assert not (out / "timecourses.nc").exists()
-    page = (out / "report.html").read_text()
+    page = assert_offline_page(out / "report.html")
     assert "research and education, not medical advice" in page
-    assert "<script src=" not in page and '<meta name="viewport"' in page
     assert (
         "Time to event (Kaplan-Meier)" in page
         and "response_time: Kaplan-Meier" in page
         and "Hedges g" in page
         and "95 % interval" in page
     )
-    assert "25-75 %" in page and "plasticity_window" in page
+    assert "25-75 %" in page and "plasticity window (ratio, 1 = healthy)" in page  # y title from the vocabulary
     assert "https://doi.org/" in page  # the references section
     assert "zimmerman2004" in page  # the source of the default MADRS remission cut-off
 
@@ -230,3 +231,11 @@ def test_band_figure_has_two_bands_per_arm_and_output() -> None:
     fills = [trace for trace in figure.data if trace.fill == "toself"]
     assert len(fills) == 2 * 2 * 2  # outputs x arms x (5-95 %, 25-75 %)
     assert sum("25-75 %" in trace.name for trace in fills) == 4
+    assert [figure.layout[axis].title.text for axis in ("yaxis", "yaxis2")] == [
+        "MADRS (points)",
+        "plasticity window (ratio, 1 = healthy)",
+    ]
+    assert figure.layout.xaxis.showticklabels is False  # the explorer's stack: labels on the bottom panel only
+    labelled = band_figure(dataset, ["madrs", "plasticity_window"], labelled=True)
+    for axis in ("xaxis", "xaxis2"):  # the report's stack: every panel has its own time labels
+        assert labelled.layout[axis].showticklabels is True and labelled.layout[axis].title.text == "time (d)"
