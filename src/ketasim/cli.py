@@ -396,6 +396,38 @@ def cite(
         typer.echo(format_citations(references))
 
 
+@app.command("examples")
+def list_or_copy_examples(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Examples to copy (default with --out: all of them).", show_default=False)
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to copy the examples into.", file_okay=False)
+    ] = None,
+    debug: Debug = False,
+) -> None:
+    """List the example protocols that come with ketasim, or copy some or all of them into a folder."""
+    with _errors_to_exit(debug):
+        from ketasim.errors import InputError
+        from ketasim.io.examples import copy_examples, examples
+
+        if out is None:
+            if names:
+                raise InputError("--out", "no folder to copy the examples into", "add e.g. --out my-examples")
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table("example", "what it is", box=None, pad_edge=False)
+            table.columns[0].no_wrap = True  # names whole; the descriptions wrap between words
+            for example in examples():
+                table.add_row(example.name, example.title)
+            Console().print(table)
+            typer.echo("copy one with: ketasim examples NAME --out DIR (all of them: ketasim examples --out DIR)")
+            return
+        for path in copy_examples(names or [], out):
+            typer.echo(f"wrote {path}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this computer only).")] = (
@@ -448,7 +480,13 @@ def export_sbml(
 @app.command()
 def forecast(
     history: Annotated[
-        Path, typer.Argument(help="Patient history (CSV or JSON).", exists=True, dir_okay=False, readable=True)
+        Path,
+        typer.Argument(
+            help="Patient history (CSV or JSON), or a NONMEM-style event table (CSV with ID, TIME, EVID/MDV, ...).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
     ],
     until: Annotated[str, typer.Option("--until", help='Forecast horizon from the first treatment, e.g. "12 w".')],
     json_out: Annotated[Path, typer.Option("--json", help="Where to write the forecast JSON.", dir_okay=False)],
@@ -461,6 +499,17 @@ def forecast(
     plan: Annotated[
         Path | None,
         typer.Option("--plan", help="Planned treatments: a one-arm protocol file.", exists=True, dir_okay=False),
+    ] = None,
+    cmt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cmt",
+            help="For a NONMEM-style event table: what a CMT number means (repeatable), e.g. --cmt 1=ketamine:iv "
+            "(doses), --cmt 3=madrs (scores in DV), --cmt 5=integration (sessions), --cmt 2=skip.",
+        ),
+    ] = None,
+    patient_id: Annotated[
+        str | None, typer.Option("--id", help="For an event table with several patients: the ID to forecast.")
     ] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Folder for the patient report page.")] = None,
     scale: Annotated[str | None, typer.Option("--scale", help="Scale to forecast (default: the most recorded).")] = (
@@ -479,7 +528,8 @@ def forecast(
         from ketasim.inference.forecast import DEFAULT_SETTINGS
         from ketasim.inference.forecast import forecast as forecast_patient
         from ketasim.protocol import load_protocol
-        from ketasim.protocol.history import HistoryError, read_facts, read_history
+        from ketasim.protocol.event_table import parse_compartments, read_patient_history
+        from ketasim.protocol.history import HistoryError, read_facts
         from ketasim.units import parse_quantity
 
         until_h = parse_quantity(until, "time", "--until", HistoryError)
@@ -488,7 +538,7 @@ def forecast(
         if len(files) > 1:
             raise HistoryError("--patient", f"{len(files)} facts files given", "give one file and key=value pairs")
         facts = read_facts(files[0] if files else None, pairs)
-        loaded = read_history(history)
+        loaded = read_patient_history(history, parse_compartments(cmt or []), patient_id)
         planned = load_protocol(plan) if plan is not None else None
         settings = dataclasses.replace(DEFAULT_SETTINGS, method=sampler, seed=seed)
         with progress_display(quiet) as bar:
