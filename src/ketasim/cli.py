@@ -83,16 +83,30 @@ def simulate(
         list[str] | None,
         typer.Option("--fc-at", help='Also write full FC matrices at this time (repeatable, e.g. "24 h").'),
     ] = None,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="Time course file format: netcdf (timecourses.nc, the default) or csv (timecourses.csv); repeatable.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """Simulate every arm's patients; write DIR/timecourses.nc and DIR/plot.html (and DIR/fc.html with --fc-at)."""
+    """Simulate every arm's patients; write DIR/timecourses.nc (or .csv) and DIR/plot.html (and DIR/fc.html with
+    --fc-at)."""
     with _errors_to_exit(debug):
-        from ketasim.io.netcdf import write_timecourses
+        from ketasim.errors import InputError
+        from ketasim.io.netcdf import write_timecourses, write_timecourses_csv
         from ketasim.protocol import load_protocol
         from ketasim.report.timecourse_plot import write_timecourse_plot
         from ketasim.simulation.run import simulate as simulate_protocol
 
+        writers = {"netcdf": (write_timecourses, "timecourses.nc"), "csv": (write_timecourses_csv, "timecourses.csv")}
+        chosen = list(dict.fromkeys(formats or ["netcdf"]))
+        for name in chosen:
+            if name not in writers:
+                raise InputError("--format", f"unknown format {name!r}", "use netcdf or csv")
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         size = patients if patients is not None else loaded.population.size
@@ -102,9 +116,8 @@ def simulate(
                 loaded, patients=patients, seed=seed, progress=lambda done: bar.advance(done, "simulating")
             )
             bar.stage("writing files")
-            netcdf = write_timecourses(dataset, out / "timecourses.nc")
-            plot = write_timecourse_plot(dataset, out / "plot.html", title=loaded.name)
-            written = [netcdf, plot]
+            written = [writers[name][0](dataset, out / writers[name][1]) for name in chosen]
+            written.append(write_timecourse_plot(dataset, out / "plot.html", title=loaded.name))
             if fc_at:
                 written += _write_fc(loaded, dataset, fc_at, out)
         for path in written:
@@ -316,7 +329,8 @@ def _print_results(run: Any) -> None:
         verdict = "error" if result.error is not None else ("pass" if result.passed else "fail")
         simulated = format_number(result.simulated, 4)
         expected = format_number(result.target.expected, 4)
-        rows.append([result.target.id, simulated, expected, format_interval(*result.target.band, digits=4), verdict])
+        low, high = result.target.band
+        rows.append([result.target.id, simulated, expected, format_interval(low, high, digits=4), verdict])
     columns = [Column("target"), Column("simulated", numeric=True), Column("expected", numeric=True)]
     _print_table([*columns, Column("band", numeric=True), Column("result")], rows)
 

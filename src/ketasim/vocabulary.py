@@ -106,3 +106,22 @@ OUTPUTS: dict[str, OutputInfo] = {
     "pcl5": OutputInfo("points", "PCL-5 as the patient would report it", "PCL-5 (points)"),
 }
 """The output vocabulary: every output a protocol may observe."""
+
+COVARIATE_VARIABLES: dict[str, OutputInfo] = {
+    "weight_kg": OutputInfo("kg", "body weight (covariate weight)", "weight (kg)"),
+    "age_years": OutputInfo("year", "age (covariate age)", "age (years)"),
+    "female": OutputInfo("1", "1 = female, 0 = male; the fraction for a typical patient (covariate female)", "female"),
+    "cyp2b6_slow": OutputInfo(
+        "1", "1 = slow CYP2B6 metaboliser; the fraction for a typical patient (covariate cyp2b6_slow)", "CYP2B6 slow"
+    ),
+    "childhood_neglect": OutputInfo(
+        "1",
+        "1 = childhood emotional neglect; the fraction for a typical patient (covariate childhood_neglect)",
+        "childhood neglect",
+    ),
+    "failed_treatments": OutputInfo(
+        "1", "count of earlier treatments that failed (covariate failed_treatments)", "failed treatments"
+    ),
+    "chronic_stress": OutputInfo("1", "chronic stress, 0 to 1 (covariate chronic_stress)", "chronic stress (0-1)"),
+}
+"""The covariates as variables of a simulated dataset (one value per arm and patient): unit and meaning."""

@@ -103,7 +103,9 @@ def fitted_table(
     if moved:
         headers: list[RenderableType] = [_with_beneath(columns[0].header, [columns[i].header for i in moved])]
         headers += [columns[i].header for i in kept[1:]]
-        cells = [[_with_beneath(row[0], [row[i] for i in moved]), *(row[i] for i in kept[1:])] for row in rows]
+        cells: list[list[RenderableType]] = [
+            [_with_beneath(row[0], [row[i] for i in moved]), *(row[i] for i in kept[1:])] for row in rows
+        ]
         table = _table([columns[i] for i in kept], headers, cells)
         if _width(table) <= width:
             return Group(*parts, table)
