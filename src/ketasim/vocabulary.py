@@ -82,7 +82,7 @@ OUTPUTS: dict[str, OutputInfo] = {
         "%", "prefrontal dendritic spine density change from the patient's baseline", "spine density change (%)"
     ),
     "plasticity_window": OutputInfo(
-        "ratio", "capacity for new learning, 1 = healthy baseline", "plasticity window (ratio, 1 = healthy)"
+        "ratio", "capacity for new learning, 1 = healthy baseline", "plasticity window (1 = healthy)"
     ),
     "dmn_connectivity": OutputInfo("Fisher z", "PCC-mPFC functional connectivity", "DMN connectivity (Fisher z)"),
     "dmn_connectivity_change": OutputInfo(

@@ -112,7 +112,7 @@ def test_trial_writes_summary_patients_and_report(
         and "Hedges g" in page
         and "95 % interval" in page
     )
-    assert "25-75 %" in page and "plasticity window (ratio, 1 = healthy)" in page  # y title from the vocabulary
+    assert "25-75 %" in page and "plasticity window (1 = healthy)" in page  # y title from the vocabulary
     assert "https://doi.org/" in page  # the references section
     assert "zimmerman2004" in page  # the source of the default MADRS remission cut-off
 
@@ -233,7 +233,7 @@ def test_band_figure_has_two_bands_per_arm_and_output() -> None:
     assert sum("25-75 %" in trace.name for trace in fills) == 4
     assert [figure.layout[axis].title.text for axis in ("yaxis", "yaxis2")] == [
         "MADRS (points)",
-        "plasticity window (ratio, 1 = healthy)",
+        "plasticity window (1 = healthy)",
     ]
     assert figure.layout.xaxis.showticklabels is False  # the explorer's stack: labels on the bottom panel only
     labelled = band_figure(dataset, ["madrs", "plasticity_window"], labelled=True)

@@ -156,7 +156,7 @@ def stacked_figure(
         for k, arm in enumerate(arms):
             for trace in arm_traces(variable, arm, COLOURS[k % len(COLOURS)], row == 1):
                 figure.add_trace(trace, row=row, col=1)
-        figure.update_yaxes(title_text=axis_title(name, variable), row=row, col=1)
+        figure.update_yaxes(title_text=axis_title(name, variable), title_font={"size": 11}, row=row, col=1)
     if labelled:
         figure.update_xaxes(showticklabels=True, title_text=x_title)
         logged = [r for r, n in enumerate(names, start=1) if dataset[n].attrs.get("units") == CONCENTRATION_UNIT]
