@@ -15,44 +15,6 @@ PLOTS_DRAWN_JS = """() => {
   return plots.length > 0 && plots.every(p => p._fullData && p._fullData.length > 0);
 }"""
 OVERFLOW_JS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-# The first pharmacokinetic target of the shared calibration targets (Zarate 2006 via Zanos 2018, Table 1).
-TARGETS = {
-    "ketasim-targets": 1,
-    "targets": [
-        {
-            "id": "pk-iv-05-cmax",
-            "title": "Plasma ketamine at the end of a 0.5 mg/kg infusion over 40 min",
-            "source": "Zarate 2006, as tabulated in Zanos 2018 Pharmacol Rev Table 1",
-            "confidence": "medium",
-            "protocol": {
-                "ketasim": 1,
-                "name": "single racemic ketamine infusion, typical patient",
-                "duration": "2 d",
-                "population": {"size": 1, "condition": "trd", "variability": False},
-                "arms": [
-                    {
-                        "name": "ketamine",
-                        "treatments": [
-                            {
-                                "drug": "ketamine",
-                                "route": "iv",
-                                "dose": "0.5 mg/kg",
-                                "infusion": "40 min",
-                                "at": ["0 h"],
-                            }
-                        ],
-                    }
-                ],
-                "observe": {"every": "5 min"},
-            },
-            "measure": {"arm": "ketamine", "output": "plasma_ketamine", "statistic": "max", "window": ["0 h", "4 h"]},
-            "expected": 185,
-            "band": [140, 240],
-        }
-    ],
-}
-
-
 PAGES = ["trial-report", "validation-report", "forecast-report", "simulate-plot"]
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AXES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(plot => {
@@ -76,7 +38,7 @@ CLIPPED_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def reports(tmp_path_factory: pytest.TempPathFactory, pk_target: dict[str, Any]) -> dict[str, Path]:
     """A small two-arm trial report, a one-target validation report, a forecast report (small sampler) and the
     plot of ``ketasim simulate``, written by the public API."""
     import dataclasses
@@ -95,7 +57,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("reports")
     protocol, _ = build_protocol(FormValues(patients=20, duration="14 d", schedule="0 d, 3 d", comparator="placebo"))
     trial = run_trial(protocol, out_dir=folder / "trial")
-    validation = write_report(run_targets(parse_targets(TARGETS)), folder / "validation")
+    targets = {"ketasim-targets": 1, "targets": [pk_target]}
+    validation = write_report(run_targets(parse_targets(targets)), folder / "validation")
     history = EXAMPLES / "patient-history"
     small = dataclasses.replace(DEFAULT_SETTINGS, populations=2, particles=64, moves=2, final_moves=3, seed=3)
     predicted = forecast(

@@ -18,30 +18,7 @@ from ketasim.report.summary_rows import comparison_rows, endpoint_rows, summary_
 ROOT = Path(__file__).resolve().parents[2]
 KETASIM = str(Path(sys.executable).parent / "ketasim")
 WIDTH = 80
-TARGET = {
-    "id": "pk-iv-05-cmax-at-the-end-of-a-forty-minute-infusion",
-    "title": "Plasma ketamine at the end of a 0.5 mg/kg infusion over 40 min",
-    "source": "Zarate 2006, as tabulated in Zanos 2018 Pharmacol Rev Table 1",
-    "confidence": "medium",
-    "protocol": {
-        "ketasim": 1,
-        "name": "single racemic ketamine infusion, typical patient",
-        "duration": "1 d",
-        "population": {"size": 1, "condition": "trd", "variability": False},
-        "arms": [
-            {
-                "name": "ketamine",
-                "treatments": [
-                    {"drug": "ketamine", "route": "iv", "dose": "0.5 mg/kg", "infusion": "40 min", "at": ["0 h"]}
-                ],
-            }
-        ],
-        "observe": {"every": "5 min", "outputs": ["plasma_ketamine"]},
-    },
-    "measure": {"arm": "ketamine", "output": "plasma_ketamine", "statistic": "max", "window": ["0 h", "4 h"]},
-    "expected": 185,
-    "band": [140, 240],
-}
+LONG_ID = "pk-iv-05-cmax-at-the-end-of-a-forty-minute-infusion"
 
 
 def run_piped(arguments: list[str]) -> tuple[subprocess.CompletedProcess[str], bool]:
@@ -92,14 +69,15 @@ def test_trial_tables_cut_no_value_at_80_columns(trial: Any) -> None:
     assert_whole(result.stdout, values)
 
 
-def test_validate_table_cuts_no_value_at_80_columns(tmp_path: Path) -> None:
+def test_validate_table_cuts_no_value_at_80_columns(tmp_path: Path, pk_target: dict[str, Any]) -> None:
     targets = tmp_path / "targets.yaml"
-    targets.write_text(yaml.safe_dump({"ketasim-targets": 1, "targets": [TARGET]}))
+    target = {**pk_target, "id": LONG_ID}
+    targets.write_text(yaml.safe_dump({"ketasim-targets": 1, "targets": [target]}))
     result, running = run_piped(["validate", "--targets", str(targets), "--json", str(tmp_path / "v.json")])
     assert result.returncode == 0, result.stderr
     assert running and result.stderr.startswith("ketasim: compiling the model (first run only)")
     simulated = json.loads((tmp_path / "v.json").read_text())["results"][0]["simulated"]
-    values = [TARGET["id"], format_number(simulated, 4), "185", format_interval(140, 240, digits=4)]
+    values = [LONG_ID, format_number(simulated, 4), "185", format_interval(140, 240, digits=4)]
     assert_whole(result.stdout, values)
 
 

@@ -35,6 +35,7 @@ from ketasim.protocol.history import (
     build_history,
     is_identifying,
     read_history,
+    read_text,
 )
 from ketasim.protocol.schema import suggest
 from ketasim.vocabulary import ROUTES, SCALES, THERAPIES
@@ -118,13 +119,7 @@ def _number(cells: Mapping[str, str], column: str, where: str, default: float = 
 
 def _rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header and (line, cells) of every non-empty row."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise HistoryError("", f"event table {str(path)!r} not found", "check the path") from None
-    except UnicodeDecodeError:
-        raise HistoryError("", f"event table {path.name} is not UTF-8 text", "save it as UTF-8") from None
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(read_text(path, "event table").splitlines())
     header = [h.strip() for h in next(reader, [])]
     for name in header:
         if name and is_identifying(name):
