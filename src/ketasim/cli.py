@@ -1,8 +1,9 @@
 """The ``ketasim`` command (``spec/cli.md``): a thin face over the public API, with no science in it.
 
 Every `KetasimError` (and every file system error) becomes one line ``error: <message>`` on stderr and exit
-status 2; ``--debug`` prints the traceback first. Progress bars go to stderr, only on a terminal, and
-``--quiet`` silences them. Heavy modules are imported inside the commands so ``--help`` stays fast.
+status 2; ``--debug`` prints the traceback first. Progress goes to stderr (a bar on a terminal, plain lines
+otherwise; `ketasim.report.progress`), and ``--quiet`` silences it; tables fit the terminal's width
+(`ketasim.report.terminal`). Heavy modules are imported inside the commands so ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from ketasim.report.progress import COMPILING, progress_display
 from ketasim.version import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import xarray as xr
 
     from ketasim.protocol import Protocol
+    from ketasim.report.terminal import Column
 
 app = typer.Typer(
     name="ketasim",
@@ -33,7 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
 ProtocolPath = Annotated[
     Path, typer.Argument(help="Protocol file (YAML, JSON or TOML).", exists=True, dir_okay=False, readable=True)
@@ -203,7 +207,7 @@ def trial(
                 typer.echo(f"wrote {result.files[key]}")
 
 
-def _print_table(columns: Any, rows: list[list[str]], title: str = "") -> None:
+def _print_table(columns: Sequence[Column], rows: list[list[str]], title: str = "") -> None:
     """Rows as a table that fits the terminal's width (``$COLUMNS`` when not a terminal), no value cut."""
     from rich.console import Console
 
@@ -430,11 +434,12 @@ def list_or_copy_examples(
                 raise InputError("--out", "no folder to copy the examples into", "add e.g. --out my-examples")
             from rich.console import Console
             from rich.table import Table
+            from rich.text import Text
 
             table = Table("example", "what it is", box=None, pad_edge=False)
             table.columns[0].no_wrap = True  # names whole; the descriptions wrap between words
             for example in examples():
-                table.add_row(example.name, example.title)
+                table.add_row(Text(example.name), Text(example.title))
             Console().print(table)
             typer.echo("copy one with: ketasim examples NAME --out DIR (all of them: ketasim examples --out DIR)")
             return

@@ -43,8 +43,8 @@ def _table(
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     for column, header in zip(columns, headers, strict=True):
         table.add_column(header, justify="right" if column.numeric else "left", no_wrap=True)
-    for row in rows:
-        table.add_row(*row)
+    for row in rows:  # text as it is: a "[x]" in a name is not rich markup
+        table.add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in row))
     return table
 
 
