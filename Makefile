@@ -1,10 +1,12 @@
-# Two commands for users: `make run` and `make test`. Both set up .venv first.
+# Two commands for users: `make run` and `make test`. Both set up .venv first: `make run` with what ketasim needs
+# to run, `make test` (and every other target) with the dev extra as well.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 
-.PHONY: setup run test test-slow lint bench docs clean
+.PHONY: setup run test test-slow lint bench docs wheel-check clean
 
 setup: $(STAMP)
 
@@ -12,9 +14,15 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME_STAMP)
 
-run: setup
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)
 	$(BIN)/ketasim trial examples/kap-clinic-course.yaml --out results/kap-clinic-course
 
 lint: setup
@@ -36,6 +44,9 @@ bench: setup
 
 docs: setup
 	$(BIN)/mkdocs build --strict --site-dir results/site
+
+wheel-check:
+	bash scripts/check-wheel.sh
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache

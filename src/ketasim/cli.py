@@ -1,8 +1,9 @@
 """The ``ketasim`` command (``spec/cli.md``): a thin face over the public API, with no science in it.
 
 Every `KetasimError` (and every file system error) becomes one line ``error: <message>`` on stderr and exit
-status 2; ``--debug`` prints the traceback first. Progress bars go to stderr, only on a terminal, and
-``--quiet`` silences them. Heavy modules are imported inside the commands so ``--help`` stays fast.
+status 2; ``--debug`` prints the traceback first. Progress goes to stderr (a bar on a terminal, plain lines
+otherwise; `ketasim.report.progress`), and ``--quiet`` silences it; tables fit the terminal's width
+(`ketasim.report.terminal`). Heavy modules are imported inside the commands so ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ketasim.errors import KetasimError
+from ketasim.report.progress import COMPILING, progress_display
 from ketasim.version import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import xarray as xr
 
     from ketasim.protocol import Protocol
+    from ketasim.report.terminal import Column
 
 app = typer.Typer(
     name="ketasim",
@@ -32,7 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
 Force = Annotated[
     bool, typer.Option("--force", help="Replace the folder even when it holds other results or other files.")
@@ -53,24 +58,6 @@ def _errors_to_exit(debug: bool) -> Iterator[None]:
         message = " ".join(str(exc).split()) or type(exc).__name__
         typer.echo(f"error: {message}", err=True)
         raise typer.Exit(2) from None
-
-
-def _progress(quiet: bool) -> Any:
-    """A transient rich progress bar on stderr; disabled with ``--quiet`` or when stderr is not a terminal."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=quiet or not console.is_terminal,
-    )
 
 
 def _warn(messages: Any) -> None:
@@ -104,12 +91,21 @@ def simulate(
         typer.Option("--fc-at", help='Also write full FC matrices at this time (repeatable, e.g. "24 h").'),
     ] = None,
     force: Force = False,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="Time course file format: netcdf (timecourses.nc, the default) or csv (timecourses.csv); repeatable.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """Simulate every arm's patients; write DIR/timecourses.nc and DIR/plot.html (and DIR/fc.html with --fc-at)."""
+    """Simulate every arm's patients; write DIR/timecourses.nc (or .csv) and DIR/plot.html (and DIR/fc.html with
+    --fc-at)."""
     with _errors_to_exit(debug):
-        from ketasim.io.netcdf import write_timecourses
+        from ketasim.errors import InputError
+        from ketasim.io.netcdf import write_timecourses, write_timecourses_csv
         from ketasim.protocol import load_protocol
         from ketasim.protocol.run_size import check_simulation_size
         from ketasim.report.timecourse_plot import write_timecourse_plot
@@ -117,21 +113,24 @@ def simulate(
         from ketasim.simulation.run import simulate as simulate_protocol
 
         _check_seed(seed)
+        writers = {"netcdf": (write_timecourses, "timecourses.nc"), "csv": (write_timecourses_csv, "timecourses.csv")}
+        chosen = list(dict.fromkeys(formats or ["netcdf"]))
+        for name in chosen:
+            if name not in writers:
+                raise InputError("--format", f"unknown format {name!r}", "use netcdf or csv")
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         check_simulation_size(loaded, patients, "population.size" if patients is None else "--patients")
         size = patients if patients is not None else loaded.population.size
         identity = {"command": "simulate", "input": loaded.name}
-        with result_folder(out, identity, force=force) as staging, _progress(quiet) as bar:
-            task = bar.add_task("simulating", total=size * len(loaded.arms))
+        with result_folder(out, identity, force=force) as staging, progress_display(quiet) as bar:
+            bar.stage(COMPILING, total=size * len(loaded.arms))
             dataset = simulate_protocol(
-                loaded, patients=patients, seed=seed, progress=lambda done: bar.advance(task, done)
+                loaded, patients=patients, seed=seed, progress=lambda done: bar.advance(done, "simulating")
             )
-            bar.update(task, description="writing files")
-            written = [
-                write_timecourses(dataset, staging / "timecourses.nc"),
-                write_timecourse_plot(dataset, staging / "plot.html", title=loaded.name),
-            ]
+            bar.stage("writing files")
+            written = [writers[name][0](dataset, staging / writers[name][1]) for name in chosen]
+            written.append(write_timecourse_plot(dataset, staging / "plot.html", title=loaded.name))
             if fc_at:
                 written += _write_fc(loaded, dataset, fc_at, staging)
         for path in written:
@@ -205,8 +204,8 @@ def trial(
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         size = patients if patients is not None else loaded.population.size
-        with _progress(quiet) as bar:
-            task = bar.add_task("simulating", total=size * len(loaded.arms))
+        with progress_display(quiet) as bar:
+            bar.stage(COMPILING, total=size * len(loaded.arms))
             result = run_trial(
                 loaded,
                 out_dir=out,
@@ -218,7 +217,7 @@ def trial(
                 resume=resume,
                 force=force,
                 timecourses=timecourses,
-                progress=lambda done: bar.advance(task, done),
+                progress=lambda done: bar.advance(done, "simulating"),
             )
         if result.summary["failed_patients"]:
             typer.echo(
@@ -231,24 +230,32 @@ def trial(
                 typer.echo(f"wrote {result.files[key]}")
 
 
-def _print_endpoints(summary: dict[str, Any]) -> None:
+def _print_table(columns: Sequence[Column], rows: list[list[str]], title: str = "") -> None:
+    """Rows as a table that fits the terminal's width (``$COLUMNS`` when not a terminal), no value cut."""
     from rich.console import Console
-    from rich.table import Table
 
-    def number(value: Any) -> str:
-        return "-" if value is None else f"{value:.3g}"
+    from ketasim.report.terminal import fitted_table
 
-    table = Table("arm", "endpoint", "kind", "value", "95 % interval", "n")
-    for arm, content in summary["arms"].items():
-        for name, entry in content["endpoints"].items():
-            if "value_days" in entry:
-                value, count = f"{number(entry['value_days'])} d", f"{entry['events']}/{entry['n_at_risk']}"
-            else:
-                value, count = number(entry["value"]), str(entry["n"])
-            low, high = entry["ci95"]
-            table.add_row(arm, name, entry["kind"], value, f"{number(low)} to {number(high)}", count)
-    if table.row_count:
-        Console().print(table)
+    console = Console()
+    console.print(fitted_table(columns, rows, console.width, title))
+
+
+def _print_endpoints(summary: dict[str, Any]) -> None:
+    """The endpoints grouped by endpoint (arms side by side), then the comparisons of arms."""
+    from ketasim.report.summary_rows import comparison_rows, endpoint_rows, summary_kinds
+    from ketasim.report.terminal import Column
+
+    order = list(summary_kinds(summary))
+    rows = sorted(endpoint_rows(summary), key=lambda row: order.index(row[1]))
+    columns = [Column("endpoint"), Column("arm"), Column("value", numeric=True)]
+    columns += [Column("95 % interval", numeric=True), Column("patients", numeric=True), Column("kind", beneath=True)]
+    if rows:
+        _print_table(columns, [[r[1], r[0], r[3], r[4], r[5], r[2]] for r in rows])
+    differences = comparison_rows(summary, summary_kinds(summary))
+    if differences:
+        columns = [Column("endpoint"), Column("arms"), Column("difference", numeric=True)]
+        columns += [Column("95 % interval", numeric=True), Column("Hedges g", numeric=True)]
+        _print_table(columns, differences, title="differences between arms (rates in percentage points, pp)")
 
 
 def _write_report_folder(report: Path, identity: dict[str, str], force: bool, write: Any) -> Path:
@@ -280,12 +287,15 @@ def validate(
         from ketasim.validation.report import write_report
 
         loaded = load_targets(targets)
-        with _progress(quiet) as bar:
-            task = bar.add_task("validating", total=len(loaded.targets))
+        with progress_display(quiet) as bar:
+            bar.stage(COMPILING, total=len(loaded.targets))
             run = run_targets(
-                loaded, on_target=lambda done, target: bar.update(task, completed=done, description=target.id)
+                loaded,
+                on_target=lambda done, target: bar.update(
+                    done, f"{target.id} ({COMPILING})" if done == 0 else f"target {target.id}"
+                ),
             )
-            bar.update(task, completed=len(loaded.targets))
+            bar.update(len(loaded.targets), "validated")
         _warn(run.warnings)
         if not quiet:
             _print_results(run)
@@ -324,6 +334,7 @@ def calibrate(
         from ketasim.inference.calibrate import DEFAULT_FREE, free_parameters, write_parameter_file
         from ketasim.inference.calibrate import calibrate as fit
         from ketasim.parameters import get_parameter_set
+        from ketasim.report.numbers import format_number, with_unit
         from ketasim.result_files import write_file
         from ketasim.validation import load_targets
 
@@ -332,60 +343,98 @@ def calibrate(
         loaded = load_targets(targets)
         pset = get_parameter_set("default")
         free = free_parameters(pset, parameter or list(DEFAULT_FREE))
-        with _progress(quiet) as bar:
-            task = bar.add_task("calibrating", total=budget)
+        with progress_display(quiet) as bar:
+            bar.stage(f"calibrating ({COMPILING})", total=budget)
             result = fit(
                 loaded,
                 pset,
                 free,
                 patients=patients,
                 budget=budget,
-                on_evaluation=lambda n, value: bar.update(task, completed=n, description=f"objective {value:.3g}"),
+                on_evaluation=lambda n, value: bar.update(n, f"objective {format_number(value)}"),
             )
-        typer.echo(
-            f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} in {result.evaluations} runs"
-        )
+        before, after = format_number(result.objective_before, 4), format_number(result.objective_after, 4)
+        typer.echo(f"objective {before} -> {after} in {result.evaluations} runs")
         for name, value in result.values.items():
-            typer.echo(f"{name}: {pset[name]:.4g} -> {value:.4g} {pset.parameter(name).unit}")
+            unit = pset.parameter(name).unit
+            typer.echo(f"{name}: {format_number(pset[name], 4)} -> {with_unit(format_number(value, 4), unit)}")
         typer.echo(f"{result.run.passed} passed, {result.run.failed} failed, {result.run.errors} could not run")
         written = write_file(out, lambda hidden: write_parameter_file(result, pset, loaded, hidden, patients))
         typer.echo(f"wrote {written}")
 
 
 def _print_results(run: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from ketasim.report.numbers import format_interval, format_number
+    from ketasim.report.terminal import Column
 
-    table = Table("target", "simulated", "expected", "band", "result")
+    rows = []
     for result in run.results:
-        low, high = result.target.band
-        simulated = "-" if result.simulated is None else f"{result.simulated:.4g}"
         verdict = "error" if result.error is not None else ("pass" if result.passed else "fail")
-        table.add_row(result.target.id, simulated, f"{result.target.expected:.4g}", f"{low:.4g} to {high:.4g}", verdict)
-    Console().print(table)
+        simulated = format_number(result.simulated, 4)
+        expected = format_number(result.target.expected, 4)
+        low, high = result.target.band
+        rows.append([result.target.id, simulated, expected, format_interval(low, high, digits=4), verdict])
+    columns = [Column("target"), Column("simulated", numeric=True), Column("expected", numeric=True)]
+    _print_table([*columns, Column("band", numeric=True), Column("result")], rows)
 
 
 @app.command()
 def params(
     set_name: Annotated[str, typer.Option("--set", help="Name of the parameter set.")] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (set, description, parameters) instead.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per parameter) instead.")] = False,
     debug: Debug = False,
 ) -> None:
     """Print the parameter registry: value, unit, source and confidence of every parameter."""
     with _errors_to_exit(debug):
+        from ketasim.errors import InputError
         from ketasim.parameters import get_parameter_set
-        from ketasim.parameters.listing import format_parameters
+        from ketasim.report.numbers import format_number
+        from ketasim.report.terminal import Column
 
-        listing = format_parameters(get_parameter_set(set_name))
-        if isinstance(listing, str):
-            typer.echo(listing)
-        else:
-            from rich.console import Console
+        if as_json and as_csv:
+            raise InputError("--json/--csv", "both output formats given", "choose one of --json and --csv")
+        pset = get_parameter_set(set_name)
+        records = [pset.parameter(name) for name in sorted(pset.parameters)]
+        if as_json or as_csv:
+            typer.echo(_parameters_json(pset, records) if as_json else _parameters_csv(records), nl=False)
+            return
+        columns = [Column("parameter"), Column("value", numeric=True), Column("unit")]
+        columns += [Column("source", beneath=True), Column("confidence", beneath=True)]
+        rows = [[p.name, format_number(p.value, 4), p.unit, p.source, p.confidence] for p in records]
+        _print_table(columns, rows, title=f"parameter set {pset.name!r}: {pset.description}")
 
-            Console().print(listing)
+
+PARAMETER_FIELDS = ("name", "value", "unit", "source", "confidence", "note")
+
+
+def _parameters_json(pset: Any, records: list[Any]) -> str:
+    import json
+
+    listed = [{field: getattr(p, field) for field in PARAMETER_FIELDS} for p in records]
+    document = {"set": pset.name, "description": pset.description, "parameters": listed}
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def _parameters_csv(records: list[Any]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PARAMETER_FIELDS)
+    writer.writerows(
+        [repr(p.value) if field == "value" else getattr(p, field) for field in PARAMETER_FIELDS] for p in records
+    )
+    return buffer.getvalue()
 
 
 @app.command()
-def cite(protocol: ProtocolPath, debug: Debug = False) -> None:
+def cite(
+    protocol: ProtocolPath,
+    bibtex: Annotated[bool, typer.Option("--bibtex", help="Print BibTeX entries instead of one line each.")] = False,
+    debug: Debug = False,
+) -> None:
     """Print the references behind everything the protocol uses."""
     with _errors_to_exit(debug):
         from ketasim.parameters import get_parameter_set
@@ -393,9 +442,48 @@ def cite(protocol: ProtocolPath, debug: Debug = False) -> None:
 
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
-        for reference in get_parameter_set(loaded.population.parameter_set).cited():
-            doi = f" https://doi.org/{reference.doi}" if reference.doi else ""
-            typer.echo(f"[{reference.key}] {reference.citation}{doi}")
+        references = get_parameter_set(loaded.population.parameter_set).cited()
+        if bibtex:
+            from ketasim.report.bibtex import bibtex_entries
+
+            typer.echo(bibtex_entries(references), nl=False)
+            return
+        from ketasim.parameters.listing import format_citations
+
+        typer.echo(format_citations(references))
+
+
+@app.command("examples")
+def list_or_copy_examples(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Examples to copy (default with --out: all of them).", show_default=False)
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to copy the examples into.", file_okay=False)
+    ] = None,
+    debug: Debug = False,
+) -> None:
+    """List the example protocols that come with ketasim, or copy some or all of them into a folder."""
+    with _errors_to_exit(debug):
+        from ketasim.errors import InputError
+        from ketasim.io.examples import copy_examples, examples
+
+        if out is None:
+            if names:
+                raise InputError("--out", "no folder to copy the examples into", "add e.g. --out my-examples")
+            from rich.console import Console
+            from rich.table import Table
+            from rich.text import Text
+
+            table = Table("example", "what it is", box=None, pad_edge=False)
+            table.columns[0].no_wrap = True  # names whole; the descriptions wrap between words
+            for example in examples():
+                table.add_row(Text(example.name), Text(example.title))
+            Console().print(table)
+            typer.echo("copy one with: ketasim examples NAME --out DIR (all of them: ketasim examples --out DIR)")
+            return
+        for path in copy_examples(names or [], out):
+            typer.echo(f"wrote {path}")
 
 
 @app.command()
@@ -465,7 +553,13 @@ def export_sbml(
 @app.command()
 def forecast(
     history: Annotated[
-        Path, typer.Argument(help="Patient history (CSV or JSON).", exists=True, dir_okay=False, readable=True)
+        Path,
+        typer.Argument(
+            help="Patient history (CSV or JSON), or a NONMEM-style event table (CSV with ID, TIME, EVID/MDV, ...).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
     ],
     until: Annotated[str, typer.Option("--until", help='Forecast horizon from the first treatment, e.g. "12 w".')],
     json_out: Annotated[Path, typer.Option("--json", help="Where to write the forecast JSON.", dir_okay=False)],
@@ -478,6 +572,17 @@ def forecast(
     plan: Annotated[
         Path | None,
         typer.Option("--plan", help="Planned treatments: a one-arm protocol file.", exists=True, dir_okay=False),
+    ] = None,
+    cmt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cmt",
+            help="For a NONMEM-style event table: what a CMT number means (repeatable), e.g. --cmt 1=ketamine:iv "
+            "(doses), --cmt 3=madrs (scores in DV), --cmt 5=integration (sessions), --cmt 2=skip.",
+        ),
+    ] = None,
+    patient_id: Annotated[
+        str | None, typer.Option("--id", help="For an event table with several patients: the ID to forecast.")
     ] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Folder for the patient report page.")] = None,
     scale: Annotated[str | None, typer.Option("--scale", help="Scale to forecast (default: the most recorded).")] = (
@@ -497,7 +602,8 @@ def forecast(
         from ketasim.inference.forecast import forecast as forecast_patient
         from ketasim.inference.samplers import DEFAULT_SETTINGS
         from ketasim.protocol import load_protocol
-        from ketasim.protocol.history import HistoryError, read_facts, read_history
+        from ketasim.protocol.event_table import parse_compartments, read_patient_history
+        from ketasim.protocol.history import HistoryError, read_facts
         from ketasim.result_files import write_text
         from ketasim.units import parse_quantity
 
@@ -508,11 +614,11 @@ def forecast(
         if len(files) > 1:
             raise HistoryError("--patient", f"{len(files)} facts files given", "give one file and key=value pairs")
         facts = read_facts(files[0] if files else None, pairs)
-        loaded = read_history(history)
+        loaded = read_patient_history(history, parse_compartments(cmt or []), patient_id)
         planned = load_protocol(plan) if plan is not None else None
         settings = dataclasses.replace(DEFAULT_SETTINGS, method=sampler, seed=seed)
-        with _progress(quiet) as bar:
-            bar.add_task("fitting and forecasting", total=None)
+        with progress_display(quiet) as bar:
+            bar.stage(f"fitting and forecasting ({COMPILING})")
             result = forecast_patient(loaded, facts, until_h, plan=planned, scale=scale, settings=settings)
         _warn(result.warnings)
         write_text(json_out, json.dumps(result.to_json(), indent=1) + "\n")

@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -41,7 +42,8 @@ def named_errors(path: Path | str) -> Iterator[None]:
 
 
 def write_file(path: Path | str, write: Callable[[Path], Any]) -> Path:
-    """Write a file completely or not at all: ``write(hidden_path)`` fills a hidden sibling, then it is renamed.
+    """Write a file completely or not at all: ``write(hidden_path)`` fills a hidden sibling (named after the process
+    and thread, so concurrent writers of one file never share it), then it is renamed.
 
     Folders are created. Returns ``path``.
 
@@ -51,7 +53,7 @@ def write_file(path: Path | str, write: Callable[[Path], Any]) -> Path:
         When the file cannot be written (disk full, no permission), naming ``path``; nothing is left behind.
     """
     out = Path(path)
-    hidden = out.with_name(f".{out.name}.{os.getpid()}{PARTIAL_SUFFIX}")
+    hidden = out.with_name(f".{out.name}.{os.getpid()}.{threading.get_ident()}{PARTIAL_SUFFIX}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         write(hidden)

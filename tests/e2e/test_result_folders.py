@@ -14,9 +14,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from ketasim.report.page import plotly_file_name
+
 KETASIM = Path(sys.executable).parent / "ketasim"
 RUN_TIMEOUT_S = 600
-FILE_LIMIT_KB = 1024  # ulimit -f: files up to 1 MB; the reports (plotly inlined) are about 5 MB
+FILE_LIMIT_KB = 1024  # ulimit -f: files up to 1 MB; the plotly.js the pages share is about 4.6 MB
 
 TWO_ARMS = """
 ketasim: 1
@@ -110,7 +112,7 @@ def test_a_full_disk_during_a_trial_keeps_the_previous_complete_result(
     result = ketasim(*arguments, file_limit_kb=FILE_LIMIT_KB)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"error: cannot write {out / 'report.html'}: File too large ({_EFBIG_FIX})"], lines
+    assert lines == [f"error: cannot write {out / plotly_file_name()}: File too large ({_EFBIG_FIX})"], lines
     assert contents(out) == before  # the earlier two-arm result, whole: no one-arm table, no truncated report
     assert set(_summary(out)["arms"]) == {"ketamine", "saline"}
 
@@ -127,7 +129,7 @@ def test_a_full_disk_during_simulate_keeps_the_previous_complete_result(
     result = ketasim(*arguments, file_limit_kb=FILE_LIMIT_KB)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"error: cannot write {out / 'plot.html'}: File too large ({_EFBIG_FIX})"], lines
+    assert lines == [f"error: cannot write {out / plotly_file_name()}: File too large ({_EFBIG_FIX})"], lines
     assert contents(out) == before  # the earlier result whole, its FC page included, beside no new plot
 
 

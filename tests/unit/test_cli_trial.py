@@ -21,6 +21,7 @@ from ketasim.cli import app
 from ketasim.engine.grid import StepPolicy
 from ketasim.errors import SolverError
 from ketasim.io.netcdf import read_timecourses
+from ketasim.report.page import plotly_file_name
 from ketasim.result_files import staging_folder, write_file
 from ketasim.simulation import run as simulation_run
 from ketasim.trial import chunks
@@ -92,7 +93,9 @@ def test_trial_has_help() -> None:
     assert result.exit_code == 0 and "--chunk-size" in result.output and "--timecourses" in result.output
 
 
-def test_trial_writes_summary_patients_and_report(tmp_path: Path, fake: FakeSimulator) -> None:
+def test_trial_writes_summary_patients_and_report(
+    tmp_path: Path, fake: FakeSimulator, assert_offline_page: Any
+) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -107,16 +110,15 @@ def test_trial_writes_summary_patients_and_report(tmp_path: Path, fake: FakeSimu
     table = pd.read_parquet(out / "patients.parquet")
     assert len(table) == 24 and {"arm", "patient", "failed", "age_years", "response_time_event"} <= set(table.columns)
     assert not (out / "timecourses.nc").exists()
-    page = (out / "report.html").read_text()
+    page = assert_offline_page(out / "report.html")
     assert "research and education, not medical advice" in page
-    assert "<script src=" not in page and '<meta name="viewport"' in page
     assert (
         "Time to event (Kaplan-Meier)" in page
         and "response_time: Kaplan-Meier" in page
         and "Hedges g" in page
         and "95 % interval" in page
     )
-    assert "25-75 %" in page and "plasticity_window" in page
+    assert "25-75 %" in page and "plasticity window (1 = healthy)" in page  # y title from the vocabulary
     assert "https://doi.org/" in page  # the references section
     assert "zimmerman2004" in page  # the source of the default MADRS remission cut-off
 
@@ -194,11 +196,16 @@ def test_resume_refuses_a_folder_of_another_run(tmp_path: Path, fake: FakeSimula
     assert result.exit_code == 2 and "holds a run of another protocol" in result.stderr
 
 
+def _error_lines(stderr: str) -> list[str]:
+    """stderr without the progress lines (``ketasim: ...``) a command writes when stderr is not a terminal."""
+    return [line for line in stderr.strip().splitlines() if not line.startswith("ketasim: ")]
+
+
 def test_unreachable_scheduler_is_one_error_line(tmp_path: Path, fake: FakeSimulator) -> None:
     arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]
     result = runner.invoke(app, arguments)
     assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
+    lines = _error_lines(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("error: --scheduler") and not fake.calls
 
 
@@ -212,7 +219,7 @@ def test_a_scale_not_simulated_is_one_error_line(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(chunks, "simulate_range", FakeSimulator(outputs=("plasticity_window",)))
     result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--workers", "1"])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines() == [
+    assert _error_lines(result.stderr) == [
         "error: endpoint 'response_24h' reads 'madrs', which this simulation did not produce "
         "(not simulated yet, or left out of observe.outputs)"
     ]
@@ -231,6 +238,14 @@ def test_band_figure_has_two_bands_per_arm_and_output() -> None:
     fills = [trace for trace in figure.data if trace.fill == "toself"]
     assert len(fills) == 2 * 2 * 2  # outputs x arms x (5-95 %, 25-75 %)
     assert sum("25-75 %" in trace.name for trace in fills) == 4
+    assert [figure.layout[axis].title.text for axis in ("yaxis", "yaxis2")] == [
+        "MADRS (points)",
+        "plasticity window (1 = healthy)",
+    ]
+    assert figure.layout.xaxis.showticklabels is False  # the explorer's stack: labels on the bottom panel only
+    labelled = band_figure(dataset, ["madrs", "plasticity_window"], labelled=True)
+    for axis in ("xaxis", "xaxis2"):  # the report's stack: every panel has its own time labels
+        assert labelled.layout[axis].showticklabels is True and labelled.layout[axis].title.text == "time (d)"
 
 
 def _summary(folder: Path) -> dict[str, Any]:
@@ -298,19 +313,21 @@ def test_a_full_disk_names_the_file_and_keeps_the_previous_result(
         return write_file(path, half_written)
 
     monkeypatch.setattr(trial_run, "write_trial_report", full_disk)
-    result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "out"), "--seed", "8"])
+    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "out"), "--seed", "8", "--quiet"]
+    result = runner.invoke(app, arguments)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"error: cannot write {tmp_path / 'out' / 'report.html'}: No space left on device "
         "(free some disk space or write somewhere else)"
     ]
     assert _summary(tmp_path / "out") == previous
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {
         ".ketasim-result.json",
         "patients.parquet",
+        plotly_file_name(),
         "report.html",
         "summary.json",
-    ]
+    }
     assert "half a rep" not in (tmp_path / "out" / "report.html").read_text()
 
 
@@ -330,7 +347,7 @@ def test_a_folder_of_another_protocol_is_refused_unless_forced(tmp_path: Path, f
 
 
 def test_a_trial_too_large_for_memory_is_refused_before_it_starts(tmp_path: Path, fake: FakeSimulator) -> None:
-    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--patients", "1000000000"]
+    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--patients", "1000000000", "-q"]
     result = runner.invoke(app, arguments)
     assert result.exit_code == 2 and not fake.calls and not (tmp_path / "o").exists()
     [line] = result.stderr.strip().splitlines()

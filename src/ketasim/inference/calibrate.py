@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 
 from ketasim.errors import InputError
+from ketasim.parameters.overrides import RATIO_UNITS, override_text
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol import read_mapping
 from ketasim.validation.runner import Backend, ValidationRun, default_backend, run_targets
@@ -29,7 +30,6 @@ from ketasim.version import __version__
 
 CONFIDENCE_WEIGHTS = {"high": 1.0, "medium": 0.7, "low": 0.4}
 MISS_PENALTY = 25.0  # a target that errors counts as five half-bands off
-DIMENSIONLESS = ("1", "fraction", "ratio", "")
 
 # Population-level response parameters fitted by default: how strongly each mechanism moves mood, and how long
 # the effect lasts. PK, receptor and cascade values come from the literature and are not fitted.
@@ -63,7 +63,7 @@ def free_parameters(pset: ParameterSet, names: Sequence[str], spread: float = 2.
         lower, upper = parameter.value / spread, parameter.value * spread
         if parameter.value <= 0:
             lower, upper = parameter.value - 1.0, parameter.value + 1.0
-        if parameter.unit in DIMENSIONLESS and 0 <= parameter.value <= 1 and "fraction" in name:
+        if parameter.unit in RATIO_UNITS and 0 <= parameter.value <= 1 and "fraction" in name:
             upper = min(upper, 1.0)
         chosen.append(FreeParameter(name, lower, upper))
     return chosen
@@ -112,11 +112,6 @@ def objective(run: ValidationRun, targets: TargetsFile) -> float:
     return total
 
 
-def _override_text(pset: ParameterSet, name: str, value: float) -> str:
-    unit = pset.parameter(name).unit
-    return f"{value:.10g}" if unit in DIMENSIONLESS else f"{value:.10g} {unit}"
-
-
 @dataclass(frozen=True)
 class CalibrationResult:
     """The fitted values, the objective before and after, and the validation run at the fitted values."""
@@ -146,7 +141,7 @@ def calibrate(
 
     def evaluate(x: np.ndarray) -> float:
         nonlocal evaluations
-        overrides = {p.name: _override_text(pset, p.name, float(v)) for p, v in zip(free, x, strict=True)}
+        overrides = {p.name: override_text(pset.parameter(p.name), float(v)) for p, v in zip(free, x, strict=True)}
         run = run_targets(targets, backend=calibration_backend(overrides, patients))
         value = objective(run, targets)
         evaluations += 1

@@ -195,16 +195,22 @@ def _check_columns(names: Sequence[str], where: str) -> None:
             raise HistoryError(where, f"required column {name!r} is missing", f"columns: {', '.join(COLUMNS)}")
 
 
-def _read_records(path: Path) -> list[Record]:
-    """(row number, line or None, record) of every non-empty record of a CSV or JSON history."""
+def read_text(path: Path, what: str = "history file") -> str:
+    """The text of a patient data file (UTF-8, a byte-order mark allowed); a missing or undecodable file is a
+    `HistoryError` that calls it ``what``."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise HistoryError("", f"history file {str(path)!r} not found", "check the path") from None
+        raise HistoryError("", f"{what} {str(path)!r} not found", "check the path") from None
     except UnicodeDecodeError:
-        raise HistoryError("", f"history file {path.name} is not UTF-8 text", "save it as UTF-8") from None
+        raise HistoryError("", f"{what} {path.name} is not UTF-8 text", "save it as UTF-8") from None
     except OSError as failure:
         raise HistoryError("", f"cannot read {str(path)!r}: {failure.strerror}", "check the path") from None
+
+
+def _read_records(path: Path) -> list[Record]:
+    """(row number, line or None, record) of every non-empty record of a CSV or JSON history."""
+    text = read_text(path)
     if not text.strip():
         raise HistoryError("", f"history file {path.name} is empty", "see examples/patient-history/")
     suffix = path.suffix.lower()

@@ -7,16 +7,16 @@ from pathlib import Path
 import xarray as xr
 
 from ketasim.models import network
-from ketasim.report.timecourse_plot import figure_html, offline_page
-from ketasim.result_files import write_text
+from ketasim.report.page import figure_html, write_page
 
 
 def write_fc_heatmaps(fc: xr.DataArray, path: Path) -> Path:
-    """One offline HTML page with a heatmap per arm and time, written completely or not at all."""
+    """One offline HTML page (and the shared plotly.js beside it) with a heatmap per arm and time, written
+    completely or not at all."""
     figures = []
     for arm in fc["arm"].values:
         for time in fc["time"].values:
             title = f"{arm}: functional connectivity at {time:g} h"
             figure = network.fc_heatmap(fc.sel(arm=arm, time=time).values, list(fc["region"].values), title)
             figures.append(figure_html(figure))
-    return write_text(path, offline_page("Functional connectivity", "".join(figures)))
+    return write_page(path, "Functional connectivity", "".join(figures))

@@ -2,7 +2,7 @@
 
 Every request body is capped (`MAX_REQUEST_BYTES`, refused with HTTP 413 before it is read), an uploaded protocol
 file too (`MAX_UPLOAD_BYTES`), and a run's size is checked before it starts: patients (`MAX_PATIENTS_PER_RUN`),
-dose times (`MAX_DOSES_PER_ARM`, with the other form fields), course length (`MAX_DURATION_H`) and patient-steps
+dose times (`MAX_DOSES_PER_ARM`, with the other form fields), course length (`MAX_COURSE_H`) and patient-steps
 of the integrator (`MAX_PATIENT_STEPS`). Larger work belongs to ``ketasim trial``. A run that passes is stopped between engine
 chunks by `RunGuard` once it has taken `RUN_TIME_LIMIT_S`, or as soon as its browser has closed the connection,
 so a server thread never keeps computing for nobody.
@@ -31,7 +31,7 @@ MAX_FIELD_CHARACTERS = 10_000
 """Longest text in one form field."""
 MAX_PATIENTS_PER_RUN = 5000
 """Patients simulated per request of the explorer, over all arms; larger runs belong to ``ketasim trial``."""
-MAX_DURATION_H = 52 * 7 * 24.0
+MAX_COURSE_H = 52 * 7 * 24.0
 """Longest course the explorer simulates: one year."""
 MAX_DOSES_PER_ARM = 400
 """Most dose times the form's schedule may list (a comparator's daily doses reach 364 in a year)."""
@@ -43,14 +43,14 @@ TRIAL_FIX = "or run it with `ketasim trial`, which has no such limit"
 
 
 def check_course(protocol: Protocol) -> None:
-    """Refuse a course longer than `MAX_DURATION_H`.
+    """Refuse a course longer than `MAX_COURSE_H`.
 
     Raises
     ------
     ProtocolError
         At ``duration``, saying the limit.
     """
-    if protocol.duration_h > MAX_DURATION_H:
+    if protocol.duration_h > MAX_COURSE_H:
         raise ProtocolError(
             "duration",
             f"the explorer simulates courses of up to 52 weeks, not {protocol.duration_h / 24:g} days",
