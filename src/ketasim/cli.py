@@ -276,6 +276,7 @@ def validate(
     report: Annotated[
         Path | None, typer.Option("--report", help="Folder for an HTML report with one plot per target.")
     ] = None,
+    role: Annotated[str, typer.Option("--role", help="Which targets to run: calibration, validation or all.")] = "all",
     force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -283,10 +284,10 @@ def validate(
     """Run every target of a targets file. Exit 0: all ran; 1: some could not run; 2: bad command line or file."""
     with _errors_to_exit(debug):
         from ketasim.result_files import write_file
-        from ketasim.validation import load_targets, run_targets, write_results_json
+        from ketasim.validation import load_targets, run_targets, with_role, write_results_json
         from ketasim.validation.report import write_report
 
-        loaded = load_targets(targets)
+        loaded = with_role(load_targets(targets), role)
         with progress_display(quiet) as bar:
             bar.stage(COMPILING, total=len(loaded.targets))
             run = run_targets(
@@ -297,11 +298,17 @@ def validate(
             )
             bar.update(len(loaded.targets), "validated")
         _warn(run.warnings)
+        roles = run.roles()
         if not quiet:
-            _print_results(run)
+            for name in roles:
+                _print_results(run.of_role(name), title=f"{name} targets")
         for result in run.results:
             if result.error is not None:
                 typer.echo(f"target {result.target.id} could not run: {result.error}", err=True)
+        if len(roles) > 1:
+            for name in roles:
+                part = run.of_role(name)
+                typer.echo(f"{name}: {part.passed} passed, {part.failed} failed, {part.errors} could not run")
         typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
         typer.echo(f"wrote {write_file(json_out, lambda hidden: write_results_json(run, hidden))}")
         if report is not None:
@@ -331,7 +338,12 @@ def calibrate(
     """Fit population-level response parameters to a targets file and write them as a parameter file."""
     with _errors_to_exit(debug):
         from ketasim.errors import InputError
-        from ketasim.inference.calibrate import DEFAULT_FREE, free_parameters, write_parameter_file
+        from ketasim.inference.calibrate import (
+            DEFAULT_FREE,
+            free_parameters,
+            refuse_validation_targets,
+            write_parameter_file,
+        )
         from ketasim.inference.calibrate import calibrate as fit
         from ketasim.parameters import get_parameter_set
         from ketasim.report.numbers import format_number, with_unit
@@ -341,6 +353,7 @@ def calibrate(
         if out.suffix not in (".yaml", ".yml"):
             raise InputError("--out", f"{out} is not a .yaml file", "write e.g. --out calibrated.yaml")
         loaded = load_targets(targets)
+        refuse_validation_targets(loaded)
         pset = get_parameter_set("default")
         free = free_parameters(pset, parameter or list(DEFAULT_FREE))
         with progress_display(quiet) as bar:
@@ -363,7 +376,7 @@ def calibrate(
         typer.echo(f"wrote {written}")
 
 
-def _print_results(run: Any) -> None:
+def _print_results(run: Any, title: str) -> None:
     from ketasim.report.numbers import format_interval, format_number
     from ketasim.report.terminal import Column
 
@@ -375,7 +388,7 @@ def _print_results(run: Any) -> None:
         low, high = result.target.band
         rows.append([result.target.id, simulated, expected, format_interval(low, high, digits=4), verdict])
     columns = [Column("target"), Column("simulated", numeric=True), Column("expected", numeric=True)]
-    _print_table([*columns, Column("band", numeric=True), Column("result")], rows)
+    _print_table([*columns, Column("band", numeric=True), Column("result")], rows, title=title)
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""Acute effects: potency weighting, concentration-effect curves and the discharge rule on synthetic curves."""
+"""Acute effects: potency weighting, concentration-effect curves away from their midpoint, and the discharge rule on
+synthetic curves."""
 
 from __future__ import annotations
 
@@ -9,61 +10,89 @@ import numpy as np
 import pytest
 
 from ketasim.errors import ParameterError
-from ketasim.models.acute import (
-    AcuteParameters,
-    dissociation,
-    monitoring_time_h,
-    racemic_equivalent_ng_per_ml,
-    systolic_bp_change,
-)
-from ketasim.parameters.mechanism import mechanism_set
+from ketasim.models.acute import Acute, DischargeRule, monitoring_time_h
+from ketasim.models.math import ARRAYS
+from ketasim.models.pk import effect_site_readout
+from model_values import CATALOGUE, PSET, registry
 
-P = AcuteParameters.from_parameter_set(mechanism_set())
+STAGE = Acute.of(CATALOGUE)
+P = DischargeRule.from_parameter_set(PSET)
 TIMES = np.arange(0.0, 12.0 + 1e-9, 1.0 / 12.0)  # every 5 min
 
 
+def effects(**total_ng_per_ml: float | list[float]) -> dict[str, np.ndarray]:
+    """The stage's quantities at total (bound and unbound) effect-site concentrations in ng/mL per species.
+
+    The stage reads unbound effect-site concentrations in µM, as the pharmacokinetic blocks give them.
+    """
+    v: dict[str, object] = dict(registry(STAGE.registry_parameters()))
+    size = max((np.size(c) for c in total_ng_per_ml.values()), default=1)
+    for species, unbound, mass in zip(STAGE.species, STAGE.unbound, STAGE.molar_mass, strict=True):
+        total = np.broadcast_to(np.asarray(total_ng_per_ml.get(species, 0.0), dtype=float), (size,))
+        v[effect_site_readout(species)] = jnp.asarray(total * PSET[unbound] / PSET[mass])
+    return {name: np.asarray(value) for name, value in STAGE.values(ARRAYS, v).items()}
+
+
+def racemate(ng_per_ml: float | list[float]) -> dict[str, np.ndarray]:
+    """Effects of racemic ketamine at a total effect-site concentration (half S-, half R-ketamine)."""
+    half = np.asarray(ng_per_ml, dtype=float) / 2.0
+    return effects(s_ketamine=list(half.ravel()), r_ketamine=list(half.ravel()))
+
+
+def test_the_stage_weighs_every_species_with_a_potency() -> None:
+    assert STAGE.species == ("s_ketamine", "r_ketamine", "s_norketamine", "r_norketamine")
+
+
 def test_racemate_counts_as_itself_and_esketamine_as_more() -> None:
-    racemate = racemic_equivalent_ng_per_ml({"s_ketamine": jnp.array([50.0]), "r_ketamine": jnp.array([50.0])}, P)
-    esketamine = racemic_equivalent_ng_per_ml({"s_ketamine": jnp.array([100.0])}, P)
-    arketamine = racemic_equivalent_ng_per_ml({"r_ketamine": jnp.array([100.0])}, P)
-    assert float(racemate[0]) == pytest.approx(100.0)
-    assert float(esketamine[0]) > float(racemate[0]) > float(arketamine[0])
+    racemic = racemate(100.0)["racemic_equivalent_ng_per_ml"][0]
+    esketamine = effects(s_ketamine=100.0)["racemic_equivalent_ng_per_ml"][0]
+    arketamine = effects(r_ketamine=100.0)["racemic_equivalent_ng_per_ml"][0]
+    assert racemic == pytest.approx(100.0, rel=1e-12)
+    assert esketamine == pytest.approx(PSET["dissociation_potency_s_ketamine"] * 100.0, rel=1e-12)
+    assert esketamine > racemic > arketamine  # S-ketamine twice the racemate, four times R-ketamine
+    assert esketamine == pytest.approx(4.0 * arketamine, rel=1e-12)
 
 
 def test_norketamine_adds_no_dissociation() -> None:
-    alone = racemic_equivalent_ng_per_ml({"s_ketamine": jnp.array([80.0])}, P)
-    with_metabolite = racemic_equivalent_ng_per_ml(
-        {"s_ketamine": jnp.array([80.0]), "s_norketamine": jnp.array([200.0]), "r_norketamine": jnp.array([200.0])}, P
-    )
-    assert float(with_metabolite[0]) == pytest.approx(float(alone[0]))
-
-
-def test_unknown_species_is_refused() -> None:
-    with pytest.raises(ParameterError, match="dehydronorketamine"):
-        racemic_equivalent_ng_per_ml({"dehydronorketamine": jnp.ones(1)}, P)
+    alone = effects(s_ketamine=80.0)["racemic_equivalent_ng_per_ml"][0]
+    with_metabolite = effects(s_ketamine=80.0, s_norketamine=200.0, r_norketamine=200.0)
+    assert with_metabolite["racemic_equivalent_ng_per_ml"][0] == pytest.approx(alone, rel=1e-12)
 
 
 def test_dissociation_curve() -> None:
-    concentrations = jnp.array([0.0, 50.0, 150.0, P.cadss_half_max_ng_per_ml, 5000.0])
-    cadss = np.asarray(dissociation(concentrations, P))
+    half = PSET["cadss_half_max_ng_per_ml"]
+    cadss = racemate([0.0, 50.0, 150.0, half, 5000.0])["dissociation"]
     assert cadss[0] == 0.0
     assert np.all(np.diff(cadss) > 0)
-    assert cadss[3] == pytest.approx(P.cadss_max_points / 2)
+    assert cadss[3] == pytest.approx(PSET["cadss_max_points"] / 2)
     assert cadss[-1] <= 92.0  # the scale's maximum
+
+
+@pytest.mark.parametrize(("fraction", "ratio"), [(0.3, 3.0 / 7.0), (0.8, 4.0)])
+def test_dissociation_is_a_hill_curve_away_from_its_midpoint(fraction: float, ratio: float) -> None:
+    """E_max rᵞ/(rᵞ + 1), r = C/EC₅₀: 30 % of E_max at rᵞ = 3/7 and 80 % at rᵞ = 4 (depends on γ, not only EC₅₀)."""
+    concentration = PSET["cadss_half_max_ng_per_ml"] * ratio ** (1.0 / PSET["cadss_hill_coefficient"])
+    cadss = racemate(concentration)["dissociation"][0]
+    assert cadss == pytest.approx(fraction * PSET["cadss_max_points"], rel=1e-12)
 
 
 def test_dissociation_resolves_at_the_concentrations_left_after_two_hours() -> None:
     # Effect-site racemic ketamine near 185 ng/mL at the end of 0.5 mg/kg over 40 min, about 45 ng/mL at 2.5 h.
-    peak, later = np.asarray(dissociation(jnp.array([185.0, 45.0]), P))
+    peak, later = racemate([185.0, 45.0])["dissociation"]
     assert 5.0 < peak < 25.0
     assert later < 4.0
 
 
 def test_blood_pressure_rises_linearly() -> None:
-    change = np.asarray(systolic_bp_change(jnp.array([0.0, 100.0, 200.0]), P))
+    change = racemate([0.0, 100.0, 200.0])["systolic_bp_change"]
     assert change[0] == 0.0
     assert change[2] == pytest.approx(2 * change[1])
-    assert 3.0 < float(systolic_bp_change(jnp.array(170.0), P)) < 15.0
+    assert change[1] == pytest.approx(100.0 * PSET["sbp_change_mmhg_per_ng_per_ml"], rel=1e-12)
+    assert 3.0 < float(racemate(170.0)["systolic_bp_change"][0]) < 15.0
+    # esketamine raises it as its racemic equivalent does
+    assert effects(s_ketamine=100.0)["systolic_bp_change"][0] == pytest.approx(
+        160.0 * PSET["sbp_change_mmhg_per_ng_per_ml"]
+    )
 
 
 def ramp_down(start_value: float, zero_at_h: float) -> np.ndarray:

@@ -326,6 +326,53 @@ def test_validate_a_bad_targets_file_exits_2_with_the_key_path(tmp_path: Path) -
     assert not (tmp_path / "v.json").exists()
 
 
+def test_validate_runs_and_reports_each_role(tmp_path: Path) -> None:
+    targets = _targets_file(tmp_path, [CMAX, dict(CMAX, statistic="min"), CMAX])
+    document = yaml.safe_load(targets.read_text())
+    for entry in document["targets"][1:]:
+        entry["role"] = "validation"
+    targets.write_text(yaml.safe_dump(document))
+    out = tmp_path / "validation.json"
+    result = runner.invoke(app, ["validate", "--targets", str(targets), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "calibration targets" in result.stdout and "validation targets" in result.stdout
+    assert "calibration: 1 passed, 0 failed, 0 could not run" in result.stdout
+    assert "validation: 1 passed, 1 failed, 0 could not run" in result.stdout
+    assert json.loads(out.read_text())["roles"]["validation"] == {"targets": 2, "passed": 1, "failed": 1, "errors": 0}
+    only = runner.invoke(app, ["validate", "--targets", str(targets), "--json", str(out), "--role", "validation"])
+    assert only.exit_code == 0, only.output
+    assert [r["id"] for r in json.loads(out.read_text())["results"]] == ["t1", "t2"]
+    assert "1 passed, 1 failed, 0 could not run" in only.stdout and "calibration:" not in only.stdout
+
+
+@pytest.mark.parametrize(
+    ("role", "words"), [("validaton", "did you mean 'validation'"), ("validation", "no validation")]
+)
+def test_validate_a_role_that_is_not_there_exits_2(tmp_path: Path, role: str, words: str) -> None:
+    targets = _targets_file(tmp_path, [CMAX])
+    out = tmp_path / "v.json"
+    result = runner.invoke(app, ["validate", "--targets", str(targets), "--json", str(out), "--role", role])
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert line.startswith("error: --role: ") and words in line and "\n" not in line
+    assert not out.exists()
+
+
+def test_calibrate_refuses_validation_targets(tmp_path: Path) -> None:
+    targets = _targets_file(tmp_path, [CMAX, CMAX])
+    document = yaml.safe_load(targets.read_text())
+    document["targets"][1]["role"] = "validation"
+    targets.write_text(yaml.safe_dump(document))
+    out = tmp_path / "fitted.yaml"
+    result = runner.invoke(app, ["calibrate", "--targets", str(targets), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: targets[1].role: validation target 't1' may not be fitted: validation targets check the model out of "
+        "sample (give calibrate a file of calibration targets only; run validation targets with `ketasim validate`)"
+    ]
+    assert not out.exists()
+
+
 def test_params_unknown_set_exits_2() -> None:
     result = runner.invoke(app, ["params", "--set", "nope"])
     assert result.exit_code == 2

@@ -20,20 +20,20 @@ from typer.testing import CliRunner
 from ketasim.cli import app
 from ketasim.engine.grid import StepPolicy
 from ketasim.engine.run import run
+from ketasim.inference import course as courses
 from ketasim.inference import forecast as fc
+from ketasim.inference import likelihood, samplers
 from ketasim.models import scales
-from ketasim.models.brain import BrainModel
-from ketasim.models.pk import build_pk
-from ketasim.models.symptoms import SymptomParameters
-from ketasim.models.system import assemble
+from ketasim.models.model import build_model, individual_parameters
 from ketasim.population import make_patients
 from ketasim.protocol import load_protocol
 from ketasim.protocol.history import read_facts, read_history
 from ketasim.simulation.plan import plan_arm
+from ketasim.simulation.run import linear_problem
 from ketasim.vocabulary import SCALE_RANGES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patient-history"
-FAST = fc.SamplerSettings(populations=2, particles=64, moves=2, final_moves=3, max_final_moves=6, seed=3)
+FAST = samplers.SamplerSettings(populations=2, particles=64, moves=2, final_moves=3, max_final_moves=6, seed=3)
 COVARIATES = {
     "weight": "75 kg",
     "age": 40,
@@ -66,22 +66,21 @@ def short_protocol(size: int, drug: dict[str, Any] | None = None) -> Any:
     )
 
 
-def test_individual_parameters_match_from_parameter_set() -> None:
+def test_patient_parameters_match_the_population_model() -> None:
     """The forecast's parameters for given normals are the population model's (switch, sensitivities, baselines)."""
     protocol = short_protocol(4)
     patients = make_patients(protocol.population, 0, 0, 4, 7)
-    pset = plan_arm(protocol, 0, StepPolicy()).pset
-    expected = SymptomParameters.from_parameter_set(pset, patients)
-    base = SymptomParameters.from_parameter_set(pset, dataclasses.replace(patients, variability=False))
-    normals = {use: patients.normals(use, draws) for use, draws in fc.ETA_USES}
-    covariates = {name: getattr(patients, name) for name in fc.COVARIATE_FIELDS}
-    individual = fc.individual_parameters(base, pset, "trd", covariates, normals)
-    for field in dataclasses.fields(SymptomParameters):
-        np.testing.assert_allclose(
-            np.asarray(getattr(individual, field.name)), np.asarray(getattr(expected, field.name)), rtol=1e-10
-        )
-    for name in ("jump", "ketamine_sensitivity", "baseline_scores"):  # the normals matter
-        assert not np.allclose(np.asarray(getattr(base, name)), np.asarray(getattr(expected, name))), name
+    plan = plan_arm(protocol, 0, StepPolicy())
+    expected = individual_parameters(plan.composition, plan.pset, patients)
+    base = individual_parameters(plan.composition, plan.pset, dataclasses.replace(patients, variability=False))
+    normals = {use: patients.normals(use, draws) for use, draws in courses.ETA_USES}
+    covariates = {name: getattr(patients, name) for name in courses.COVARIATE_FIELDS}
+    individual = courses.patient_parameters(base, plan.pset, "trd", covariates, normals)
+    assert set(individual) == set(expected)
+    for name, values in expected.items():
+        np.testing.assert_allclose(np.asarray(individual[name]), values, rtol=1e-10, err_msg=name)
+    for name in ("jump", "ketamine_sensitivity", "baseline_madrs"):  # the normals matter
+        assert not np.allclose(base[name], expected[name]), name
 
 
 def test_course_matches_engine() -> None:
@@ -89,15 +88,16 @@ def test_course_matches_engine() -> None:
     protocol = short_protocol(3)
     plan = plan_arm(protocol, 0, StepPolicy())
     cohort = make_patients(protocol.population, 0, 0, 3, protocol.seed)
-    problem = assemble(build_pk(plan.pset, cohort, plan.routes), plan.kinds, 3)
-    engine = run(problem, plan.schedule, plan.grid, BrainModel.build(plan.pset, cohort), ("madrs", "phq9", "gad7"))
-    course = fc.patient_course(
+    problem = linear_problem(plan, plan.pset, cohort)
+    model = build_model(plan.composition, plan.pset, cohort)
+    engine = run(problem, plan.schedule, plan.grid, model, ("madrs", "phq9", "gad7"))
+    course = courses.patient_course(
         protocol.model_copy(update={"population": protocol.population.model_copy(update={"size": 1})})
     )
-    etas = np.concatenate([cohort.normals(use, draws) for use, draws in fc.ETA_USES], axis=1)
+    etas = np.concatenate([cohort.normals(use, draws) for use, draws in courses.ETA_USES], axis=1)
     index = course.index(plan.grid.times_h[plan.grid.observation_index])
     for scale in ("madrs", "phq9", "gad7"):
-        predicted = fc.predict_course(course, etas, scale)[:, index]
+        predicted = courses.predict_course(course, etas, scale)[:, index]
         np.testing.assert_allclose(predicted, engine[scale], atol=0.02)
         assert np.ptp(predicted[:, -1]) > 1.0  # the patients differ
 
@@ -112,9 +112,9 @@ def test_rating_likelihood_is_the_rater_model(expected: float) -> None:
         [
             np.exp(
                 float(
-                    fc.rating_log_likelihood(
+                    likelihood.rating_log_likelihood(
                         jnp.asarray([expected]),
-                        fc.Ratings(
+                        likelihood.Ratings(
                             jnp.asarray([0]),
                             jnp.asarray([0]),
                             jnp.asarray([v]),
@@ -138,7 +138,7 @@ def test_rating_likelihood_is_the_rater_model(expected: float) -> None:
 def test_log_normal_interval_is_accurate_in_the_tails() -> None:
     lower = jnp.asarray([-9.0, 8.0, -0.5, -40.0, 3.0])
     upper = jnp.asarray([-8.0, 9.0, 0.5, -39.0, 40.0])
-    got = np.asarray(fc.log_normal_interval(lower, upper))
+    got = np.asarray(likelihood.log_normal_interval(lower, upper))
     want = [
         np.log(norm.cdf(-8.0) - norm.cdf(-9.0)),
         np.log(norm.sf(8.0) - norm.sf(9.0)),
@@ -156,13 +156,13 @@ def test_tempered_smc_recovers_a_gaussian_posterior() -> None:
     def log_likelihood(points: np.ndarray) -> np.ndarray:
         return -0.5 * np.sum(((points - data) / sd) ** 2, axis=1)
 
-    settings = fc.SamplerSettings(populations=4, particles=500, moves=4, final_moves=8, seed=2)
-    result = fc.tempered_smc(log_likelihood, 3, settings, np.random.default_rng(2))
+    settings = samplers.SamplerSettings(populations=4, particles=500, moves=4, final_moves=8, seed=2)
+    result = samplers.tempered_smc(log_likelihood, 3, settings, np.random.default_rng(2))
     draws = result.particles.reshape(-1, 3)
     np.testing.assert_allclose(draws.mean(axis=0), data / (1 + sd**2), atol=0.08)
     np.testing.assert_allclose(draws.std(axis=0), sd / np.sqrt(1 + sd**2), rtol=0.12)
     assert result.stages >= 2
-    r_hat, ess = fc._chain_diagnostics(result.particles)
+    r_hat, ess = samplers.chain_diagnostics(result.particles)
     assert r_hat < 1.05 and ess > 100
 
 
@@ -181,12 +181,12 @@ def test_relapse_times_and_suggested_dose() -> None:
 
 
 def test_active_etas_leave_out_what_cannot_matter() -> None:
-    plain = fc.active_etas(short_protocol(1), ["madrs"])
-    names = {fc.ETA_NAMES[i] for i in plain}
+    plain = courses.active_etas(short_protocol(1), ["madrs"])
+    names = {courses.ETA_NAMES[i] for i in plain}
     assert "ssri_sensitivity" not in names and "baseline_phq9" not in names
     assert {"escape", "hysteresis", "ketamine_sensitivity", "baseline_common", "baseline_madrs"} <= names
     pill = {"drug": "escitalopram", "route": "oral", "dose": "10 mg", "every": "1 d", "count": 5}
-    with_ssri = {fc.ETA_NAMES[i] for i in fc.active_etas(short_protocol(1, pill), ["madrs", "phq9"])}
+    with_ssri = {courses.ETA_NAMES[i] for i in courses.active_etas(short_protocol(1, pill), ["madrs", "phq9"])}
     assert {"ssri_sensitivity", "baseline_phq9"} <= with_ssri
 
 
@@ -197,8 +197,8 @@ runner = CliRunner()
 def cli_forecast(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
     """`ketasim forecast` of the example patient with a small sampler: the JSON and the report folder."""
     out = tmp_path_factory.mktemp("forecast")
-    saved = fc.DEFAULT_SETTINGS
-    fc.DEFAULT_SETTINGS = FAST
+    saved = samplers.DEFAULT_SETTINGS
+    samplers.DEFAULT_SETTINGS = FAST
     try:
         result = runner.invoke(
             app,
@@ -220,7 +220,7 @@ def cli_forecast(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, An
             ],
         )
     finally:
-        fc.DEFAULT_SETTINGS = saved
+        samplers.DEFAULT_SETTINGS = saved
     assert result.exit_code == 0, result.output
     return json.loads((out / "p017.json").read_text()), out / "report"
 
@@ -311,9 +311,9 @@ def test_cli_forecast_refuses_identifying_history(tmp_path: Path) -> None:
 def test_nuts_runs_through_the_gradient_of_the_course() -> None:
     """The NUTS path (``--sampler nuts``) samples and reports its diagnostics (slow: compiles the gradient)."""
     protocol = short_protocol(1)
-    course = fc.patient_course(protocol)
+    course = courses.patient_course(protocol)
     index = course.index([0.0, 24.0, 96.0])
-    ratings = fc.Ratings(
+    ratings = likelihood.Ratings(
         jnp.asarray(index),
         jnp.zeros(3, dtype=int),
         jnp.asarray([33.0, 20.0, 14.0]),
@@ -321,9 +321,9 @@ def test_nuts_runs_through_the_gradient_of_the_course() -> None:
         jnp.zeros(3),
         jnp.full(3, 60.0),
     )
-    settings = fc.SamplerSettings(method="nuts", chains=2, warmup=30, samples=30, max_tree_depth=4, seed=1)
-    active = fc.active_etas(protocol, ["madrs"])
-    etas, diagnostics = fc.sample_etas(course, ratings, int(index[-1]), active, settings)
-    assert etas.shape == (60, len(fc.ETA_NAMES))
+    settings = samplers.SamplerSettings(method="nuts", chains=2, warmup=30, samples=30, max_tree_depth=4, seed=1)
+    active = courses.active_etas(protocol, ["madrs"])
+    etas, diagnostics = samplers.sample_etas(course, ratings, int(index[-1]), active, settings)
+    assert etas.shape == (60, len(courses.ETA_NAMES))
     assert diagnostics.method == "NUTS" and diagnostics.divergences is not None
     assert np.isfinite(diagnostics.r_hat_max) and diagnostics.ess_min > 0

@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 
 from ketasim.errors import ParameterError, ProtocolError
+from ketasim.parameters.catalogue import default_catalogue
 from ketasim.parameters.registry import Parameter, ParameterSet, Reference, make_set
-from ketasim.protocol import DRUG_ROUTES, load_protocol
+from ketasim.protocol import load_protocol
 from ketasim.protocol.dose_checks import REFERENCE_WEIGHT_KG
 from ketasim.vocabulary import ROUTES
 
 REF = Reference("test", "Values made up for unit tests")
+DRUG_ROUTES = default_catalogue().drug_routes
 
 
 def limits(name: str = "default", **extra: float) -> ParameterSet:

@@ -12,7 +12,10 @@ import pytest
 import xarray as xr
 
 from ketasim.models import network
-from ketasim.models.brain import BRAIN_OUTPUTS, network_table
+from ketasim.models.math import ARRAYS
+from ketasim.models.model import compose
+from ketasim.models.network import Network, network_table
+from ketasim.parameters.catalogue import default_catalogue
 from ketasim.protocol import load_protocol
 from ketasim.protocol.parameter_choice import resolve_parameter_set
 from ketasim.simulation.run import simulate
@@ -50,11 +53,11 @@ def at(dataset: xr.Dataset, arm: str, hours: float) -> float:
     return float(dataset["rumination"].sel(arm=arm, time=hours).values[0])
 
 
-def test_rumination_is_in_the_vocabulary_and_among_the_brain_outputs() -> None:
+def test_rumination_is_in_the_vocabulary_and_an_output_of_the_network_stage() -> None:
     assert OUTPUTS["rumination"].unit == "1"
     assert "healthy" in OUTPUTS["rumination"].meaning
-    assert "rumination" in BRAIN_OUTPUTS
-    assert "rumination" in OUTPUTS
+    assert "rumination" in {q.name for q in Network().quantities()}
+    assert "rumination" in compose(default_catalogue()).output_names
 
 
 def test_simulate_returns_rumination_with_its_unit_and_meaning(dataset: xr.Dataset) -> None:
@@ -67,12 +70,13 @@ def test_simulate_returns_rumination_with_its_unit_and_meaning(dataset: xr.Datas
 
 def test_rumination_is_the_network_readout_at_the_simulated_controls(dataset: xr.Dataset) -> None:
     """The output is the network's second readout (not the connectivity, not a copy of the baseline)."""
-    pset = resolve_parameter_set(load_protocol(PROTOCOL).population)
+    pset = resolve_parameter_set(load_protocol(PROTOCOL).population, default_catalogue())
     arm = dataset.sel(arm="ketamine")
     occupancy = jnp.asarray(arm["nmda_occupancy"].values[0])
     spines = jnp.asarray(arm["spine_density_change"].values[0])
     severity = jnp.full(occupancy.shape, pset["typical_severity_trd"])
-    _, expected = network.lookup(network_table(pset), *network.controls(occupancy, spines, severity, pset))
+    controls = network.controls(ARRAYS, occupancy, spines, severity, pset)
+    _, expected = network.lookup(network_table(pset), *controls)
     np.testing.assert_allclose(arm["rumination"].values[0], np.asarray(expected), atol=1e-6)
 
 

@@ -1,8 +1,9 @@
-"""Latent symptoms: baseline steady state, two stable states, relapse, worry, observation and patient parameters."""
+"""Latent symptoms: baseline steady state, each relief and rate as documented, two stable states, relapse, worry,
+and the patient parameters."""
 
 from __future__ import annotations
 
-import dataclasses
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -10,119 +11,62 @@ import numpy as np
 import pytest
 
 from ketasim.errors import ParameterError
-from ketasim.models import symptoms
-from ketasim.models.symptoms import (
-    INDIVIDUAL_USES,
-    SIGNAL_NAMES,
-    STATE_NAMES,
-    Drivers,
-    SymptomParameters,
-    decay_rates,
-    derivative,
-    expected_scores,
-    fold_offsets,
-    individual_fields,
-    initial_state,
-    switch_shape,
-    typical_baseline_drivers,
-)
-from ketasim.parameters import get_parameter_set
-from ketasim.parameters.registry import merge
-from ketasim.parameters.symptom_params import symptoms_set
-from ketasim.population import Patients
+from ketasim.models.math import ARRAYS
+from ketasim.models.model import symptom_part
+from ketasim.models.scales import Scales, baseline_name
+from ketasim.models.symptoms import INDIVIDUAL_USES, Symptoms, fold_offsets, individual_fields, switch_shape
 from ketasim.protocol import baseline_distribution
-from ketasim.vocabulary import CONDITIONS, SCALES
+from ketasim.vocabulary import CONDITIONS, SCALE_RANGES, SCALES
+from model_values import COMPOSITION, PSET, parameters, patients, state_rates, trajectory, untreated
 
-PSET = merge("test", "default and symptoms", get_parameter_set("default"), symptoms_set())
-X = STATE_NAMES.index("depression")
-W = STATE_NAMES.index("worry")
-
-
-def patients(
-    n: int = 4,
-    condition: str = "trd",
-    variability: bool = False,
-    failed: float = 3.0,
-    neglect: float = 0.0,
-    stress: float = 0.6,
-    baseline: dict | None = None,
-    seed: int = 0,
-) -> Patients:
-    """A batch of identical-covariate patients."""
-    ones = np.ones(n)
-    return Patients(
-        condition=condition,
-        weight_kg=80 * ones,
-        age_years=40 * ones,
-        female=0 * ones,
-        cyp2b6_slow=0 * ones,
-        childhood_neglect=neglect * ones,
-        failed_treatments=failed * ones,
-        chronic_stress=stress * ones,
-        seed=seed,
-        variability=variability,
-        baseline=baseline or {},
-    )
+SYMPTOMS, DRIVERS = symptom_part(COMPOSITION)
+STAGE = Symptoms()
+SCALE_INPUTS = ("depression", "worry", "fear_update_labile", "fear_update_consolidated")
 
 
-def drivers(p: SymptomParameters, n: int, **changes: object) -> Drivers:
-    """Untreated drivers of ``n`` patients, with some replaced."""
-    zeros = jnp.zeros(n)
-    values = {
-        "nmda_occupancy": zeros,
-        "glutamate_change": zeros,
-        "spine_density_change": zeros,
-        "plasticity_window": jnp.broadcast_to(p.window_baseline, (n,)),
-        "rumination": jnp.broadcast_to(p.rumination_baseline, (n,)),
-        "dissociation": zeros,
-        "plasma_midazolam_ng_per_ml": zeros,
-        "plasma_escitalopram_ng_per_ml": zeros,
-        "signals": jnp.zeros(len(SIGNAL_NAMES)),
-    }
-    values.update(changes)  # type: ignore[arg-type]
-    return Drivers(**values)  # type: ignore[arg-type]
+def drivers(values: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The drivers of the symptom stages taken from ``values`` (e.g. `untreated`), some replaced; every signal off."""
+    chosen = {name: values[name] for name in DRIVERS}
+    chosen.update({name: 0.0 for name in SYMPTOMS.signals})
+    chosen.update(changes)
+    return chosen
 
 
-def integrate(p: SymptomParameters, y: jax.Array, d: Drivers, hours: float, step: float = 0.05) -> jax.Array:
-    """Classical RK4 with constant drivers."""
-
-    def one(state: jax.Array, _: None) -> tuple[jax.Array, None]:
-        k1 = derivative(state, d, p)
-        k2 = derivative(state + step / 2 * k1, d, p)
-        k3 = derivative(state + step / 2 * k2, d, p)
-        k4 = derivative(state + step * k3, d, p)
-        return state + step / 6 * (k1 + 2 * k2 + 2 * k3 + k4), None
-
-    y, _ = jax.lax.scan(one, y, None, length=int(round(hours / step)))
-    return y
+def integrate(
+    p: dict[str, Any], d: dict[str, Any], hours: float, step: float = 0.05, start: dict[str, Any] | None = None
+) -> dict[str, np.ndarray]:
+    """The symptom stages by RK4 with constant drivers; the states at the end, each of shape (patients,)."""
+    run = trajectory(SYMPTOMS, {**p, **d}, hours, step, start=start)
+    return {name: run[name][-1] for name in SYMPTOMS.state_names}
 
 
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_untreated_patient_stays_at_baseline(condition: str) -> None:
-    p = SymptomParameters.from_parameter_set(PSET, patients(3, condition, variability=True, seed=5))
-    y0 = initial_state(p, 3)
-    rates = derivative(y0, drivers(p, 3), p)
-    assert y0.shape == (3, len(STATE_NAMES))
-    np.testing.assert_allclose(np.asarray(rates), 0.0, atol=1e-9)
+    """Every state of the whole model is at rest in untreated patients of every condition."""
+    values = untreated(parameters(patients(3, condition, variability=True, seed=5)))
+    rates = state_rates(COMPOSITION, values)
+    assert set(rates) == set(COMPOSITION.state_names)
+    for name, rate in rates.items():
+        np.testing.assert_allclose(np.asarray(rate), 0.0, atol=1e-9, err_msg=name)
+    assert np.all(np.asarray(values["depression"]) == 1.0) and np.all(np.asarray(values["worry"]) == 1.0)
 
 
-def test_expected_scores_start_at_the_drawn_baseline_and_stay_in_range() -> None:
-    p = SymptomParameters.from_parameter_set(PSET, patients(50, "ptsd", variability=True, seed=2))
-    y0 = initial_state(p, 50)
-    scores = expected_scores(y0, drivers(p, 50), p)
-    for i, scale in enumerate(SCALES):
-        np.testing.assert_allclose(np.asarray(scores[scale]), np.asarray(p.baseline_scores[:, i]))
-    worse = y0.at[:, X].set(3.0).at[:, W].set(3.0)
-    for i, (scale, values) in enumerate(expected_scores(worse, drivers(p, 50), p).items()):
-        assert float(jnp.max(values)) <= float(p.scale_max[i])
-        assert float(jnp.min(values)) >= 0.0, scale
+def test_expected_scores_start_at_the_drawn_baseline() -> None:
+    p = parameters(patients(50, "ptsd", variability=True, seed=2))
+    values = untreated(p)
+    for scale in SCALES:
+        np.testing.assert_allclose(np.asarray(values[scale]), p[baseline_name(scale)], rtol=1e-12)
+        low, high = SCALE_RANGES[scale]
+        assert np.all((p[baseline_name(scale)] >= low) & (p[baseline_name(scale)] <= high))
+    assert float(np.std(p[baseline_name("madrs")])) > 0.0
 
 
 def test_expected_scores_accept_a_time_axis() -> None:
-    p = SymptomParameters.from_parameter_set(PSET, patients(3))
-    y = jnp.repeat(initial_state(p, 3)[:, None, :], 5, axis=1)
-    scores = expected_scores(y, drivers(p, 3), p)
-    assert scores["madrs"].shape == (3, 5)
+    p = parameters(patients(3))
+    values = untreated(p)
+    over_time = {**p, **{name: jnp.broadcast_to(values[name], (5, 3)) for name in SCALE_INPUTS}}
+    scores = Scales().values(ARRAYS, over_time)
+    assert scores["madrs"].shape == (5, 3)
 
 
 @pytest.mark.parametrize("gain", [3.0, 5.0, 8.0])
@@ -143,14 +87,101 @@ def test_fold_offsets_are_where_branches_vanish(gain: float) -> None:
     assert equilibria(theta + a * hold_fold + 0.01) == 1
 
 
-def equilibrium_after(p: SymptomParameters, relief_path: list[float]) -> float:
+def test_relief_and_rates_are_as_documented_with_every_influence_at_work() -> None:
+    """dx/dt = (⌊h₀ − R + a σ(β(x − θ))⌋ − x)/τ_x and dw/dt = (⌊1 − R_w⌋ − w)/τ_w with every term of R and R_w as the
+    module documents them, at a state where every influence is at work (a dropped or swapped term changes them)."""
+    p = parameters(patients(1, "ptsd"))
+    q = {name: float(np.asarray(value).ravel()[0]) for name, value in p.items()}
+    state = {
+        "expectancy_acute": 0.3,
+        "expectancy_conditioned": 0.2,
+        "glutamate_change": 20.0,
+        "rumination": q["rumination_baseline"] - 0.4,
+        "plasticity_window": 1.1 * q["window_baseline"],
+        "ssri_adaptation": 0.3,
+        "ssri_plasticity": 0.2,
+        "learned": 0.25,
+        "fear_reduction": 0.3,
+        "sedation": 0.4,
+        "depression": 0.8,
+        "worry": 0.9,
+    }
+    for weight in STAGE.registry_parameters():
+        assert q[weight] > 0.0, weight  # every influence counts
+    assert q["trauma_load"] > 0.0 and q["ssri_sensitivity"] > 0.0
+    raw = (
+        q["relief_per_glutamate_fraction"] * state["glutamate_change"] / 100.0
+        + q["relief_per_rumination_unit"] * (q["rumination_baseline"] - state["rumination"])
+        + q["relief_per_window_fraction"] * (state["plasticity_window"] / q["window_baseline"] - 1.0)
+    )
+    mechanism = q["ketamine_relief_max"] * np.tanh(q["ketamine_sensitivity"] * raw / q["ketamine_relief_max"])
+    expectancy = (
+        q["relief_per_acute_expectancy"] * state["expectancy_acute"]
+        + q["relief_per_conditioned_expectancy"] * state["expectancy_conditioned"]
+    )
+    fear_relief = q["trauma_load"] * state["fear_reduction"]
+    total = (
+        mechanism
+        + expectancy
+        + q["ssri_sensitivity"]
+        * (
+            q["relief_per_ssri_adaptation"] * state["ssri_adaptation"]
+            + q["relief_per_ssri_plasticity"] * state["ssri_plasticity"]
+        )
+        + q["relief_per_learned_pattern"] * state["learned"]
+        + q["relief_per_fear_reduction"] * fear_relief
+    )
+    relief = q["total_relief_max"] * np.tanh(total / q["total_relief_max"])
+    worry_ceiling = q["worry_rumination_relief_max"]
+    worry_relief = (
+        worry_ceiling
+        * np.tanh(
+            q["worry_sensitivity"]
+            * q["worry_relief_per_rumination_unit"]
+            * (q["rumination_baseline"] - state["rumination"])
+            / worry_ceiling
+        )
+        + q["worry_relief_per_depression_relief"] * (1.0 - state["depression"])
+        + q["worry_relief_per_expectancy"] * expectancy
+        + q["worry_relief_per_learned_pattern"] * state["learned"]
+        + q["worry_relief_per_ssri_adaptation"] * q["ssri_sensitivity"] * state["ssri_adaptation"]
+        + q["worry_relief_per_sedation"] * state["sedation"]
+        + q["worry_relief_per_fear_reduction"] * fear_relief
+    )
+    values = {**p, **{name: jnp.array([value]) for name, value in state.items()}}
+    values.update(STAGE.values(ARRAYS, values))
+    for name, expected in (
+        ("mechanism_relief", mechanism),
+        ("expectancy_relief", expectancy),
+        ("fear_relief", fear_relief),
+        ("relief", relief),
+        ("worry_relief", worry_relief),
+    ):
+        assert float(values[name][0]) == pytest.approx(expected, rel=1e-12), name
+    softness = q["latent_floor_softness"]
+
+    def floor(x: float) -> float:
+        return softness * np.log1p(np.exp(x / softness))
+
+    x = state["depression"]
+    feedback = q["jump"] / (1.0 + np.exp(-q["steepness"] * (x - q["threshold"])))
+    rates = STAGE.rates(ARRAYS, values)
+    expected_depression = (floor(q["baseline_tilt"] - relief + feedback) - x) / q["depression_time_constant_h"]
+    expected_worry = (floor(1.0 - worry_relief) - state["worry"]) / q["worry_time_constant_h"]
+    assert float(rates["depression"][0]) == pytest.approx(expected_depression, rel=1e-10)
+    assert float(rates["worry"][0]) == pytest.approx(expected_worry, rel=1e-10)
+
+
+def equilibrium_after(p: dict[str, np.ndarray], relief_path: list[float]) -> float:
     """Depression after holding each total relief level (through the rumination driver) for 3 days in turn."""
-    y = initial_state(p, 1)
+    rest = untreated(p)
+    states: dict[str, Any] | None = None
     for relief in relief_path:
-        raw = p.total_relief_max * np.arctanh(relief / p.total_relief_max)  # undo the ceiling of the total relief
-        rumination = p.rumination_baseline - raw / (p.relief_rumination * p.ketamine_sensitivity)
-        y = integrate(p, y, drivers(p, 1, rumination=rumination), 72.0, step=0.25)
-    return float(y[0, X])
+        raw = p["total_relief_max"] * np.arctanh(relief / p["total_relief_max"])  # undo the ceiling of the total
+        rumination = p["rumination_baseline"] - raw / (p["relief_per_rumination_unit"] * p["ketamine_sensitivity"])
+        states = integrate(p, drivers(rest, rumination=rumination), 72.0, step=0.25, start=states)
+    assert states is not None
+    return float(states["depression"][0])
 
 
 def test_two_stable_states_escape_and_hold() -> None:
@@ -159,8 +190,8 @@ def test_two_stable_states_escape_and_hold() -> None:
         "learning_per_h_everyday": 0.0,
         "fear_update_per_h_everyday": 0.0,
     }
-    p = SymptomParameters.from_parameter_set(PSET.with_overrides(overrides), patients(1))
-    jump, threshold, tilt = (float(np.asarray(v)[0]) for v in (p.jump, p.threshold, p.baseline_tilt))
+    p = parameters(patients(1), PSET.with_overrides(overrides))
+    jump, threshold, tilt = (float(p[name][0]) for name in ("jump", "threshold", "baseline_tilt"))
     escape_fold, hold_fold = fold_offsets(PSET["depression_loop_gain"])
     escape = tilt - threshold - escape_fold * jump  # relief at which the depressed branch vanishes
     hold = tilt - threshold - hold_fold * jump
@@ -212,8 +243,8 @@ def escape_relief(fields: dict[str, jax.Array]) -> np.ndarray:
 
 def test_individual_fields_follow_their_normals() -> None:
     typical = individual({})
-    assert len(typical) == 8  # the switch (4) and the sensitivities (4), each a field of SymptomParameters
-    assert set(typical) <= {f.name for f in dataclasses.fields(SymptomParameters)}
+    assert len(typical) == 8  # the switch (4) and the sensitivities (4), each a parameter of the symptom stage
+    assert set(typical) <= {q.name for q in Symptoms().derived_parameters()}
     np.testing.assert_allclose(np.asarray(typical["worry_sensitivity"]), 1.0)
     np.testing.assert_allclose(
         np.asarray(typical["ketamine_sensitivity"]),
@@ -247,7 +278,7 @@ def test_individual_fields_follow_their_normals() -> None:
     )
 
 
-def test_individual_fields_are_differentiable_and_used_by_from_parameter_set() -> None:
+def test_individual_fields_are_differentiable_and_used_by_the_stage() -> None:
     def ketamine(z: jax.Array) -> jax.Array:
         normals = {use: jnp.zeros((1, 1)) for use in INDIVIDUAL_USES}
         normals["symptoms_ketamine_sensitivity"] = z.reshape(1, 1)
@@ -258,7 +289,7 @@ def test_individual_fields_are_differentiable_and_used_by_from_parameter_set() -
     value, slope = jax.jit(jax.value_and_grad(ketamine))(jnp.asarray(0.7))
     assert float(slope) == pytest.approx(PSET["ketamine_sensitivity_log_sd"] * float(value), rel=1e-12)
     batch = patients(6, "ptsd", variability=True, neglect=1.0, seed=5)
-    p = SymptomParameters.from_parameter_set(PSET, batch)
+    p = parameters(batch)
     fields = individual_fields(
         PSET,
         "ptsd",
@@ -268,78 +299,88 @@ def test_individual_fields_are_differentiable_and_used_by_from_parameter_set() -
         {use: batch.normals(use) for use in INDIVIDUAL_USES},
     )
     for name, values in fields.items():
-        np.testing.assert_allclose(np.asarray(getattr(p, name)), np.asarray(values), rtol=1e-12, err_msg=name)
-    assert float(jnp.std(p.jump)) > 0.0
+        np.testing.assert_allclose(p[name], np.asarray(values), rtol=1e-12, err_msg=name)
+    assert float(np.std(p["jump"])) > 0.0
+    np.testing.assert_allclose(p["trauma_load"], PSET["ptsd_trauma_load"])
 
 
 def test_treatment_resistance_raises_the_escape_relief_and_neglect_strengthens_fear() -> None:
-    easy = SymptomParameters.from_parameter_set(PSET, patients(1, "mdd", failed=0.0))
-    hard = SymptomParameters.from_parameter_set(PSET, patients(1, "mdd", failed=4.0))
+    easy = parameters(patients(1, "mdd", failed=0.0))
+    hard = parameters(patients(1, "mdd", failed=4.0))
     escape_fold, _ = fold_offsets(PSET["depression_loop_gain"])
 
-    def escape(p: SymptomParameters) -> float:
-        return float((p.baseline_tilt - p.threshold - escape_fold * p.jump)[0])
+    def escape(p: dict[str, np.ndarray]) -> float:
+        return float((p["baseline_tilt"] - p["threshold"] - escape_fold * p["jump"])[0])
 
     assert escape(hard) > escape(easy) * 1.2
-    neglected = SymptomParameters.from_parameter_set(PSET, patients(1, "ptsd", neglect=1.0))
-    assert float(neglected.fear_strength[0]) > 1.0
-    assert float(neglected.jump[0]) < float(SymptomParameters.from_parameter_set(PSET, patients(1, "ptsd")).jump[0])
+    neglected = parameters(patients(1, "ptsd", neglect=1.0))
+    assert float(neglected["fear_strength"][0]) == pytest.approx(1.0 + PSET["fear_strength_per_childhood_neglect"])
+    assert float(neglected["jump"][0]) < float(parameters(patients(1, "ptsd"))["jump"][0])
 
 
 def test_variability_spreads_patients_and_no_variability_gives_the_typical_patient() -> None:
-    same = SymptomParameters.from_parameter_set(PSET, patients(20))
-    assert float(jnp.std(same.ketamine_sensitivity)) == 0.0
-    np.testing.assert_allclose(np.asarray(same.baseline_scores[:, 0]), PSET["trd_baseline_madrs_mean"])
-    spread = SymptomParameters.from_parameter_set(PSET, patients(400, variability=True, seed=3))
-    assert float(jnp.std(jnp.log(spread.ketamine_sensitivity))) == pytest.approx(
+    same = parameters(patients(20))
+    assert float(np.std(same["ketamine_sensitivity"])) == 0.0
+    np.testing.assert_allclose(same[baseline_name("madrs")], PSET["trd_baseline_madrs_mean"])
+    spread = parameters(patients(400, variability=True, seed=3))
+    assert float(np.std(np.log(spread["ketamine_sensitivity"]))) == pytest.approx(
         PSET["ketamine_sensitivity_log_sd"], rel=0.15
     )
-    assert float(jnp.std(spread.baseline_scores[:, 0])) > 3.0
+    assert float(np.std(spread[baseline_name("madrs")])) > 3.0
 
 
 def test_protocol_baseline_overrides_the_preset() -> None:
     given = {"madrs": baseline_distribution("madrs", {"mean": 41, "sd": 2})}
-    p = SymptomParameters.from_parameter_set(PSET, patients(200, variability=True, baseline=given, seed=4))
-    assert float(jnp.mean(p.baseline_scores[:, SCALES.index("madrs")])) == pytest.approx(41, abs=0.6)
+    p = parameters(patients(200, variability=True, baseline=given, seed=4))
+    assert float(np.mean(p[baseline_name("madrs")])) == pytest.approx(41, abs=0.6)
 
 
 def test_unknown_condition_is_refused() -> None:
     with pytest.raises(ParameterError):
-        SymptomParameters.from_parameter_set(PSET, patients(1, "flu"))
+        parameters(patients(1, "flu"))
 
 
 def test_worry_falls_within_an_hour_when_rumination_drops() -> None:
-    p = SymptomParameters.from_parameter_set(PSET, patients(1, "gad", failed=1.0))
-    d = drivers(p, 1, rumination=p.rumination_baseline - 1.0)
-    y = integrate(p, initial_state(p, 1), d, 1.0, step=0.01)
+    p = parameters(patients(1, "gad", failed=1.0))
+    d = drivers(untreated(p), rumination=p["rumination_baseline"] - 1.0)
+    y = integrate(p, d, 1.0, step=0.01)
     ceiling = PSET["worry_rumination_relief_max"]
     target_drop = ceiling * np.tanh(PSET["worry_relief_per_rumination_unit"] / ceiling)
-    assert 1.0 - float(y[0, W]) > 0.8 * target_drop  # within an hour (time constant 0.5 h)
+    assert 1.0 - float(y["worry"][0]) > 0.8 * target_drop  # within an hour (time constant 0.5 h)
 
 
 def test_decay_rates_are_positive_and_shaped() -> None:
-    p = SymptomParameters.from_parameter_set(PSET, patients(3))
-    rates = decay_rates(p, 3)
-    assert rates.shape == (3, len(STATE_NAMES))
-    assert bool(jnp.all(rates > 0))
+    p = parameters(patients(3))
+    rates = COMPOSITION.decay(ARRAYS, p)
+    assert set(rates) == set(COMPOSITION.state_names)
+    for name, rate in rates.items():
+        assert np.shape(rate) == (3,) and bool(np.all(np.asarray(rate) > 0)), name
+    symptom = STAGE.decay(ARRAYS, p)
+    np.testing.assert_allclose(np.asarray(symptom["depression"]), 1.0 / PSET["depression_time_constant_h"])
+    np.testing.assert_allclose(np.asarray(symptom["worry"]), 1.0 / PSET["worry_time_constant_h"])
 
 
-def test_baseline_drivers_and_their_replacement() -> None:
-    rumination, window = typical_baseline_drivers(PSET, "trd")
-    assert rumination == pytest.approx(1.0, abs=1e-6)
-    assert 0.6 < window < 0.8
-    healthy = typical_baseline_drivers(PSET, "healthy")
-    assert healthy == pytest.approx((0.0, 1.0), abs=1e-6)
-    p = SymptomParameters.from_parameter_set(PSET, patients(2))
-    q = p.with_baseline_drivers(drivers(p, 2, rumination=jnp.array([0.5, 0.7]), plasticity_window=jnp.ones(2)))
-    np.testing.assert_allclose(np.asarray(q.rumination_baseline), [0.5, 0.7])
-    np.testing.assert_allclose(np.asarray(q.window_baseline), [1.0, 1.0])
+def test_baseline_drivers_are_the_untreated_values_of_each_patient() -> None:
+    trd = parameters(patients(2, "trd"))
+    assert float(trd["rumination_baseline"][0]) == pytest.approx(1.0, abs=1e-4)
+    assert 0.6 < float(trd["window_baseline"][0]) < 0.8
+    healthy = parameters(patients(2, "healthy"))
+    assert float(healthy["rumination_baseline"][0]) == pytest.approx(0.0, abs=1e-4)
+    assert float(healthy["window_baseline"][0]) == pytest.approx(1.0, abs=1e-6)
+    for p in (trd, healthy, parameters(patients(4, "ptsd", variability=True, seed=1))):
+        values = untreated(p)
+        np.testing.assert_allclose(np.asarray(values["rumination"]), p["rumination_baseline"], rtol=1e-12)
+        np.testing.assert_allclose(np.asarray(values["plasticity_window"]), p["window_baseline"], rtol=1e-12)
+        np.testing.assert_allclose(np.asarray(values["dmn_connectivity_change"]), 0.0, atol=1e-12)
+        for name in ("relief", "worry_relief", "mechanism_relief"):
+            np.testing.assert_allclose(np.asarray(values[name]), 0.0, atol=1e-12, err_msg=name)
 
 
-def test_take_and_jit() -> None:
-    p = SymptomParameters.from_parameter_set(PSET, patients(5, variability=True, seed=9))
-    sub = p.take(jnp.array([1, 3]))
-    assert sub.baseline_scores.shape == (2, len(SCALES))
-    np.testing.assert_allclose(np.asarray(sub.jump), np.asarray(p.jump)[[1, 3]])
-    rate = jax.jit(symptoms.derivative)(initial_state(p, 5), drivers(p, 5), p)
-    assert rate.shape == (5, len(STATE_NAMES))
+def test_rates_are_the_same_under_jit() -> None:
+    values = untreated(parameters(patients(5, variability=True, seed=9)))
+    values = {**values, "depression": values["depression"] * 0.7, "rumination": values["rumination"] - 0.3}
+    eager = state_rates(SYMPTOMS, values)
+    jitted = jax.jit(lambda v: state_rates(SYMPTOMS, v))(values)
+    for name in SYMPTOMS.state_names:
+        assert np.shape(jitted[name]) == (5,)
+        np.testing.assert_allclose(np.asarray(jitted[name]), np.asarray(eager[name]), rtol=1e-12, atol=1e-15)

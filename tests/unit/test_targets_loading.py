@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from ketasim.errors import TargetsError
-from ketasim.validation.targets import load_targets, parse_targets
+from ketasim.analysis.summary import PER_PATIENT_KINDS
+from ketasim.errors import InputError, TargetsError
+from ketasim.protocol import load_protocol
+from ketasim.validation.targets import load_targets, parse_targets, with_role
 
-CALIBRATION = Path(__file__).resolve().parents[2] / "data" / "calibration-targets.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+CALIBRATION = ROOT / "data" / "calibration-targets.yaml"
+VALIDATION = ROOT / "data" / "validation-targets.yaml"
+PREDICTIONS = ROOT / "tests" / "data" / "validation-predictions.json"
 
 PROTOCOL = {
     "ketasim": 1,
@@ -117,6 +123,74 @@ def test_the_calibration_file_loads() -> None:
     assert len(keys) < len(ids)  # anchors: several targets share a protocol
 
 
+CONTRAST = {"contrast": ["ketamine", "saline"], "endpoint": "change_24h"}
+SD = {"arm": "ketamine", "endpoint": "change_d28", "statistic": "sd"}
+WORSE = {"arm": "ketamine", "endpoint": "change_d7", "statistic": "fraction_above", "threshold": 0}
+
+
+def test_roles_default_to_calibration_and_select() -> None:
+    data = good()
+    data["targets"][1]["role"] = "validation"
+    loaded = parse_targets(data)
+    assert [t.role for t in loaded.targets] == ["calibration", "validation"]
+    assert [t.id for t in with_role(loaded, "validation").targets] == ["response"]
+    assert with_role(loaded, "validation").targets[0].key_path == "targets[1]"  # its place in the file
+    assert with_role(loaded, "all") is loaded
+    data["targets"][1]["role"] = "calibration"
+    with pytest.raises(InputError, match="has no validation targets") as info:
+        with_role(parse_targets(data), "validation")
+    assert info.value.key_path == "--role"
+    with pytest.raises(InputError, match="did you mean 'validation'"):
+        with_role(loaded, "validaton")
+
+
+def test_contrasts_and_endpoint_statistics_load() -> None:
+    data = good()
+    data["targets"][1]["measure"] = copy.deepcopy(CONTRAST)
+    data["targets"].append(dict(copy.deepcopy(data["targets"][1]), id="sd", measure=copy.deepcopy(SD)))
+    data["targets"].append(dict(copy.deepcopy(data["targets"][1]), id="worse", measure=copy.deepcopy(WORSE)))
+    contrast, sd, worse = (t.measure for t in parse_targets(data).targets[1:])
+    assert (contrast.arm, contrast.control, contrast.endpoint, contrast.statistic) == (
+        "ketamine",
+        "saline",
+        "change_24h",
+        None,
+    )
+    assert contrast.describe() == "ketamine - saline: change_24h"
+    assert (sd.statistic, sd.threshold, sd.control) == ("sd", None, None)
+    assert sd.describe() == "ketamine: SD across patients of change_d28"
+    assert (worse.statistic, worse.threshold) == ("fraction_above", 0.0)
+    assert worse.describe() == "ketamine: fraction of patients with change_d7 above 0"
+
+
+@pytest.mark.parametrize(("path", "role"), [(CALIBRATION, "calibration"), (VALIDATION, "validation")])
+def test_the_project_targets_read_real_arms_and_endpoints(path: Path, role: str) -> None:
+    """Each project target has its role and a source, and measures arms and endpoints its protocol has."""
+    loaded = load_targets(path)
+    for target in loaded.targets:
+        assert target.role == role, target.id
+        assert target.source.strip() and target.title.strip(), target.id
+        measure = target.measure
+        protocol = load_protocol(target.protocol if target.protocol is not None else target.protocol_file)
+        arms = [arm.name for arm in protocol.arms]
+        assert measure.arm in arms, target.id
+        assert measure.control is None or measure.control in arms, target.id
+        if measure.endpoint is not None:
+            kinds = {e.name: e.kind for e in protocol.endpoints}
+            assert measure.endpoint in kinds, target.id
+            if measure.statistic is not None:
+                assert kinds[measure.endpoint] in PER_PATIENT_KINDS, target.id
+
+
+def test_calibration_and_validation_targets_are_separate_and_every_prediction_is_recorded() -> None:
+    calibration = {t.id for t in load_targets(CALIBRATION).targets}
+    validation = [t.id for t in load_targets(VALIDATION).targets]
+    assert len(validation) >= 12
+    assert not calibration & set(validation)
+    recorded = json.loads(PREDICTIONS.read_text())
+    assert list(recorded) == validation  # recorded before the model changed, for every validation target
+
+
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
     """Set (or delete, with value ``...``) a dotted path such as ``targets.0.measure.statistic``."""
     *parents, last = path.split(".")
@@ -156,12 +230,62 @@ BAD = [
     ("targets.1.id", "cmax", "targets[1].id", "duplicate id 'cmax'"),
     ("targets.1.title", ..., "targets[1].title", "required key is missing"),
     ("targets.0.measure", "max of plasma", "targets[0].measure", "expected a mapping"),
+    # roles
+    ("targets.0.role", "test", "targets[0].role", "unknown value 'test'"),
+    ("targets.0.role", "validaton", "targets[0].role", "did you mean 'validation'"),
+    # an arm, or a contrast
+    ("targets.1.measure.arm", ..., "targets[1].measure.arm", "(or `contrast: [arm, control]` with an endpoint)"),
+    ("targets.1.measure.contrast", ["ketamine"], "targets[1].measure.arm", "does not apply to a contrast"),
+    ("targets.1.measure", dict(CONTRAST, arm="ketamine"), "targets[1].measure.arm", "does not apply to a contrast"),
+    ("targets.1.measure", {"contrast": ["ketamine"], "endpoint": "e"}, "targets[1].measure.contrast", "needs two arms"),
+    ("targets.1.measure", {"contrast": ["a", "b", "c"], "endpoint": "e"}, "targets[1].measure.contrast", "got 3"),
+    ("targets.1.measure", {"contrast": ["a", "a"], "endpoint": "e"}, "targets[1].measure.contrast", "with itself"),
+    ("targets.1.measure", {"contrast": ["a", " "], "endpoint": "e"}, "targets[1].measure.contrast[1]", "is empty"),
+    ("targets.1.measure", {"contrast": ["a", 2], "endpoint": "e"}, "targets[1].measure.contrast[1]", "expected text"),
+    ("targets.1.measure", {"contrast": "a - b", "endpoint": "e"}, "targets[1].measure.contrast", "expected a list"),
+    ("targets.1.measure", {"contrast": ["a", "b"]}, "targets[1].measure.endpoint", "a contrast needs an endpoint"),
+    (
+        "targets.1.measure",
+        dict(CONTRAST, statistic="sd"),
+        "targets[1].measure.statistic",
+        "does not apply to a contrast",
+    ),
+    ("targets.1.measure", dict(CONTRAST, threshold=0), "targets[1].measure.threshold", "does not apply to a contrast"),
+    (
+        "targets.1.measure",
+        {"contrast": ["a", "b"], "output": "plasma_ketamine", "statistic": "max", "window": ["0 h", "1 h"]},
+        "targets[1].measure.output",
+        "does not apply to a contrast",
+    ),
+    # statistics across patients of an endpoint
+    ("targets.1.measure", dict(SD, statistic="spread"), "targets[1].measure.statistic", "unknown value 'spread'"),
+    ("targets.1.measure", dict(SD, statistic="max"), "targets[1].measure.statistic", "reads an output's time course"),
+    ("targets.1.measure", dict(SD, threshold=0), "targets[1].measure.threshold", "does not apply to statistic `sd`"),
+    ("targets.1.measure", dict(WORSE, threshold=...), "targets[1].measure.threshold", "needs a threshold"),
+    ("targets.1.measure", dict(WORSE, threshold="0"), "targets[1].measure.threshold", "expected a number"),
+    ("targets.1.measure", dict(WORSE, threshold=float("nan")), "targets[1].measure.threshold", "finite"),
+    (
+        "targets.1.measure",
+        dict(WORSE, statistic=...),
+        "targets[1].measure.threshold",
+        "needs statistic `fraction_below`",
+    ),
+    (
+        "targets.1.measure",
+        dict(WORSE, window=["0 h", "1 h"]),
+        "targets[1].measure.window",
+        "does not apply to an endpoint",
+    ),
+    ("targets.0.measure.statistic", "sd", "targets[0].measure.statistic", "name an `endpoint`"),
+    ("targets.0.measure.threshold", 0, "targets[0].measure.threshold", "does not apply to statistic `max`"),
 ]
 
 
 @pytest.mark.parametrize(("change", "value", "key_path", "words"), BAD, ids=[f"{b[0]}={b[1]!r}" for b in BAD])
 def test_bad_targets_name_the_key_and_the_fix(change: str, value: Any, key_path: str, words: str) -> None:
     data = good()
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if v is not ...}
     _set(data, change, value)
     with pytest.raises(TargetsError) as info:
         parse_targets(data)

@@ -17,8 +17,8 @@ from ketasim.analysis.endpoints import (
     meets_response,
     response_threshold_percent,
 )
-from ketasim.analysis.summary import endpoint_value
-from ketasim.errors import KetasimError, UnsupportedError
+from ketasim.analysis.summary import endpoint_statistic, endpoint_value
+from ketasim.errors import KetasimError, TargetsError, UnsupportedError
 from ketasim.protocol import load_protocol
 from ketasim.vocabulary import SCALE_RANGES
 
@@ -183,6 +183,39 @@ def test_endpoint_value_for_validation_targets() -> None:
     failed["madrs"][0, 0, 2] = np.inf
     with pytest.raises(KetasimError, match="failed"):
         endpoint_value(protocol, failed, "ketamine", "response_24h")
+
+
+def test_endpoint_statistics_across_patients() -> None:
+    protocol, dataset = make_protocol(), make_dataset()
+    # ketamine MADRS changes at 24 h: -16, -10, -15, -1 (mean -10.5, squared deviations sum to 141)
+    assert endpoint_statistic(protocol, dataset, "ketamine", "change_24h", "sd") == pytest.approx(np.sqrt(141 / 3))
+    assert endpoint_statistic(protocol, dataset, "saline", "change_24h", "sd") == pytest.approx(0.0)
+    assert endpoint_statistic(protocol, dataset, "ketamine", "change_24h", "fraction_above", -5) == 0.25
+    assert endpoint_statistic(protocol, dataset, "ketamine", "change_24h", "fraction_below", -10) == 0.5  # strict
+    # percent changes -53.3, -25, -75, -3.3
+    assert endpoint_statistic(protocol, dataset, "ketamine", "percent_24h", "fraction_below", -50) == 0.5
+    # plasma levels at 24 h: 10, 20, 30, 40
+    assert endpoint_statistic(protocol, dataset, "ketamine", "level_24h", "sd") == pytest.approx(
+        np.std([10, 20, 30, 40], ddof=1)
+    )
+
+
+@pytest.mark.parametrize("name", ["response_24h", "remission_24h", "response_time", "relapse"])
+def test_endpoint_statistics_need_one_number_per_patient(name: str) -> None:
+    with pytest.raises(TargetsError, match="needs one number per patient") as info:
+        endpoint_statistic(make_protocol(), make_dataset(), "ketamine", name, "sd", key_path="targets[2].measure")
+    assert info.value.key_path == "targets[2].measure.statistic"
+    assert "mean_change, percent_change, value" in info.value.fix
+
+
+def test_endpoint_statistics_refuse_failed_patients_and_a_single_patient() -> None:
+    failed = make_dataset()
+    failed["madrs"][0, 0, 2] = np.inf
+    with pytest.raises(KetasimError, match="failed"):
+        endpoint_statistic(make_protocol(), failed, "ketamine", "change_24h", "sd")
+    one = make_dataset().isel(patient=[0])
+    with pytest.raises(KetasimError, match="at least 2 patients"):
+        endpoint_statistic(make_protocol(), one, "ketamine", "change_24h", "sd")
 
 
 def test_a_scale_the_simulation_lacks_is_unsupported() -> None:

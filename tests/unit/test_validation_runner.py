@@ -35,12 +35,17 @@ def fake_dataset(arms: tuple[str, ...] = ("ketamine", "saline")) -> xr.Dataset:
 
 
 class FakeLayer:
-    """Counts loads and simulations; protocols named ``broken`` fail to load, ``diverges`` fail to run."""
+    """Counts loads and simulations; protocols named ``broken`` fail to load, ``diverges`` fail to run.
 
-    def __init__(self, endpoint: float | None = None) -> None:
+    Endpoints have the value ``endpoint`` (one number, or one per arm); statistics of endpoints are recorded and
+    return 12.5 for ``sd`` and 0.2 for a fraction.
+    """
+
+    def __init__(self, endpoint: float | dict[str, float] | None = None) -> None:
         self.loaded: list[Any] = []
         self.simulated = 0
         self.endpoint = endpoint
+        self.statistics: list[tuple[str, str, str, float | None, str]] = []
 
     def load_protocol(self, source: Any, *, base_dir: Path | None = None) -> Any:
         self.loaded.append(source)
@@ -58,10 +63,16 @@ class FakeLayer:
     def endpoint_value(self, protocol: Any, dataset: Any, arm: str, endpoint: str) -> float:
         if self.endpoint is None:
             raise UnsupportedError(f"endpoint {endpoint!r}: trial endpoints are not simulated yet")
-        return self.endpoint
+        return self.endpoint[arm] if isinstance(self.endpoint, dict) else self.endpoint
+
+    def endpoint_statistic(
+        self, protocol: Any, dataset: Any, arm: str, endpoint: str, statistic: str, threshold: float | None, **keys: Any
+    ) -> float:
+        self.statistics.append((arm, endpoint, statistic, threshold, keys["key_path"]))
+        return 12.5 if statistic == "sd" else 0.2
 
     def backend(self) -> Backend:
-        return Backend(self.load_protocol, self.simulate, self.endpoint_value)
+        return Backend(self.load_protocol, self.simulate, self.endpoint_value, self.endpoint_statistic)
 
 
 PROTOCOL = {"ketasim": 1, "name": "single", "duration": "1 d"}
@@ -204,7 +215,7 @@ def test_protocol_warnings_are_collected_once_per_protocol() -> None:
 
 def test_bugs_are_not_hidden_as_target_errors() -> None:
     layer = FakeLayer()
-    backend = Backend(layer.load_protocol, lambda protocol: 1 / 0, layer.endpoint_value)
+    backend = Backend(layer.load_protocol, lambda protocol: 1 / 0, layer.endpoint_value, layer.endpoint_statistic)
     data = {"ketasim-targets": 1, "targets": [target("a", output("max", window=["0 h", "4 h"]), 1, [0, 2])]}
     with pytest.raises(ZeroDivisionError):
         run_targets(parse_targets(data), backend=backend)
@@ -220,12 +231,13 @@ def test_json_document_has_the_keys_of_the_spec(tmp_path: Path) -> None:
     )
     path = write_results_json(result, tmp_path / "out" / "validation.json")
     document = json.loads(path.read_text())
-    assert set(document) == {"ketasim", "targets_file", "passed", "failed", "errors", "results"}
+    assert set(document) == {"ketasim", "targets_file", "passed", "failed", "errors", "results", "roles"}
     assert (document["passed"], document["failed"], document["errors"]) == (1, 0, 1)
     ok, err = document["results"]
-    assert set(ok) == {"id", "simulated", "expected", "band", "passed", "seconds"}
-    assert ok["band"] == [90, 110] and ok["passed"] is True
+    assert set(ok) == {"id", "simulated", "expected", "band", "passed", "seconds", "role"}
+    assert ok["band"] == [90, 110] and ok["passed"] is True and ok["role"] == "calibration"
     assert err["simulated"] is None and "error" in err
+    assert document["roles"] == {"calibration": {"targets": 2, "passed": 1, "failed": 0, "errors": 1}}
 
 
 def test_the_report_is_one_offline_page_with_a_plot_per_target_that_ran(
@@ -246,6 +258,82 @@ def test_the_report_is_one_offline_page_with_a_plot_per_target_that_ran(
     for tid in ("cmax", "c3h", "tmax", "auc", "resp"):
         assert f">{tid} <span" in page
     assert page.count('class="badge pass"') >= 3 and 'class="badge fail"' in page and 'class="badge error"' in page
+
+
+def test_a_contrast_is_the_arm_minus_its_control() -> None:
+    layer = FakeLayer(endpoint={"ketamine": -16.0, "saline": -9.0})
+    measure = {"contrast": ["ketamine", "saline"], "endpoint": "change_24h"}
+    result = run(
+        [
+            target("ctr", measure, -7.7, [-12.6, -2.8]),
+            target("rev", {**measure, "contrast": ["saline", "ketamine"]}, 7, [5, 9]),
+        ],
+        layer,
+    )
+    first, second = result.results
+    assert first.simulated == pytest.approx(-7.0) and first.passed
+    assert first.arm_values == (-16.0, -9.0)
+    assert second.simulated == pytest.approx(7.0)
+    assert layer.simulated == 1  # both arms are read off one simulation
+
+
+@pytest.mark.parametrize(
+    ("contrast", "key"), [(["ketamine", "salin"], "contrast[1]"), (["ketamin", "saline"], "contrast[0]")]
+)
+def test_a_contrast_naming_an_unknown_arm_names_the_key(contrast: list[str], key: str) -> None:
+    result = run([target("ctr", {"contrast": contrast, "endpoint": "e"}, 0, [-1, 1])], FakeLayer(endpoint=1.0))
+    error = result.results[0].error or ""
+    assert f"targets[0].measure.{key}" in error and "did you mean" in error
+
+
+def test_endpoint_statistics_reach_the_simulation_layer_with_their_key_path() -> None:
+    layer = FakeLayer()
+    result = run(
+        [
+            target("sd", {"arm": "ketamine", "endpoint": "change_d28", "statistic": "sd"}, 13.5, [12, 15]),
+            target(
+                "worse",
+                {"arm": "saline", "endpoint": "change_d7", "statistic": "fraction_above", "threshold": 0},
+                0.07,
+                [0.02, 0.15],
+            ),
+        ],
+        layer,
+    )
+    assert [r.simulated for r in result.results] == [12.5, 0.2]
+    assert [r.passed for r in result.results] == [True, False]
+    assert layer.statistics == [
+        ("ketamine", "change_d28", "sd", None, "targets[0].measure"),
+        ("saline", "change_d7", "fraction_above", 0.0, "targets[1].measure"),
+    ]
+
+
+def test_results_and_counts_by_role(tmp_path: Path) -> None:
+    cmax = output("max", window=["0 h", "4 h"])
+    result = run(
+        [
+            target("fit", cmax, 100, [90, 110]),
+            target("check", cmax, 100, [90, 110], role="validation", protocol=PROTOCOL),
+            target("miss", cmax, 50, [40, 60], role="validation", protocol=PROTOCOL),
+        ],
+        FakeLayer(),
+    )
+    assert result.roles() == ("calibration", "validation")
+    assert [r.target.id for r in result.of_role("validation").results] == ["check", "miss"]
+    document = json.loads(write_results_json(result, tmp_path / "v.json").read_text())
+    assert [r["role"] for r in document["results"]] == ["calibration", "validation", "validation"]
+    assert document["roles"]["validation"] == {"targets": 2, "passed": 1, "failed": 1, "errors": 0}
+    page = write_report(result, tmp_path / "report").read_text()
+    assert page.index("Calibration targets") < page.index(">fit <") < page.index("Validation targets")
+    assert page.index("Validation targets") < page.index(">check <")
+
+
+def test_the_report_shows_a_contrast_as_a_difference(tmp_path: Path) -> None:
+    measure = {"contrast": ["ketamine", "saline"], "endpoint": "change_24h"}
+    result = run([target("ctr", measure, -7.7, [-12.6, -2.8])], FakeLayer(endpoint={"ketamine": -16.0, "saline": -9.0}))
+    page = write_report(result, tmp_path / "report").read_text()
+    assert "ketamine - saline: change_24h" in page
+    assert "difference <strong>-7</strong> (ketamine -16 minus saline -9)" in page
 
 
 def test_the_calibration_file_runs_with_one_simulation_per_protocol() -> None:

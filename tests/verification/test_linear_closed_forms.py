@@ -9,22 +9,22 @@ from scipy.integrate import solve_ivp
 from ketasim.engine.grid import StepPolicy, build_grid
 from ketasim.engine.linear import diagonalise
 from ketasim.engine.run import LinearProblem, NoNonlinearPart, Schedule, run
-from ketasim.models.compartments import BlockBuilder
+from ketasim.models.compartments import Block
 
 RTOL = 1e-9
 DOSE = 35.0  # µmol
 INFUSION_H = 2.0 / 3.0
 
 
-def mammillary(v1: float, k10: float, pairs: list[tuple[float, float]]) -> BlockBuilder:
+def mammillary(v1: float, k10: float, pairs: list[tuple[float, float]]) -> Block:
     """Central compartment with elimination k10 and peripheral compartments with (k1i, ki1)."""
-    b = BlockBuilder(1)
-    b.add("central")
-    b.flow("central", None, k10)
+    b = Block("mammillary")
+    b.add("central", v1)
+    b.flow("central", None, k10, "elimination")
     for i, (k1i, ki1) in enumerate(pairs):
-        b.add(f"p{i}")
-        b.flow("central", f"p{i}", k1i)
-        b.flow(f"p{i}", "central", ki1)
+        b.add(f"p{i}", None)
+        b.flow("central", f"p{i}", k1i, "distribution")
+        b.flow(f"p{i}", "central", ki1, "distribution")
     return b
 
 
@@ -65,10 +65,10 @@ MODELS = {
 }
 
 
-def simulate_block(b: BlockBuilder, v1: float, times: np.ndarray, infusion_h: float) -> np.ndarray:
+def simulate_block(b: Block, v1: float, times: np.ndarray, infusion_h: float) -> np.ndarray:
     """Central concentration of the block after DOSE given as a bolus (0) or an infusion."""
-    unit = np.eye(len(b.names))
-    problem = LinearProblem(diagonalise(b.matrix()), unit[None, None, 1], ("central",), (unit[1] / v1)[None, None, :])
+    unit = np.eye(len(b.state_names))
+    problem = LinearProblem(diagonalise(b.matrix(1)), unit[None, None, 1], ("central",), (unit[1] / v1)[None, None, :])
     edges = np.array([0.0, infusion_h]) if infusion_h else np.array([0.0])
     grid = build_grid(times[-1], times, edges, np.array([]), StepPolicy(0.5, 0, 0.5, 0, 0.5))
     steps = len(grid.times_h) - 1
@@ -101,35 +101,36 @@ def test_engine_matches_closed_form(name: str, infusion_h: float) -> None:
 
 def test_mass_balance_and_scipy_agreement_with_first_pass_and_metabolite() -> None:
     """Depot with first pass, parent with two peripherals, metabolite: dose = body + eliminated; scipy agrees."""
-    b = BlockBuilder(1)
+    b = Block("depot, parent and metabolite")
     for name in ("depot", "central", "p1", "p2", "metabolite", "metabolite_p"):
-        b.add(name)
-    b.flow("depot", "central", 0.25 * 1.4)
-    b.flow("depot", "metabolite", 0.55 * 1.4)
-    b.flow("depot", None, 0.20 * 1.4)
-    b.flow("central", "p1", 3.1)
-    b.flow("p1", "central", 1.2)
-    b.flow("central", "p2", 0.8)
-    b.flow("p2", "central", 0.07)
-    b.flow("central", "metabolite", 0.8 * 0.6)
-    b.flow("central", None, 0.2 * 0.6)
-    b.flow("metabolite", "metabolite_p", 0.4)
-    b.flow("metabolite_p", "metabolite", 0.2)
-    b.flow("metabolite", None, 0.5)
-    a = b.matrix()
-    n = len(b.names)
+        b.add(name, None)
+    b.flow("depot", "central", 0.25 * 1.4, "absorption")
+    b.flow("depot", "metabolite", 0.55 * 1.4, "first_pass")
+    b.flow("depot", None, 0.20 * 1.4, "loss")
+    b.flow("central", "p1", 3.1, "distribution")
+    b.flow("p1", "central", 1.2, "distribution")
+    b.flow("central", "p2", 0.8, "distribution")
+    b.flow("p2", "central", 0.07, "distribution")
+    b.flow("central", "metabolite", 0.8 * 0.6, "metabolism")
+    b.flow("central", None, 0.2 * 0.6, "elimination")
+    b.flow("metabolite", "metabolite_p", 0.4, "distribution")
+    b.flow("metabolite_p", "metabolite", 0.2, "distribution")
+    b.flow("metabolite", None, 0.5, "elimination")
+    a = b.matrix(1)
+    names = b.state_names
+    n = len(names)
     unit = np.eye(n)
     times = np.linspace(0, 72, 145)
-    problem = LinearProblem(diagonalise(a), unit[None, None, 1], tuple(b.names), unit[None])
+    problem = LinearProblem(diagonalise(a), unit[None, None, 1], tuple(names), unit[None])
     grid = build_grid(72.0, times, np.array([0.0]), np.array([]), StepPolicy(0.5, 0, 0.5, 0, 0.5))
     steps = len(grid.times_h) - 1
     boluses = np.zeros((steps, 1))
     boluses[0, 0] = DOSE
     out = run(problem, Schedule(boluses, np.zeros((steps, 1)), np.zeros((steps, 0))), grid, NoNonlinearPart(1))
-    amounts = np.stack([out[name][0] for name in b.names])
+    amounts = np.stack([out[name][0] for name in names])
     np.testing.assert_allclose(amounts.sum(axis=0), DOSE, rtol=1e-9)
     x0 = np.zeros(n)
-    x0[b.index("depot")] = DOSE
+    x0[names.index("depot")] = DOSE
     reference = solve_ivp(lambda t, x: a[0] @ x, (0, 72), x0, method="DOP853", t_eval=times, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(amounts[1:], reference.y[1:], rtol=1e-6, atol=1e-9 * DOSE)
 

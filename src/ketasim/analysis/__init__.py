@@ -2,7 +2,7 @@
 
 from ketasim.analysis.endpoints import PatientValues, arm_values, endpoint_values, failed_patients
 from ketasim.analysis.statistics import Comparison, Estimate, compare, estimate
-from ketasim.analysis.summary import TrialAnalysis, analyse, endpoint_value, summary_dict
+from ketasim.analysis.summary import TrialAnalysis, analyse, endpoint_statistic, endpoint_value, summary_dict
 
 __all__ = [
     "Comparison",
@@ -12,6 +12,7 @@ __all__ = [
     "analyse",
     "arm_values",
     "compare",
+    "endpoint_statistic",
     "endpoint_value",
     "endpoint_values",
     "estimate",

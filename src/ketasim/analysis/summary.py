@@ -1,5 +1,6 @@
 """Summaries of a virtual trial: every arm's endpoint estimates, the arm comparisons, ``summary.json``
-(``spec/cli.md``) and the per-patient table of ``patients.parquet``.
+(``spec/cli.md``), the per-patient table of ``patients.parquet``, and the single numbers validation targets read
+(an endpoint's estimate in one arm, or a statistic across the arm's patients of its per-patient values).
 
 Comparisons cover every pair of arms in protocol order, as the earlier arm minus the later one. Bootstraps use a
 generator seeded from the run's seed, the endpoint and the pair of arms, so the same protocol and seed give the
@@ -16,13 +17,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ketasim.analysis.endpoints import TIME_KINDS, PatientValues, arm_values, failed_patients, find_endpoint
+from ketasim.analysis.endpoints import (
+    MEAN_KINDS,
+    MEDIAN_KINDS,
+    TIME_KINDS,
+    PatientValues,
+    arm_values,
+    failed_patients,
+    find_endpoint,
+)
 from ketasim.analysis.statistics import Comparison, Estimate, compare, estimate
-from ketasim.errors import KetasimError
+from ketasim.errors import KetasimError, TargetsError
 from ketasim.protocol.schema import Protocol
 from ketasim.version import __version__
 
 COVARIATE_DIMS = ("arm", "patient")
+PER_PATIENT_KINDS = MEAN_KINDS + MEDIAN_KINDS  # endpoints whose per-patient values have an SD and fractions
 
 
 @dataclass(frozen=True)
@@ -226,6 +236,19 @@ def values_from_table(
     return values, np.array(failed)
 
 
+def _arm_endpoint_values(protocol: Protocol, dataset: Any, arm: str, endpoint: str) -> PatientValues:
+    """Every patient's value of one endpoint in one arm, refusing an arm with failed patients."""
+    chosen = find_endpoint(protocol, endpoint)
+    arms = list(_arm_names(dataset))
+    if arm not in arms:
+        raise KetasimError(f"arm {arm!r} is not in the simulation (arms: {', '.join(arms)})")
+    failed = failed_patients(dataset)[arms.index(arm)]
+    if failed.any():
+        count = int(np.count_nonzero(failed))
+        raise KetasimError(f"endpoint {endpoint!r}: {count} patients of arm {arm!r} failed (non-finite outputs)")
+    return arm_values(dataset, arm, chosen, failed)
+
+
 def endpoint_value(protocol: Protocol, dataset: Any, arm: str, endpoint: str) -> float:
     """The estimate of one endpoint in one arm: a fraction, a mean or median, or a median time in days.
 
@@ -235,16 +258,59 @@ def endpoint_value(protocol: Protocol, dataset: Any, arm: str, endpoint: str) ->
         The endpoint or arm is unknown, some patients of the arm failed (never dropped silently), or the value is
         undefined (no patients counted, a median not reached by the end).
     """
-    chosen = find_endpoint(protocol, endpoint)
-    arms = list(_arm_names(dataset))
-    if arm not in arms:
-        raise KetasimError(f"arm {arm!r} is not in the simulation (arms: {', '.join(arms)})")
-    failed = failed_patients(dataset)[arms.index(arm)]
-    if failed.any():
-        count = int(np.count_nonzero(failed))
-        raise KetasimError(f"endpoint {endpoint!r}: {count} patients of arm {arm!r} failed (non-finite outputs)")
-    result = estimate(arm_values(dataset, arm, chosen, failed))
+    values = _arm_endpoint_values(protocol, dataset, arm, endpoint)
+    result = estimate(values)
     if result.value is None:
-        reason = "the median is not reached by the end" if chosen.kind in TIME_KINDS else "no patient counts"
+        kind = values.endpoint.kind
+        reason = "the median is not reached by the end" if kind in TIME_KINDS else "no patient counts"
         raise KetasimError(f"endpoint {endpoint!r} of arm {arm!r} is undefined: {reason}")
     return float(result.value)
+
+
+def endpoint_statistic(
+    protocol: Protocol,
+    dataset: Any,
+    arm: str,
+    endpoint: str,
+    statistic: str,
+    threshold: float | None = None,
+    *,
+    key_path: str = "",
+) -> float:
+    """A statistic across one arm's patients of an endpoint's per-patient values.
+
+    ``sd``: the sample standard deviation (n - 1); ``fraction_below`` / ``fraction_above``: the fraction of the
+    patients counted whose value is strictly below / above ``threshold``. Only endpoints with one number per
+    patient on a continuous scale have these (`PER_PATIENT_KINDS`: mean_change, percent_change, value).
+
+    Raises
+    ------
+    TargetsError
+        The endpoint's kind has no such per-patient values (at ``<key_path>.statistic``).
+    KetasimError
+        As `endpoint_value`, or too few patients are counted.
+    """
+    values = _arm_endpoint_values(protocol, dataset, arm, endpoint)
+    kind = values.endpoint.kind
+    if kind not in PER_PATIENT_KINDS:
+        prefix = f"{key_path}." if key_path else ""
+        raise TargetsError(
+            f"{prefix}statistic",
+            f"statistic {statistic!r} needs one number per patient, but endpoint {endpoint!r} is of kind {kind!r}",
+            f"use an endpoint of kind {', '.join(PER_PATIENT_KINDS)}",
+        )
+    return patient_statistic(values.counted(), statistic, threshold)
+
+
+def patient_statistic(numbers: NDArray[np.float64], statistic: str, threshold: float | None = None) -> float:
+    """``sd`` of per-patient numbers, or the fraction of them strictly below or above ``threshold``."""
+    if statistic == "sd":
+        if numbers.size < 2:
+            raise KetasimError(f"an SD across patients needs at least 2 patients counted, got {numbers.size}")
+        return float(np.std(numbers, ddof=1))
+    if statistic not in ("fraction_below", "fraction_above") or threshold is None:
+        raise ValueError(f"unknown statistic {statistic!r} or missing threshold")
+    if numbers.size == 0:
+        raise KetasimError("no patient counts")
+    hits = numbers < threshold if statistic == "fraction_below" else numbers > threshold
+    return float(np.count_nonzero(hits) / numbers.size)

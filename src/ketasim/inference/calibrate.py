@@ -5,6 +5,8 @@ objective changes smoothly with the parameters; a global optimiser (scipy's diff
 searches within bounds around the current values. The objective is the confidence-weighted sum over
 targets of ((simulated - expected) / half band width)^2; a target that cannot run counts as a large miss.
 The result is a parameter file with its provenance (targets file and hash, date, objective, fit per target).
+Validation targets (``role: validation``) are the project's out-of-sample check and are never fitted: a targets
+file that holds any is refused before anything runs.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from ketasim.errors import InputError
+from ketasim.errors import InputError, TargetsError
 from ketasim.parameters.overrides import RATIO_UNITS, override_text
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol import read_mapping
@@ -96,7 +98,12 @@ def calibration_backend(overrides: Mapping[str, str], patients: int) -> Backend:
     def simulate(protocol: Any) -> Any:
         return simulate_protocol(protocol, patients=min(patients, protocol.population.size))
 
-    return Backend(load_protocol=load, simulate=simulate, endpoint_value=real.endpoint_value)
+    return Backend(
+        load_protocol=load,
+        simulate=simulate,
+        endpoint_value=real.endpoint_value,
+        endpoint_statistic=real.endpoint_statistic,
+    )
 
 
 def objective(run: ValidationRun, targets: TargetsFile) -> float:
@@ -123,6 +130,25 @@ class CalibrationResult:
     run: ValidationRun
 
 
+def refuse_validation_targets(targets: TargetsFile) -> None:
+    """Refuse a targets file that holds validation targets: calibration never fits them.
+
+    Raises
+    ------
+    TargetsError
+        At the first validation target's ``role``, saying how many there are.
+    """
+    held_out = [t for t in targets.targets if t.role == "validation"]
+    if held_out:
+        first = held_out[0]
+        others = f" and {len(held_out) - 1} more" if len(held_out) > 1 else ""
+        raise TargetsError(
+            f"{first.key_path}.role",
+            f"validation target {first.id!r}{others} may not be fitted: validation targets check the model out of sample",
+            "give calibrate a file of calibration targets only; run validation targets with `ketasim validate`",
+        )
+
+
 def calibrate(
     targets: TargetsFile,
     pset: ParameterSet,
@@ -133,8 +159,16 @@ def calibrate(
     seed: int = 0,
     on_evaluation: Callable[[int, float], None] | None = None,
 ) -> CalibrationResult:
-    """Fit ``free`` parameters to ``targets`` with differential evolution within ``budget`` evaluations."""
+    """Fit ``free`` parameters to ``targets`` with differential evolution within ``budget`` evaluations.
+
+    Raises
+    ------
+    TargetsError
+        ``targets`` holds a validation target (see `refuse_validation_targets`).
+    """
     from scipy.optimize import differential_evolution
+
+    refuse_validation_targets(targets)
 
     evaluations = 0
     best: dict[str, Any] = {}

@@ -108,10 +108,9 @@ class Comparators(Stage):
         return {state.name: zero for state in STATES}
 
     def values(self, m: Math, v: Values) -> dict[str, Value]:
-        sert = total([m.maximum(v[plasma_readout(s)], 0.0) / v[half] for s, half in self.sert] or [0.0])
+        sert = total([m.maximum(v[plasma_readout(s)], 0.0) / v[half] for s, half in self.sert])
         sedation = total(
             [m.power(m.maximum(v[plasma_readout(s)], 0.0) / v[half], v[hill]) for s, half, hill in self.sedating]
-            or [0.0]
         )
         cadss = m.maximum(v["dissociation"], 0.0)
         cue = cadss / (cadss + v["dissociation_cue_half_cadss"])

@@ -196,7 +196,9 @@ def clip(m: Math, x: Value, low: Value, high: Value) -> Value:
 
 
 def total(values: Sequence[Value]) -> Value:
-    """The sum of a non-empty sequence of values."""
+    """The sum of a sequence of values (0 for none), added left to right."""
+    if not values:
+        return 0.0
     result = values[0]
     for value in values[1:]:
         result = result + value

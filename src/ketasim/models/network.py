@@ -75,7 +75,7 @@ _RUMINATION_COLS = np.array([_INDEX[r] for r in RUMINATION_REGIONS])[_SECOND]
 class NetworkTable(NamedTuple):
     """The network's two readouts over the controls: a smooth surrogate for `lookup` and the exact values on a grid.
 
-    A JAX pytree, so `lookup` can be jitted. The surrogate is a tensor Chebyshev series in
+    The surrogate is a tensor Chebyshev series in
     u = log(1 − g / (1 + c)) (the log distance of the DMN loop gain from the instability at g = 1 + c) and c,
     fitted by interpolation at Chebyshev nodes over the rectangle the grid spans.
 

@@ -1,7 +1,7 @@
 """Validation against published numbers: targets files, the runner and the HTML report."""
 
 from ketasim.validation.runner import TargetResult, ValidationRun, run_targets, write_results_json
-from ketasim.validation.targets import Measure, Target, TargetsFile, load_targets, parse_targets
+from ketasim.validation.targets import Measure, Target, TargetsFile, load_targets, parse_targets, with_role
 
 __all__ = [
     "Measure",
@@ -12,5 +12,6 @@ __all__ = [
     "load_targets",
     "parse_targets",
     "run_targets",
+    "with_role",
     "write_results_json",
 ]

@@ -1,8 +1,10 @@
-"""The HTML page of a validation run: a summary table and one plot per target, offline and phone-readable.
+"""The HTML page of a validation run: per role (calibration, then validation) a summary table and one plot per
+target, offline and phone-readable.
 
 Each plot shows the simulated course (median across patients, 5-95 % band with more than one patient) over the
 target's window or around its ``at`` time, the expected value as a dashed line, its band shaded, and the
-simulated value; endpoint targets show the simulated value against the band on one axis.
+simulated value; endpoint targets show the simulated value against the band on one axis. A contrast is shown as
+the difference it is (arm minus control), with both arms' values in its text.
 """
 
 from __future__ import annotations
@@ -31,14 +33,32 @@ def write_report(run: ValidationRun, directory: str | Path) -> Path:
 
 
 def report_body(run: ValidationRun) -> str:
-    """The body of the page of a validation run: the summary, the table and one section per target."""
+    """The body of the page of a validation run: the summary, then per role a table and one section per target."""
     summary = (
-        f"<p><strong>{run.passed}</strong> passed, <strong>{run.failed}</strong> failed, "
-        f"<strong>{run.errors}</strong> could not run, of {len(run.results)} targets "
+        f"<p>{_counts(run)} of {len(run.results)} targets "
         f"from <code>{html.escape(str(run.targets_file or ''))}</code>.</p>"
     )
-    sections = "\n".join(_section(r) for r in run.results)
-    return summary + _table(run) + sections
+    parts = [summary]
+    for role in run.roles():
+        part = run.of_role(role)
+        parts.append(f'<h2 id="role-{role}">{role.capitalize()} targets</h2>')
+        parts.append(f"<p>{ROLE_NOTES[role]} {_counts(part)}.</p>")
+        parts.append(_table(part))
+        parts.extend(_section(r) for r in part.results)
+    return "\n".join(parts)
+
+
+ROLE_NOTES = {
+    "calibration": "Published numbers the model's parameters may be fitted to.",
+    "validation": "Published numbers the model is never fitted to: its predictions for them check it out of sample.",
+}
+
+
+def _counts(run: ValidationRun) -> str:
+    return (
+        f"<strong>{run.passed}</strong> passed, <strong>{run.failed}</strong> failed, "
+        f"<strong>{run.errors}</strong> could not run"
+    )
 
 
 def _badge(result: TargetResult) -> str:
@@ -49,13 +69,6 @@ def _badge(result: TargetResult) -> str:
 
 def _number(value: float | None) -> str:
     return format_number(value, 4)
-
-
-def _what(result: TargetResult) -> str:
-    measure = result.target.measure
-    if measure.endpoint is not None:
-        return f"{measure.arm}: endpoint {measure.endpoint}"
-    return f"{measure.arm}: {measure.statistic} of {measure.output}"
 
 
 def _anchor(result: TargetResult) -> str:
@@ -69,7 +82,7 @@ def _table(run: ValidationRun) -> str:
         rows.append(
             [
                 f'<a href="#{_anchor(r)}">{html.escape(r.target.id)}</a>',
-                html.escape(_what(r)),
+                html.escape(r.target.measure.describe()),
                 _number(r.simulated),
                 _number(r.target.expected),
                 format_interval(low, high, digits=4),
@@ -86,23 +99,34 @@ def _section(result: TargetResult) -> str:
     )
     lines = [
         f'<section id="{_anchor(result)}">',
-        f"<h2>{html.escape(target.id)} {_badge(result)}</h2>",
+        f"<h3>{html.escape(target.id)} {_badge(result)}</h3>",
         f"<p>{html.escape(target.title)}</p>",
         f'<p class="context">{html.escape(target.source)}{doi}; confidence {html.escape(target.confidence)}; '
-        f"{html.escape(_what(result))}.</p>",
+        f"{html.escape(target.measure.describe())}.</p>",
     ]
     if result.error is not None:
         lines.append(f'<p class="error-text">{html.escape(result.error)}</p>')
     else:
         low, high = target.band
         lines.append(
-            f"<p>simulated <strong>{_number(result.simulated)}</strong>, expected {_number(target.expected)} "
+            f"<p>simulated {_simulated_text(result)}, expected {_number(target.expected)} "
             f"(band {format_interval(low, high, digits=4)}), {result.seconds:.2f} s.</p>"
         )
         lines.append(f'<div class="plot">{figure_html(target_figure(result))}</div>')
         lines.append(f'<p class="context">{LEGEND}</p>')
     lines.append("</section>")
     return "\n".join(lines)
+
+
+def _simulated_text(result: TargetResult) -> str:
+    """The simulated value; for a contrast, the difference and the two arms' values it comes from."""
+    value = f"<strong>{_number(result.simulated)}</strong>"
+    measure = result.target.measure
+    if result.arm_values is None or measure.control is None:
+        return value
+    treated, control = result.arm_values
+    arm, other = html.escape(measure.arm), html.escape(measure.control)
+    return f"difference {value} ({arm} {_number(treated)} minus {other} {_number(control)})"
 
 
 def target_figure(result: TargetResult) -> go.Figure:
@@ -167,7 +191,7 @@ def _endpoint_figure(result: TargetResult) -> go.Figure:
     figure.update_layout(
         height=170,
         margin={"l": 20, "r": 20, "t": 20, "b": 50},
-        xaxis={"title": target.measure.endpoint, "range": [min(values) - pad, max(values) + pad]},
+        xaxis={"title": target.measure.describe(), "range": [min(values) - pad, max(values) + pad]},
         yaxis={"visible": False, "range": [-1, 1]},
         showlegend=False,
         template="plotly_white",

@@ -2,7 +2,8 @@
 
 Targets that share a protocol (the same mapping, e.g. through a YAML anchor, or the same ``protocol_file``)
 share one simulation. A target whose protocol fails to load or run, or whose measure cannot be read off the
-simulation, gets an error with its message; the run goes on with the next target.
+simulation, gets an error with its message; the run goes on with the next target. A contrast is the endpoint's
+estimate in its arm minus the estimate in its control arm, both read off the same simulation.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from ketasim.analysis.courses import (
     per_patient,
     window_courses,
 )
-from ketasim.analysis.summary import endpoint_value
+from ketasim.analysis.summary import endpoint_statistic, endpoint_value
 from ketasim.errors import KetasimError, TargetsError, UnsupportedError
 from ketasim.protocol import load_protocol
 from ketasim.simulation.run import simulate
-from ketasim.validation.targets import Target, TargetsFile, load_targets
+from ketasim.validation.targets import ROLES, Target, TargetsFile, load_targets
 from ketasim.version import __version__
 
 
@@ -42,12 +43,18 @@ class Backend:
     load_protocol: Callable[..., Any]
     simulate: Callable[[Any], Any]
     endpoint_value: Callable[[Any, Any, str, str], float]
+    endpoint_statistic: Callable[..., float]
 
 
 def default_backend() -> Backend:
-    """The real protocol loader, simulator and endpoint reader."""
+    """The real protocol loader, simulator and endpoint readers."""
 
-    return Backend(load_protocol=load_protocol, simulate=simulate, endpoint_value=endpoint_value)
+    return Backend(
+        load_protocol=load_protocol,
+        simulate=simulate,
+        endpoint_value=endpoint_value,
+        endpoint_statistic=endpoint_statistic,
+    )
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,10 @@ class Course:
 
 @dataclass(frozen=True)
 class TargetResult:
-    """The outcome of one target: its simulated value and pass/fail, or the error that stopped it."""
+    """The outcome of one target: its simulated value and pass/fail, or the error that stopped it.
+
+    For a contrast, ``arm_values`` holds the endpoint's estimate in the arm and in the control arm.
+    """
 
     target: Target
     simulated: float | None
@@ -75,6 +85,7 @@ class TargetResult:
     seconds: float
     error: str | None = None
     course: Course | None = None
+    arm_values: tuple[float, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result's entry in the JSON file of ``spec/targets.md``."""
@@ -88,6 +99,7 @@ class TargetResult:
         }
         if self.error is not None:
             entry["error"] = self.error
+        entry["role"] = self.target.role
         return entry
 
 
@@ -114,6 +126,16 @@ class ValidationRun:
         """Targets that could not be run."""
         return sum(1 for r in self.results if r.error is not None)
 
+    def roles(self) -> tuple[str, ...]:
+        """The roles of the targets that ran, in the order of `ROLES`."""
+        present = {r.target.role for r in self.results}
+        return tuple(role for role in ROLES if role in present)
+
+    def of_role(self, role: str) -> ValidationRun:
+        """The part of the run whose targets have ``role``."""
+        chosen = tuple(r for r in self.results if r.target.role == role)
+        return ValidationRun(targets_file=self.targets_file, results=chosen, warnings=self.warnings)
+
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``spec/targets.md``."""
         return {
@@ -123,7 +145,12 @@ class ValidationRun:
             "failed": self.failed,
             "errors": self.errors,
             "results": [r.to_json() for r in self.results],
+            "roles": {role: self.of_role(role).counts() for role in self.roles()},
         }
+
+    def counts(self) -> dict[str, int]:
+        """Targets run, passed, failed and errored."""
+        return {"targets": len(self.results), "passed": self.passed, "failed": self.failed, "errors": self.errors}
 
 
 def write_results_json(run: ValidationRun, path: str | Path) -> Path:
@@ -179,8 +206,11 @@ def run_targets(
         try:
             if simulation.error is not None:
                 raise KetasimError(simulation.error)
-            value, course = _measure(target, simulation, engine)
-            results.append(TargetResult(target, value, target.passes(value), perf_counter() - start, course=course))
+            value, course, arm_values = _measure(target, simulation, engine)
+            seconds = perf_counter() - start
+            results.append(
+                TargetResult(target, value, target.passes(value), seconds, course=course, arm_values=arm_values)
+            )
         except KetasimError as exc:
             results.append(TargetResult(target, None, False, perf_counter() - start, error=str(exc)))
         uses[key] -= 1
@@ -204,18 +234,30 @@ def _simulate(target: Target, engine: Backend, warnings: list[str]) -> _Simulati
         return _Simulation(protocol=protocol, error=f"simulation failed: {exc}")
 
 
-def _measure(target: Target, simulation: _Simulation, engine: Backend) -> tuple[float, Course | None]:
+def _measure(
+    target: Target, simulation: _Simulation, engine: Backend
+) -> tuple[float, Course | None, tuple[float, float] | None]:
+    """The simulated value, the course to plot (outputs only) and, for a contrast, the two arms' values."""
     measure = target.measure
-    dataset = simulation.dataset
+    protocol, dataset = simulation.protocol, simulation.dataset
     where = f"{target.key_path}.measure"
     arms = [str(a) for a in np.asarray(dataset["arm"].values).ravel()]
-    if measure.arm not in arms:
-        close = get_close_matches(measure.arm, arms, n=1)
-        fix = f"did you mean {close[0]!r}?" if close else f"the protocol's arms are {', '.join(arms)}"
-        raise TargetsError(f"{where}.arm", f"arm {measure.arm!r} is not in the protocol", fix)
+    if measure.control is not None:
+        _check_arm(measure.arm, arms, f"{where}.contrast[0]")
+        _check_arm(measure.control, arms, f"{where}.contrast[1]")
+        endpoint = measure.endpoint or ""
+        treated = _finite(float(engine.endpoint_value(protocol, dataset, measure.arm, endpoint)))
+        control = _finite(float(engine.endpoint_value(protocol, dataset, measure.control, endpoint)))
+        return treated - control, None, (treated, control)
+    _check_arm(measure.arm, arms, f"{where}.arm")
+    if measure.endpoint is not None and measure.statistic is not None:
+        value = engine.endpoint_statistic(
+            protocol, dataset, measure.arm, measure.endpoint, measure.statistic, measure.threshold, key_path=where
+        )
+        return _finite(float(value)), None, None
     if measure.endpoint is not None:
-        value = float(engine.endpoint_value(simulation.protocol, dataset, measure.arm, measure.endpoint))
-        return _finite(value), None
+        value = float(engine.endpoint_value(protocol, dataset, measure.arm, measure.endpoint))
+        return _finite(value), None, None
     output = measure.output or ""
     if output not in dataset.data_vars:
         raise UnsupportedError(f"output {output!r} is not simulated yet")
@@ -227,7 +269,14 @@ def _measure(target: Target, simulation: _Simulation, engine: Backend) -> tuple[
     value = _finite(across_patients(numbers, measure.across_patients))
     unit = str(courses.attrs.get("units", ""))
     label = str(courses.attrs.get("long_name", output))
-    return value, _course(target, time_h, values, unit, label)
+    return value, _course(target, time_h, values, unit, label), None
+
+
+def _check_arm(arm: str, arms: list[str], key_path: str) -> None:
+    if arm not in arms:
+        close = get_close_matches(arm, arms, n=1)
+        fix = f"did you mean {close[0]!r}?" if close else f"the protocol's arms are {', '.join(arms)}"
+        raise TargetsError(key_path, f"arm {arm!r} is not in the protocol", fix)
 
 
 def _finite(value: float) -> float:

@@ -1,9 +1,10 @@
 """Load a validation targets file (``spec/targets.md``) into checked, immutable `Target` objects.
 
 The file's shape (keys, types, unknown keys) is checked by pydantic; the rules between keys (which statistic
-needs ``at`` or ``window``, ids unique, expected inside its band) are checked after, each error naming the key
-path (``targets[3].measure.statistic``) and the fix. Protocols are not loaded here: a protocol that does not
-load is an error of its target only, reported by the runner.
+needs ``at``, ``window`` or ``threshold``, a contrast names two arms and an endpoint, ids unique, expected inside
+its band) are checked after, each error naming the key path (``targets[3].measure.statistic``) and the fix.
+Protocols are not loaded here: a protocol that does not load is an error of its target only, reported by the
+runner.
 """
 
 from __future__ import annotations
@@ -19,21 +20,27 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ketasim.errors import TargetsError
+from ketasim.errors import InputError, TargetsError
 from ketasim.units import parse_quantity
 from ketasim.vocabulary import OUTPUTS
 
 VERSION = 1
 CONFIDENCES = ("high", "medium", "low")
+ROLES = ("calibration", "validation")
+DEFAULT_ROLE = "calibration"
 STATISTICS = ("value", "max", "min", "time_of_max", "mean", "auc")
+ENDPOINT_STATISTICS = ("sd", "fraction_below", "fraction_above")
 ACROSS_PATIENTS = ("median", "mean")
 
 
 @dataclass(frozen=True)
 class Measure:
-    """What a target reads off a simulation: an endpoint of the protocol, or a statistic of one output.
+    """What a target reads off a simulation.
 
-    Times are in hours from the arm's first treatment.
+    One of: an endpoint of the protocol in ``arm``; the difference of an endpoint between ``arm`` and ``control``
+    (a contrast); a statistic across ``arm``'s patients of an endpoint's per-patient values (``sd``,
+    ``fraction_below`` or ``fraction_above`` ``threshold``); or a statistic of one output. Times are in hours from
+    the arm's first treatment.
     """
 
     arm: str
@@ -43,6 +50,21 @@ class Measure:
     at_h: float | None = None
     window_h: tuple[float, float] | None = None
     across_patients: str = "median"
+    control: str | None = None
+    threshold: float | None = None
+
+    def describe(self) -> str:
+        """What is measured, in a few words, e.g. ``ketamine - midazolam: change_24h``."""
+        if self.control is not None:
+            return f"{self.arm} - {self.control}: {self.endpoint}"
+        if self.endpoint is None:
+            return f"{self.arm}: {self.statistic} of {self.output}"
+        if self.statistic == "sd":
+            return f"{self.arm}: SD across patients of {self.endpoint}"
+        if self.statistic is not None:
+            side = "below" if self.statistic == "fraction_below" else "above"
+            return f"{self.arm}: fraction of patients with {self.endpoint} {side} {self.threshold:g}"
+        return f"{self.arm}: {self.endpoint}"
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,7 @@ class Target:
     protocol_file: Path | None = None
     doi: str = ""
     base_dir: Path | None = None
+    role: str = DEFAULT_ROLE
 
     @property
     def key_path(self) -> str:
@@ -91,10 +114,12 @@ class _Shape(BaseModel):
 
 
 class _MeasureShape(_Shape):
-    arm: str
+    arm: str | None = None
+    contrast: list[str] | None = None
     endpoint: str | None = None
     output: str | None = None
     statistic: str | None = None
+    threshold: float | None = None
     at: Any = None
     window: list[Any] | None = None
     across_patients: str | None = None
@@ -106,6 +131,7 @@ class _TargetShape(_Shape):
     source: str
     doi: str | None = None
     confidence: str
+    role: str | None = None
     protocol: dict[str, Any] | None = None
     protocol_file: str | None = None
     measure: _MeasureShape
@@ -175,11 +201,34 @@ def parse_targets(data: Any, *, base_dir: Path | None = None, path: Path | None 
     return TargetsFile(path=path, targets=targets)
 
 
+def with_role(targets: TargetsFile, role: str) -> TargetsFile:
+    """The targets of one role (``calibration`` or ``validation``), or all of them for ``all``.
+
+    Targets keep their position in the file (their key path).
+
+    Raises
+    ------
+    InputError
+        ``role`` is unknown, or the file has no target of that role (key path ``--role``).
+    """
+    if role == "all":
+        return targets
+    if role not in ROLES:
+        raise InputError("--role", f"unknown role {role!r}", _suggest(role, (*ROLES, "all")))
+    chosen = tuple(t for t in targets.targets if t.role == role)
+    if not chosen:
+        name = targets.path.name if targets.path is not None else "the targets file"
+        raise InputError("--role", f"{name} has no {role} targets", "use --role all, or the other role")
+    return TargetsFile(path=targets.path, targets=chosen)
+
+
 def _check_target(index: int, shape: _TargetShape, folder: Path) -> Target:
     where = f"targets[{index}]"
     if not shape.id.strip():
         raise TargetsError(f"{where}.id", "the id is empty", "give the target a short unique id")
     _check_choice(shape.confidence, CONFIDENCES, f"{where}.confidence")
+    role = shape.role if shape.role is not None else DEFAULT_ROLE
+    _check_choice(role, ROLES, f"{where}.role")
     if (shape.protocol is None) == (shape.protocol_file is None):
         raise TargetsError(
             where, "needs exactly one of `protocol` and `protocol_file`", "give the protocol inline or name its file"
@@ -202,15 +251,17 @@ def _check_target(index: int, shape: _TargetShape, folder: Path) -> Target:
         protocol_file=protocol_file,
         doi=shape.doi or "",
         base_dir=folder,
+        role=role,
     )
 
 
 def _check_measure(shape: _MeasureShape, where: str) -> Measure:
+    if shape.contrast is not None:
+        return _check_contrast(shape, where)
+    if shape.arm is None:
+        raise TargetsError(f"{where}.arm", "required key is missing", _MISSING_FIX["arm"])
     if shape.endpoint is not None and shape.output is None:
-        for key in ("statistic", "at", "window", "across_patients"):
-            if getattr(shape, key) is not None:
-                raise TargetsError(f"{where}.{key}", "does not apply to an endpoint", f"remove `{key}`")
-        return Measure(arm=shape.arm, endpoint=shape.endpoint)
+        return _check_endpoint_measure(shape, shape.arm, where)
     if shape.output is None or shape.endpoint is not None:
         raise TargetsError(
             where, "needs exactly one of `endpoint` and `output`", "name an endpoint of the protocol or an output"
@@ -218,7 +269,19 @@ def _check_measure(shape: _MeasureShape, where: str) -> Measure:
     _check_choice(shape.output, tuple(OUTPUTS), f"{where}.output")
     if shape.statistic is None:
         raise TargetsError(f"{where}.statistic", "required key is missing", f"add one of {', '.join(STATISTICS)}")
+    if shape.statistic in ENDPOINT_STATISTICS:
+        raise TargetsError(
+            f"{where}.statistic",
+            f"statistic `{shape.statistic}` reads an endpoint's per-patient values, not an output",
+            "name an `endpoint` of the protocol instead of `output`",
+        )
     _check_choice(shape.statistic, STATISTICS, f"{where}.statistic")
+    if shape.threshold is not None:
+        raise TargetsError(
+            f"{where}.threshold",
+            f"does not apply to statistic `{shape.statistic}`",
+            "remove `threshold` (it goes with fraction_below or fraction_above of an endpoint)",
+        )
     across = shape.across_patients or "median"
     _check_choice(across, ACROSS_PATIENTS, f"{where}.across_patients")
     at_h = window_h = None
@@ -246,6 +309,73 @@ def _check_measure(shape: _MeasureShape, where: str) -> Measure:
         window_h=window_h,
         across_patients=across,
     )
+
+
+def _check_endpoint_measure(shape: _MeasureShape, arm: str, where: str) -> Measure:
+    """An endpoint in one arm: its estimate, or with ``statistic`` a statistic of its per-patient values."""
+    for key in ("at", "window", "across_patients"):
+        if getattr(shape, key) is not None:
+            raise TargetsError(f"{where}.{key}", "does not apply to an endpoint", f"remove `{key}`")
+    statistic = shape.statistic
+    if statistic is None:
+        if shape.threshold is not None:
+            raise TargetsError(
+                f"{where}.threshold",
+                "needs statistic `fraction_below` or `fraction_above`",
+                "add one of them, or remove `threshold`",
+            )
+        return Measure(arm=arm, endpoint=shape.endpoint)
+    if statistic in STATISTICS:
+        raise TargetsError(
+            f"{where}.statistic",
+            f"statistic `{statistic}` reads an output's time course, not an endpoint",
+            f"for an endpoint use {', '.join(ENDPOINT_STATISTICS)}; or name an `output` instead",
+        )
+    _check_choice(statistic, ENDPOINT_STATISTICS, f"{where}.statistic")
+    if statistic == "sd" and shape.threshold is not None:
+        raise TargetsError(f"{where}.threshold", "does not apply to statistic `sd`", "remove `threshold`")
+    if statistic != "sd" and shape.threshold is None:
+        raise TargetsError(
+            f"{where}.threshold",
+            f"statistic `{statistic}` needs a threshold",
+            "add e.g. `threshold: 0` (in the endpoint's unit)",
+        )
+    if shape.threshold is not None and not math.isfinite(shape.threshold):
+        raise TargetsError(f"{where}.threshold", "must be a finite number", "write e.g. `threshold: 0`")
+    return Measure(arm=arm, endpoint=shape.endpoint, statistic=statistic, threshold=shape.threshold)
+
+
+def _check_contrast(shape: _MeasureShape, where: str) -> Measure:
+    """The difference of an endpoint between two arms: ``contrast: [arm, control]`` with ``endpoint``."""
+    contrast = shape.contrast or []
+    if shape.arm is not None:
+        raise TargetsError(
+            f"{where}.arm", "does not apply to a contrast", "remove `arm`: `contrast: [arm, control]` names both arms"
+        )
+    if shape.output is not None:
+        raise TargetsError(
+            f"{where}.output", "does not apply to a contrast", "a contrast compares an endpoint: name it in `endpoint`"
+        )
+    for key in ("statistic", "threshold", "at", "window", "across_patients"):
+        if getattr(shape, key) is not None:
+            raise TargetsError(f"{where}.{key}", "does not apply to a contrast", f"remove `{key}`")
+    if len(contrast) != 2:
+        raise TargetsError(f"{where}.contrast", f"needs two arms, got {len(contrast)}", "write `[arm, control]`")
+    arm, control = contrast
+    for k, name in enumerate(contrast):
+        if not name.strip():
+            raise TargetsError(f"{where}.contrast[{k}]", "the arm name is empty", "name an arm of the protocol")
+    if arm == control:
+        raise TargetsError(
+            f"{where}.contrast",
+            f"compares arm {arm!r} with itself",
+            "name the treated arm first and its control second",
+        )
+    if shape.endpoint is None:
+        raise TargetsError(
+            f"{where}.endpoint", "a contrast needs an endpoint", "add `endpoint: <name of an endpoint of the protocol>`"
+        )
+    return Measure(arm=arm, control=control, endpoint=shape.endpoint)
 
 
 def _check_window(window: list[Any], where: str) -> tuple[float, float]:
@@ -312,7 +442,7 @@ _MISSING_FIX = {
     "source": "add `source: <the study that reported the number>`",
     "confidence": "add `confidence: high`, `medium` or `low`",
     "measure": "add `measure: {arm: ..., output: ..., statistic: ...}` or `measure: {arm: ..., endpoint: ...}`",
-    "arm": "add `arm: <name of an arm of the protocol>`",
+    "arm": "add `arm: <name of an arm of the protocol>` (or `contrast: [arm, control]` with an endpoint)",
     "expected": "add `expected: <the published value>`",
     "band": "add `band: [low, high]`",
 }
