@@ -121,6 +121,7 @@ def simulate(
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         check_simulation_size(loaded, patients, "population.size" if patients is None else "--patients")
+        fc_times = _fc_times(fc_at or [], loaded.duration_h)
         size = patients if patients is not None else loaded.population.size
         identity = {"command": "simulate", "input": loaded.name}
         with result_folder(out, identity, force=force) as staging, progress_display(quiet) as bar:
@@ -131,8 +132,8 @@ def simulate(
             bar.stage("writing files")
             written = [writers[name][0](dataset, staging / writers[name][1]) for name in chosen]
             written.append(write_timecourse_plot(dataset, staging / "plot.html", title=loaded.name))
-            if fc_at:
-                written += _write_fc(loaded, dataset, fc_at, staging)
+            if fc_times:
+                written += _write_fc(loaded, dataset, fc_times, staging)
         for path in written:
             typer.echo(f"wrote {out / path.name}")
 
@@ -153,20 +154,25 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _write_fc(loaded: Protocol, dataset: xr.Dataset, texts: list[str], out: Path) -> list[Path]:
-    """FC matrices at the ``--fc-at`` times as NetCDF and heatmaps."""
+def _fc_times(texts: list[str], end: float) -> list[float]:
+    """The ``--fc-at`` times in hours, each within the simulated time 0 to ``end`` hours."""
     from ketasim.errors import InputError
+    from ketasim.units import parse_quantity
+
+    times = [parse_quantity(text, "time", "--fc-at") for text in texts]
+    late = [t for t in times if not 0 <= t <= end]
+    if late:
+        raise InputError("--fc-at", f"{late[0]:g} h is outside the simulated time", f"use times from 0 to {end:g} h")
+    return times
+
+
+def _write_fc(loaded: Protocol, dataset: xr.Dataset, times: list[float], out: Path) -> list[Path]:
+    """FC matrices at the ``--fc-at`` times (hours) as NetCDF and heatmaps."""
     from ketasim.io.netcdf import netcdf_in_memory
     from ketasim.report.fc_heatmaps import write_fc_heatmaps
     from ketasim.result_files import write_file
     from ketasim.simulation.fc import fc_matrices
-    from ketasim.units import parse_quantity
 
-    times = [parse_quantity(text, "time", "--fc-at") for text in texts]
-    end = float(dataset["time"].values[-1])
-    late = [t for t in times if not 0 <= t <= end]
-    if late:
-        raise InputError("--fc-at", f"{late[0]:g} h is outside the simulated time", f"use times from 0 to {end:g} h")
     fc = fc_matrices(loaded, dataset, times)
     matrices = write_file(out / "fc_matrices.nc", lambda hidden: hidden.write_bytes(netcdf_in_memory(fc.to_dataset())))
     return [matrices, write_fc_heatmaps(fc, out / "fc.html")]
@@ -205,7 +211,6 @@ def trial(
         _warn(loaded.warnings)
         size = patients if patients is not None else loaded.population.size
         with progress_display(quiet) as bar:
-            bar.stage(COMPILING, total=size * len(loaded.arms))
             result = run_trial(
                 loaded,
                 out_dir=out,
@@ -218,6 +223,7 @@ def trial(
                 force=force,
                 timecourses=timecourses,
                 progress=lambda done: bar.advance(done, "simulating"),
+                on_start=lambda: bar.stage(COMPILING, total=size * len(loaded.arms)),
             )
         if result.summary["failed_patients"]:
             typer.echo(
@@ -258,13 +264,17 @@ def _print_endpoints(summary: dict[str, Any]) -> None:
         _print_table(columns, differences, title="differences between arms (rates in percentage points, pp)")
 
 
-def _write_report_folder(report: Path, identity: dict[str, str], force: bool, write: Any) -> Path:
-    """Fill the ``--report`` folder completely or not at all with ``write(folder)``; the page's final path."""
+@contextmanager
+def _report_folder(report: Path | None, identity: dict[str, str], force: bool) -> Iterator[Path | None]:
+    """The hidden folder that ``--report`` is filled in (checked and locked on entry, before any work, and put in
+    place whole on exit), or None without ``--report``."""
     from ketasim.result_files import result_folder
 
+    if report is None:
+        yield None
+        return
     with result_folder(report, identity, force=force, option="--report") as staging:
-        page = Path(write(staging))
-    return report / page.relative_to(staging)
+        yield staging
 
 
 @app.command()
@@ -283,39 +293,40 @@ def validate(
 ) -> None:
     """Run every target of a targets file. Exit 0: all ran; 1: some could not run; 2: bad command line or file."""
     with _errors_to_exit(debug):
-        from ketasim.result_files import write_file
+        from ketasim.result_files import check_writable, write_file
         from ketasim.validation import load_targets, run_targets, with_role, write_results_json
         from ketasim.validation.report import write_report
 
         loaded = with_role(load_targets(targets), role)
-        with progress_display(quiet) as bar:
-            bar.stage(COMPILING, total=len(loaded.targets))
-            run = run_targets(
-                loaded,
-                on_target=lambda done, target: bar.update(
-                    done, f"{target.id} ({COMPILING})" if done == 0 else f"target {target.id}"
-                ),
-            )
-            bar.update(len(loaded.targets), "validated")
-        _warn(run.warnings)
-        roles = run.roles()
-        if not quiet:
-            for name in roles:
-                _print_results(run.of_role(name), title=f"{name} targets")
-        for result in run.results:
-            if result.error is not None:
-                typer.echo(f"target {result.target.id} could not run: {result.error}", err=True)
-        if len(roles) > 1:
-            for name in roles:
-                part = run.of_role(name)
-                typer.echo(f"{name}: {part.passed} passed, {part.failed} failed, {part.errors} could not run")
-        typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
-        typer.echo(f"wrote {write_file(json_out, lambda hidden: write_results_json(run, hidden))}")
-        if report is not None:
-            identity = {"command": "validate", "input": targets.name}
-            typer.echo(
-                f"wrote {_write_report_folder(report, identity, force, lambda folder: write_report(run, folder))}"
-            )
+        check_writable(json_out)
+        identity = {"command": "validate", "input": targets.name}
+        with _report_folder(report, identity, force) as staging:
+            with progress_display(quiet) as bar:
+                bar.stage(COMPILING, total=len(loaded.targets))
+                run = run_targets(
+                    loaded,
+                    on_target=lambda done, target: bar.update(
+                        done, f"{target.id} ({COMPILING})" if done == 0 else f"target {target.id}"
+                    ),
+                )
+                bar.update(len(loaded.targets), "validated")
+            _warn(run.warnings)
+            roles = run.roles()
+            if not quiet:
+                for name in roles:
+                    _print_results(run.of_role(name), title=f"{name} targets")
+            for result in run.results:
+                if result.error is not None:
+                    typer.echo(f"target {result.target.id} could not run: {result.error}", err=True)
+            if len(roles) > 1:
+                for name in roles:
+                    part = run.of_role(name)
+                    typer.echo(f"{name}: {part.passed} passed, {part.failed} failed, {part.errors} could not run")
+            typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
+            typer.echo(f"wrote {write_file(json_out, lambda hidden: write_results_json(run, hidden))}")
+            page = write_report(run, staging).name if staging is not None else None
+        if report is not None and page is not None:
+            typer.echo(f"wrote {report / page}")
     if run.errors:
         raise typer.Exit(1)
 
@@ -347,11 +358,12 @@ def calibrate(
         from ketasim.inference.calibrate import calibrate as fit
         from ketasim.parameters import get_parameter_set
         from ketasim.report.numbers import format_number, with_unit
-        from ketasim.result_files import write_file
+        from ketasim.result_files import check_writable, write_file
         from ketasim.validation import load_targets
 
         if out.suffix not in (".yaml", ".yml"):
             raise InputError("--out", f"{out} is not a .yaml file", "write e.g. --out calibrated.yaml")
+        check_writable(out)
         loaded = load_targets(targets)
         refuse_validation_targets(loaded)
         pset = get_parameter_set("default")
@@ -613,11 +625,12 @@ def forecast(
         import json
 
         from ketasim.inference.forecast import forecast as forecast_patient
+        from ketasim.inference.forecast_report import write_forecast_report
         from ketasim.inference.samplers import DEFAULT_SETTINGS
         from ketasim.protocol import load_protocol
         from ketasim.protocol.event_table import parse_compartments, read_patient_history
         from ketasim.protocol.history import HistoryError, read_facts
-        from ketasim.result_files import write_text
+        from ketasim.result_files import check_writable, write_text
         from ketasim.units import parse_quantity
 
         _check_seed(seed)
@@ -630,23 +643,29 @@ def forecast(
         loaded = read_patient_history(history, parse_compartments(cmt or []), patient_id)
         planned = load_protocol(plan) if plan is not None else None
         settings = dataclasses.replace(DEFAULT_SETTINGS, method=sampler, seed=seed)
-        with progress_display(quiet) as bar:
-            bar.stage(f"fitting and forecasting ({COMPILING})")
-            result = forecast_patient(loaded, facts, until_h, plan=planned, scale=scale, settings=settings)
-        _warn(result.warnings)
-        write_text(json_out, json.dumps(result.to_json(), indent=1) + "\n")
-        d = result.diagnostics
-        typer.echo(
-            f"{d.method}: r-hat {d.r_hat_max:.3f}, ESS {d.ess_min:.0f}, {d.seconds:.1f} s; "
-            f"suggested next dose: {_hours_text(result.suggested_next_dose_h)}"
-        )
-        typer.echo(f"wrote {json_out}")
-        if report is not None:
-            from ketasim.inference.forecast_report import write_forecast_report
-
-            identity = {"command": "forecast", "input": loaded.patient}
-            page = _write_report_folder(report, identity, force, lambda folder: write_forecast_report(result, folder))
-            typer.echo(f"wrote {page}")
+        check_writable(json_out)
+        with _report_folder(report, {"command": "forecast", "input": loaded.patient}, force) as staging:
+            with progress_display(quiet) as bar:
+                result = forecast_patient(
+                    loaded,
+                    facts,
+                    until_h,
+                    plan=planned,
+                    scale=scale,
+                    settings=settings,
+                    on_start=lambda: bar.stage(f"fitting and forecasting ({COMPILING})"),
+                )
+            _warn(result.warnings)
+            write_text(json_out, json.dumps(result.to_json(), indent=1) + "\n")
+            d = result.diagnostics
+            typer.echo(
+                f"{d.method}: r-hat {d.r_hat_max:.3f}, ESS {d.ess_min:.0f}, {d.seconds:.1f} s; "
+                f"suggested next dose: {_hours_text(result.suggested_next_dose_h)}"
+            )
+            typer.echo(f"wrote {json_out}")
+            page = write_forecast_report(result, staging).name if staging is not None else None
+        if report is not None and page is not None:
+            typer.echo(f"wrote {report / page}")
 
 
 def _hours_text(hours: float | None) -> str:

@@ -69,6 +69,26 @@ def write_file(path: Path | str, write: Callable[[Path], Any]) -> Path:
     return out
 
 
+def check_writable(path: Path | str) -> None:
+    """Refuse at once, before any work, a file that `write_file` could not write at the end: one whose folder is a
+    file (or lies under one), or a folder this process may not write in.
+
+    Raises
+    ------
+    OutputError
+        Naming ``path``, as `write_file` would.
+    """
+    out = Path(path)
+    folder = out.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():  # as creating the folders would fail: the file is the folder, or lies above it
+        code = errno.EEXIST if folder == out.absolute().parent else errno.ENOTDIR
+        raise OutputError(out, OSError(code, os.strerror(code), str(folder)))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(out, PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder)))
+
+
 def _discard(path: Path) -> None:
     with suppress(OSError):
         path.unlink(missing_ok=True)

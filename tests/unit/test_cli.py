@@ -19,6 +19,7 @@ import xarray as xr
 import yaml
 from typer.testing import CliRunner
 
+import ketasim.inference.calibrate  # noqa: F401 - imported before `fake_layers` fakes the protocol package it reads
 import ketasim.protocol.run_size  # noqa: F401 - the real size check, imported before `fake_layers` fakes its package
 from ketasim.cli import app
 from ketasim.errors import ParameterError, ProtocolError, UnsupportedError
@@ -187,10 +188,11 @@ def test_simulate_refuses_a_folder_of_another_protocol_unless_forced(tmp_path: P
     other = _protocol_file(tmp_path, "high dose")
     refused = runner.invoke(app, ["simulate", str(other), "--out", str(out)])
     assert refused.exit_code == 2
-    assert refused.stderr.strip().splitlines()[-1] == (
+    assert refused.stderr.strip().splitlines() == [
+        "warning: dose above the studied range",  # the protocol's own warning ("high dose"), then the error alone
         f"error: --out: {out} already holds the results of `ketasim simulate` for 'single infusion' "
-        "(choose another --out, or add --force to replace it)"
-    )
+        "(choose another --out, or add --force to replace it)",
+    ]
     assert runner.invoke(app, ["simulate", str(other), "--out", str(out), "--force"]).exit_code == 0
     assert read_timecourses(out / "timecourses.nc").attrs["protocol"] == "high dose"
 
@@ -202,10 +204,21 @@ def test_simulate_too_large_for_memory_is_refused_before_it_starts(tmp_path: Pat
     result = runner.invoke(
         app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--patients", "1000000000"]
     )
-    assert result.exit_code == 2 and not out.exists()
+    assert result.exit_code == 2 and not out.exists()  # no progress line before the error either
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: --patients: 1000000000 patients per arm x 2 arm(s) x 25 time points x 2 outputs")
     assert "of memory, over the limit of" in line and "`ketasim trial`" in line and "--chunk-size" in line
+
+
+@pytest.mark.parametrize(
+    ("time", "words"), [("25 h", "25 h is outside the simulated time"), ("24", "--fc-at: '24' has no unit")]
+)
+def test_simulate_refuses_a_bad_fc_time_before_it_starts(tmp_path: Path, time: str, words: str) -> None:
+    out = tmp_path / "results"
+    result = runner.invoke(app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--fc-at", time])
+    assert result.exit_code == 2 and not out.exists()
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --fc-at: ") and words in line, line
 
 
 def test_plot_has_one_panel_per_output_and_a_band_per_arm() -> None:
@@ -287,24 +300,31 @@ def test_validate_writes_its_report_folder_whole_and_refuses_other_folders(tmp_p
     notes.mkdir()
     (notes / "mine.txt").write_text("a person's notes")
     arguments[-1] = str(notes)
-    refused = runner.invoke(app, [*arguments, "--quiet"])
+    (tmp_path / "v.json").unlink()
+    refused = runner.invoke(app, arguments)
     assert refused.exit_code == 2
-    assert refused.stderr.strip().splitlines() == [
+    assert refused.stderr.strip().splitlines() == [  # refused before any target ran: no progress line, no JSON
         f"error: --report: {notes} already holds files that ketasim did not write "
         "(choose another --report, or add --force to replace it)"
     ]
-    assert (notes / "mine.txt").exists()
+    assert (notes / "mine.txt").exists() and not (tmp_path / "v.json").exists()
 
 
 def test_a_file_that_cannot_be_written_is_one_line_naming_it(tmp_path: Path) -> None:
     targets = _targets_file(tmp_path, [CMAX])
     (tmp_path / "taken").write_text("a file where a folder should be")
     out = tmp_path / "taken" / "v.json"
-    result = runner.invoke(app, ["validate", "--targets", str(targets), "--json", str(out), "--quiet"])
+    result = runner.invoke(app, ["validate", "--targets", str(targets), "--json", str(out)])
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines()[-1] == (
+    assert result.stderr.strip().splitlines() == [  # before any target ran
         f"error: cannot write {out}: File exists (a file stands where a folder is needed: choose another path)"
-    )
+    ]
+    deeper = tmp_path / "taken" / "sub" / "v.yaml"
+    calibrated = runner.invoke(app, ["calibrate", "--targets", str(targets), "--out", str(deeper)])
+    assert calibrated.exit_code == 2
+    assert calibrated.stderr.strip().splitlines() == [
+        f"error: cannot write {deeper}: Not a directory (a file stands where a folder is needed: choose another path)"
+    ]
 
 
 def test_validate_with_a_target_that_could_not_run_exits_1(tmp_path: Path) -> None:

@@ -193,7 +193,9 @@ def test_resume_refuses_a_folder_of_another_run(tmp_path: Path, fake: FakeSimula
     unfinished.mkdir(parents=True)
     (unfinished / "run.json").write_text(json.dumps({"protocol_sha256": "other"}))
     result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "a"), "--resume"])
-    assert result.exit_code == 2 and "holds a run of another protocol" in result.stderr
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()  # refused before any progress line
+    assert line.startswith("error: --resume: ") and "holds a run of another protocol" in line
 
 
 def _error_lines(stderr: str) -> list[str]:
@@ -335,7 +337,7 @@ def test_a_folder_of_another_protocol_is_refused_unless_forced(tmp_path: Path, f
     _numbers(tmp_path, "out")
     other = tmp_path / "other.yaml"
     other.write_text(PROTOCOL.replace("name: small trial", "name: another trial"))
-    arguments = ["trial", str(other), "--out", str(tmp_path / "out"), "--quiet"]
+    arguments = ["trial", str(other), "--out", str(tmp_path / "out")]
     refused = runner.invoke(app, arguments)
     assert refused.exit_code == 2
     assert refused.stderr.strip().splitlines() == [
@@ -347,7 +349,7 @@ def test_a_folder_of_another_protocol_is_refused_unless_forced(tmp_path: Path, f
 
 
 def test_a_trial_too_large_for_memory_is_refused_before_it_starts(tmp_path: Path, fake: FakeSimulator) -> None:
-    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--patients", "1000000000", "-q"]
+    arguments = ["trial", str(_protocol(tmp_path)), "--out", str(tmp_path / "o"), "--patients", "1000000000"]
     result = runner.invoke(app, arguments)
     assert result.exit_code == 2 and not fake.calls and not (tmp_path / "o").exists()
     [line] = result.stderr.strip().splitlines()

@@ -48,6 +48,38 @@ def test_a_file_that_cannot_be_created_is_an_output_error(tmp_path: Path) -> Non
         write_text(tmp_path / "taken" / "summary.json", "{}")
 
 
+@pytest.mark.parametrize("place", ["taken/summary.json", "taken/deeper/summary.json"])
+def test_check_writable_refuses_at_once_what_write_file_would_refuse_at_the_end(tmp_path: Path, place: str) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder")
+    path = tmp_path / place
+    with pytest.raises(OutputError) as early:
+        result_files.check_writable(path)
+    with pytest.raises(OutputError) as late:
+        write_text(path, "{}")
+    assert str(early.value) == str(late.value)
+    assert str(early.value).startswith(f"cannot write {path}: ")
+    assert str(early.value).endswith("(a file stands where a folder is needed: choose another path)")
+
+
+def test_check_writable_accepts_folders_still_to_make_and_creates_nothing(tmp_path: Path) -> None:
+    result_files.check_writable(tmp_path / "new" / "deeper" / "summary.json")
+    assert _listing(tmp_path) == []
+
+
+def test_check_writable_refuses_a_folder_without_write_permission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(result_files.os, "access", lambda path, mode: asked.append(str(path)) or False)
+    with pytest.raises(OutputError) as failure:
+        result_files.check_writable(tmp_path / "new" / "summary.json")
+    assert asked == [str(tmp_path)]  # the nearest folder that exists
+    assert str(failure.value) == (
+        f"cannot write {tmp_path / 'new' / 'summary.json'}: Permission denied "
+        "(check the folder's permissions or write somewhere else)"
+    )
+
+
 def test_a_result_folder_appears_complete_with_its_marker(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with result_folder(out, IDENTITY) as staging:

@@ -70,6 +70,7 @@ def run_trial(
     force: bool = False,
     timecourses: bool = False,
     progress: ProgressCallback | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> TrialResult:
     """Simulate ``protocol`` chunk by chunk, compute every endpoint with 95 % intervals and the comparisons, and
     write the files. Results are identical for any ``chunk_size``, ``workers`` or ``scheduler``, and on resuming.
@@ -99,6 +100,9 @@ def run_trial(
         Also write every patient's time courses to ``timecourses.nc``.
     progress
         Called with the number of patients finished after each chunk.
+    on_start
+        Called once the run's size, its folder and what ``resume`` keeps have been checked, before any work (a
+        command shows its first progress line then, so a refused run prints nothing but its error).
 
     Raises
     ------
@@ -122,6 +126,8 @@ def run_trial(
     identity = {"command": "trial", "input": protocol.name}
     with result_folder(folder, identity, force=force, resume=resume, keep_on_failure=True) as staging:
         chunk_folder = chunks.prepare_folder(staging, stamp, resume)
+        if on_start is not None:
+            on_start()
         chunks.run_chunks(
             protocol.source,
             tasks,
