@@ -14,11 +14,17 @@ from typing import Any
 
 from ketasim.errors import ProtocolError
 from ketasim.protocol import Protocol, arm_events, load_protocol
-from ketasim.vocabulary import INFUSION_ROUTES
+from ketasim.vocabulary import INFUSION_ROUTES, SCALES
 from ketasim.web.limits import MAX_DOSES_PER_ARM, MAX_FIELD_CHARACTERS, MAX_PATIENTS_PER_RUN
 
 DEFAULT_PATIENTS = 100
 NO_THERAPY = "none"
+TIMINGS = ("after", "during")
+"""When the form's therapy sessions are: after or during each dose."""
+RATER_NOISE = ("on", "off")
+"""The form's rater-noise choices: scores as a rater records them, or with every rater's noise set to 0."""
+NOISE_FREE = {f"{scale}_rater_noise_sd_points": "0 points" for scale in SCALES}
+"""The parameter overrides of a run without rater noise (``<scale>_rater_noise_sd_points``, `ketasim.models.scales`)."""
 MAIN_ARM = "treatment"
 PLACEBO = "placebo"
 
@@ -76,6 +82,7 @@ class FormValues:
     timing: str = "after"
     delay: str = "24 h"
     comparator: str = "placebo"
+    rater_noise: str = "on"
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -145,6 +152,7 @@ FIELD_KEYS = {
     "timing": "arms[0].treatments[1]",
     "delay": "arms[0].treatments[1].after_each_dose",
     "comparator": "arms[1]",
+    "rater_noise": "population.parameters",
 }
 """The protocol key path each form field writes."""
 
@@ -163,6 +171,7 @@ FIELD_LABELS: tuple[tuple[str, str], ...] = (
     (r"^arms\[0\]\.treatments\[1\]\.after_each_dose", "Delay after dose"),
     (r"^arms\[0\]\.treatments\[1\]", "Therapy"),
     (r"^arms\[1\]", "Comparator arm"),
+    (r"^population\.parameters", "Rater noise"),
 )
 """Which form field a protocol key path points at (first match wins)."""
 
@@ -224,6 +233,8 @@ def _drug_item(values: FormValues) -> dict[str, Any]:
 def _therapy_item(values: FormValues) -> dict[str, Any] | None:
     if values.therapy == NO_THERAPY:
         return None
+    if values.timing not in TIMINGS:
+        raise ProtocolError(FIELD_KEYS["timing"], f"unknown timing {values.timing!r}", f"choose {' or '.join(TIMINGS)}")
     item: dict[str, Any] = {"therapy": values.therapy, "session": values.session}
     if values.timing == "during":
         item["during_each_dose"] = True
@@ -268,12 +279,19 @@ def protocol_mapping(values: FormValues, session_times_h: list[float] | None = N
     comparator = COMPARATORS[values.comparator]
     if comparator is not None:
         arms.append({"name": values.comparator, "treatments": _comparator_items(values, comparator, session_times_h)})
+    population: dict[str, Any] = {"size": values.patients, "condition": values.condition}
+    if values.rater_noise not in RATER_NOISE:
+        raise ProtocolError(
+            "population.parameters", f"unknown rater-noise choice {values.rater_noise!r}", "choose on or off"
+        )
+    if values.rater_noise == "off":
+        population["parameters"] = {"set": "default", "override": dict(NOISE_FREE)}
     mapping: dict[str, Any] = {
         "ketasim": 1,
         "name": protocol_name(values),
         "seed": values.seed,
         "duration": values.duration,
-        "population": {"size": values.patients, "condition": values.condition},
+        "population": population,
         "arms": arms,
     }
     endpoints = _endpoints(values)
@@ -360,6 +378,7 @@ def values_from_protocol(protocol: Protocol) -> tuple[FormValues, bool]:
         "duration": str(source.get("duration", defaults.duration)),
         "therapy": NO_THERAPY,
         "comparator": "none",
+        "rater_noise": "off" if protocol.population.parameters.override == NOISE_FREE else "on",
     }
     drug_index = next((i for i, item in enumerate(items) if "drug" in item), None)
     if drug_index is not None:
