@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from ketasim.errors import InputError, ProtocolError
@@ -29,6 +30,7 @@ from ketasim.web.form import (
 from ketasim.web.grid import observation_hours
 from ketasim.web.limits import MAX_UPLOAD_BYTES, RunGuard, RunStoppedError
 from ketasim.web.results import KeptRun, checked_protocol, fc_figure_of, kept_run, remember, symptoms_figure_of
+from ketasim.web.scenarios import Scenario
 
 
 @pytest.mark.parametrize("comparator", list(COMPARATORS))
@@ -173,7 +175,8 @@ def _kept_run(protocol: Any) -> KeptRun:
     medians = {
         arm.name: {"nmda_occupancy": [0.0, 0.1, 0.0], "spine_density_change": [0.0, 5.0, 4.0]} for arm in protocol.arms
     }
-    return KeptRun(protocol, times, medians, 24.0, {}, True, None)
+    scenario = Scenario(FormValues(), np.asarray(times), {}, {})
+    return KeptRun(protocol, times, medians, 24.0, {}, True, None, scenario, {}, None)
 
 
 def test_the_page_state_names_a_kept_run_and_nothing_else(tmp_path: Path) -> None:

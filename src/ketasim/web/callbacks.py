@@ -23,14 +23,16 @@ from ketasim.errors import InputError, KetasimError, ProtocolError
 from ketasim.protocol import load_protocol
 from ketasim.protocol.loading import parse_mapping
 from ketasim.vocabulary import INFUSION_ROUTES, SCALES
-from ketasim.web import figures, results
+from ketasim.web import figures, results, scenarios
+from ketasim.web.chain import step_values
 from ketasim.web.form import NO_THERAPY, FormValues, build_protocol, field_label, values_from_protocol
-from ketasim.web.layout import SCHEDULE_PRESETS, WINDOW_HOURS, route_options
+from ketasim.web.layout import SCHEDULE_PRESETS, WINDOW_HOURS, chain_boxes, route_options
 from ketasim.web.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_VALUES, RUN_TIME_LIMIT_S, RunGuard
+from ketasim.web.link import link_query, read_link
+from ketasim.web.results import TIME_PLOTS
 
 LOG = logging.getLogger("ketasim.web")
 FIELDS = FormValues.names()
-TIME_PLOTS = ("plot-concentration", "plot-cascade", "plot-dmn", "plot-symptoms", "plot-acute")
 HIDDEN = " hidden"
 ERROR_CLASS = "alert alert-error"
 NOTICE_CLASS = "alert alert-warn"
@@ -204,16 +206,18 @@ def register(app: Dash, run_time_limit_s: float = RUN_TIME_LIMIT_S) -> None:
         *form_states,
         State("scale", "value"),
         State("time-window", "value"),
+        State("kept", "data"),
         prevent_initial_call=True,
         running=[(Output("run", "disabled"), True, False), (Output("run", "children"), "Running…", "Run simulation")],
     )
     def run(clicks: int, *values: Any) -> tuple[Any, ...]:
-        *form, scale, window = values
+        *form, scale, window, kept = values
 
         def action() -> tuple[Any, ...]:
             environ = flask.request.environ if flask.has_request_context() else None
             guard = RunGuard.for_request(environ, run_time_limit_s)
-            outcome = results.run_form(_form_inputs(*form), scale if scale in SCALES else None, guard)
+            earlier = scenarios.kept_scenarios(kept)
+            outcome = results.run_form(_form_inputs(*form), scale if scale in SCALES else None, guard, earlier)
             duration = outcome.protocol.duration_h
             x_range = window_range(window, outcome.divisor, duration)
             drawn = (outcome.concentration, outcome.cascade, outcome.network, outcome.symptoms, outcome.acute)
@@ -275,13 +279,14 @@ def register(app: Dash, run_time_limit_s: float = RUN_TIME_LIMIT_S) -> None:
         Input("scale", "value"),
         State("state", "data"),
         State("time-window", "value"),
+        State("kept", "data"),
         prevent_initial_call=True,
     )
-    def scale_changed(scale: Any, state: Any, window: Any) -> Any:
+    def scale_changed(scale: Any, state: Any, window: Any, earlier: Any) -> Any:
         kept = results.kept_run(state)
         if kept is None or scale not in SCALES:
             return no_update
-        figure = results.symptoms_figure_of(kept, scale)
+        figure = results.symptoms_figure_of(kept, scale, scenarios.kept_scenarios(earlier))
         if figure is None:
             return no_update
         x_range = window_range(window, kept.divisor, kept.times_h[-1])
@@ -325,6 +330,108 @@ def register(app: Dash, run_time_limit_s: float = RUN_TIME_LIMIT_S) -> None:
             _, mapping = build_protocol(_form_inputs(*form))
             text = YAML_HEADER + yaml.safe_dump(mapping, sort_keys=False, default_flow_style=None, allow_unicode=True)
             return {"content": text, "filename": "ketasim-protocol.yaml", "type": "application/x-yaml"}, *_alert(
+                "", ERROR_CLASS
+            )
+
+        return guarded(action, 3)
+
+    @app.callback(
+        Output("kept", "data"),
+        Output("kept-list", "children"),
+        *[Output(name, "figure", allow_duplicate=True) for name in TIME_PLOTS],
+        Output("error", "children", allow_duplicate=True),
+        Output("error", "className", allow_duplicate=True),
+        Input("keep-run", "n_clicks"),
+        Input({"type": "remove-kept", "index": ALL}, "n_clicks"),
+        State("state", "data"),
+        State("kept", "data"),
+        State("scale", "value"),
+        State("time-window", "value"),
+        prevent_initial_call=True,
+    )
+    def kept_changed(keep: Any, removes: Any, state: Any, kept: Any, scale: Any, window: Any) -> tuple[Any, ...]:
+        outputs = 4 + len(TIME_PLOTS)
+        trigger = ctx.triggered_id
+        clicked = ctx.triggered[0]["value"] if ctx.triggered else None
+        if not clicked:
+            return tuple(no_update for _ in range(outputs))
+
+        def action() -> tuple[Any, ...]:
+            run = _kept(state)
+            keys = scenarios.kept_keys(kept)
+            if trigger == "keep-run":
+                if len(keys) >= scenarios.MAX_KEPT:
+                    raise KetasimError(f"up to {scenarios.MAX_KEPT} runs can be kept: remove one first")
+                keys.append(scenarios.store(run.scenario))
+            elif isinstance(trigger, dict) and trigger.get("index") in range(len(keys)):
+                keys.pop(trigger["index"])
+            shown = scenarios.kept_scenarios(keys)
+            drawn = results.overlaid(
+                run, shown, scale if scale in SCALES else results.default_scale(run.scenario.values.condition)
+            )
+            plots: list[Any] = [no_update] * len(TIME_PLOTS)
+            if drawn is not None:
+                x_range = window_range(window, run.divisor, run.times_h[-1])
+                plots = [set_x_range(drawn[name], x_range, run.axes[name]) for name in TIME_PLOTS]
+            return keys, _kept_list(shown), *plots, *_alert("", ERROR_CLASS)
+
+        return guarded(action, outputs)
+
+    @app.callback(
+        Output("share-link", "href"),
+        Output("share-link", "className"),
+        Output("chain", "children"),
+        Input("state", "data"),
+        Input("scale", "value"),
+        prevent_initial_call=True,
+    )
+    def run_shown(state: Any, scale: Any) -> tuple[Any, ...]:
+        run = results.kept_run(state)
+        if run is None:
+            return "", "share hidden", chain_boxes(step_values(None))
+        chosen = scale if scale in SCALES else results.default_scale(run.scenario.values.condition)
+        return link_query(run.scenario.values, chosen), "share", chain_boxes(step_values(run.scenario))
+
+    @app.callback(
+        *[Output(name, "value", allow_duplicate=True) for name in FIELDS],
+        Output("scale", "value", allow_duplicate=True),
+        Output("run", "n_clicks"),
+        Output("error", "children", allow_duplicate=True),
+        Output("error", "className", allow_duplicate=True),
+        Input("url", "search"),
+        State("run", "n_clicks"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def link_opened(search: Any, clicks: Any) -> tuple[Any, ...]:
+        outputs = len(FIELDS) + 4
+        if not isinstance(search, str) or not search.removeprefix("?"):
+            return tuple(no_update for _ in range(outputs))
+
+        def action() -> tuple[Any, ...]:
+            values, scale = read_link(search)
+            chosen = scale or results.default_scale(values.condition)
+            number = clicks if isinstance(clicks, int) else 0
+            return (*values.as_dict().values(), chosen, number + 1, *_alert("", ERROR_CLASS))
+
+        return guarded(action, outputs)
+
+    @app.callback(
+        Output("data-file", "data"),
+        Output("error", "children", allow_duplicate=True),
+        Output("error", "className", allow_duplicate=True),
+        Input("download-data", "n_clicks"),
+        State("state", "data"),
+        State("kept", "data"),
+        prevent_initial_call=True,
+    )
+    def download_data(clicks: Any, state: Any, kept: Any) -> tuple[Any, ...]:
+        def action() -> tuple[Any, ...]:
+            run = _kept(state)
+            named = [("current", run.scenario)] + [
+                (f"kept {scenarios.LETTERS[k]}", s) for k, s in enumerate(scenarios.kept_scenarios(kept))
+            ]
+            text = scenarios.curves_csv(named)
+            return {"content": text, "filename": "ketasim-time-courses.csv", "type": "text/csv"}, *_alert(
                 "", ERROR_CLASS
             )
 
@@ -400,6 +507,20 @@ def _raw_html(text: str) -> Any:
     from dash import dcc
 
     return dcc.Markdown(text, dangerously_allow_html=True)
+
+
+def _kept_list(shown: list[scenarios.Scenario]) -> list[Any]:
+    """The kept runs, each with its letter, its name and a button that removes it."""
+    return [
+        html.Div(
+            [
+                html.Span(f"kept {scenarios.LETTERS[k]}: {scenario.label}"),
+                html.Button("remove", id={"type": "remove-kept", "index": k}, className="chip", n_clicks=0),
+            ],
+            className="kept-run",
+        )
+        for k, scenario in enumerate(shown)
+    ]
 
 
 def _monitoring_table(rows: list[dict[str, str]] | None) -> Any:

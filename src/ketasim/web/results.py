@@ -12,6 +12,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
@@ -29,6 +30,7 @@ from ketasim.web import figures
 from ketasim.web.form import FormValues, build_protocol
 from ketasim.web.grid import observe_entry
 from ketasim.web.limits import RunGuard, check_course, check_patient_steps
+from ketasim.web.scenarios import Scenario, add_overlays, scenario_of
 from ketasim.web.tables import endpoints_html, monitoring_rows
 
 SIMULATION_LOCK = threading.Lock()
@@ -37,8 +39,13 @@ LOCK_POLL_S = 1.0
 DEFAULT_MARKER_H = 24.0
 KEPT_RUNS = 64
 """Runs whose views the server keeps for their pages (the FC slider, linked axes)."""
-KEPT_SCALES = 3
-"""Of those, the latest whose rating scales it keeps too (the symptom plot's other scales; large)."""
+KEPT_VIEWS = 3
+"""Of those, the latest whose rating scales and drawn figures it keeps too (other scales, kept runs drawn over
+them; large)."""
+TIME_PLOTS = ("plot-concentration", "plot-cascade", "plot-dmn", "plot-symptoms", "plot-acute")
+"""The plots over time, which share their time axis and show the kept scenarios."""
+SCENARIO_OUTPUTS = (*figures.CONCENTRATION, *figures.ACUTE, *figures.CASCADE, *figures.NETWORK, *SCALES)
+"""The outputs a scenario keeps: every one the time plots draw."""
 _RUN_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -57,6 +64,9 @@ class KeptRun:
     axes: dict[str, list[str]]
     network: bool
     scales: Any | None
+    scenario: Scenario
+    panels: dict[str, list[str]]
+    figures: dict[str, go.Figure] | None
 
 
 _RUNS: OrderedDict[str, KeptRun] = OrderedDict()
@@ -110,7 +120,9 @@ def checked_protocol(values: FormValues) -> Protocol:
     return run_protocol
 
 
-def run_form(values: FormValues, scale: str | None = None, guard: RunGuard | None = None) -> RunResult:
+def run_form(
+    values: FormValues, scale: str | None = None, guard: RunGuard | None = None, kept: Sequence[Scenario] = ()
+) -> RunResult:
     """Validate ``values``, simulate their protocol and build every view.
 
     Parameters
@@ -121,6 +133,8 @@ def run_form(values: FormValues, scale: str | None = None, guard: RunGuard | Non
         The rating scale of the symptom plot (default: the condition's primary scale, else MADRS).
     guard
         Stops the simulation between chunks (time limit, browser gone); default: a time limit only.
+    kept
+        Earlier runs to draw over the time plots (`ketasim.web.scenarios`).
 
     Raises
     ------
@@ -153,7 +167,8 @@ def run_form(values: FormValues, scale: str | None = None, guard: RunGuard | Non
     acute = figures.acute_figure(dataset)
     cascade = figures.cascade_figure(dataset, spans)
     network = figures.network_figure(dataset, spans, marker)
-    symptoms = figures.symptom_figure(dataset, scale or default_scale(values.condition), spans)
+    chosen_scale = scale or default_scale(values.condition)
+    symptoms = figures.symptom_figure(dataset, chosen_scale, spans)
     views = {
         "plot-concentration": concentration,
         "plot-cascade": cascade,
@@ -162,7 +177,13 @@ def run_form(values: FormValues, scale: str | None = None, guard: RunGuard | Non
         "plot-acute": acute,
     }
     axes = {name: figures.x_axes(figure) for name, figure in views.items()}
-    kept = KeptRun(
+    panels = {
+        "plot-concentration": figures.present(dataset, figures.CONCENTRATION),
+        "plot-cascade": figures.present(dataset, figures.CASCADE),
+        "plot-dmn": figures.present(dataset, figures.NETWORK),
+        "plot-acute": figures.present(dataset, figures.ACUTE),
+    }
+    remembered = KeptRun(
         protocol=run_protocol,
         times_h=times,
         medians=medians,
@@ -170,7 +191,13 @@ def run_form(values: FormValues, scale: str | None = None, guard: RunGuard | Non
         axes=axes,
         network=bool(figures.present(dataset, figures.NETWORK)),
         scales=dataset[figures.present(dataset, SCALES)],
+        scenario=scenario_of(values, dataset, SCENARIO_OUTPUTS),
+        panels=panels,
+        figures={name: go.Figure(views[name]) for name in panels},
     )
+    for name, panel_outputs in panels.items():
+        add_overlays(views[name], panel_outputs, kept, float(divisor))
+    add_overlays(symptoms, [chosen_scale], kept, float(divisor), whole_hours=True)
     return RunResult(
         protocol=run_protocol,
         concentration=concentration,
@@ -186,19 +213,21 @@ def run_form(values: FormValues, scale: str | None = None, guard: RunGuard | Non
         divisor=float(divisor),
         axes=axes,
         marker_h=marker,
-        state={"run": remember(kept)},
+        state={"run": remember(remembered)},
     )
 
 
 def remember(run: KeptRun) -> str:
-    """Keep a run for its page (the last `KEPT_RUNS`, with rating scales for the last `KEPT_SCALES`); its key."""
+    """Keep a run for its page (the last `KEPT_RUNS`, with rating scales and figures for the last `KEPT_VIEWS`); its
+    key."""
     key = uuid.uuid4().hex
     with _RUNS_LOCK:
         _RUNS[key] = run
         while len(_RUNS) > KEPT_RUNS:
             _RUNS.popitem(last=False)
-        for older in list(_RUNS.values())[:-KEPT_SCALES]:
+        for older in list(_RUNS.values())[:-KEPT_VIEWS]:
             older.scales = None
+            older.figures = None
     return key
 
 
@@ -212,8 +241,9 @@ def kept_run(state: Any) -> KeptRun | None:
         return _RUNS.get(key)
 
 
-def symptoms_figure_of(run: KeptRun, scale: Any) -> go.Figure | None:
-    """The symptom figure of another scale for a kept run, or None when its scales are no longer kept.
+def symptoms_figure_of(run: KeptRun, scale: Any, kept: Sequence[Scenario] = ()) -> go.Figure | None:
+    """The symptom figure of another scale for a kept run, with the ``kept`` scenarios drawn over it; None when
+    its scales are no longer kept.
 
     Raises
     ------
@@ -223,7 +253,26 @@ def symptoms_figure_of(run: KeptRun, scale: Any) -> go.Figure | None:
     chosen = choose(scale, SCALES, "rating scale", "scale")
     if run.scales is None:
         return None
-    return figures.symptom_figure(run.scales, chosen, figures.session_spans(run.protocol))
+    figure = figures.symptom_figure(run.scales, chosen, figures.session_spans(run.protocol))
+    return add_overlays(figure, [chosen], kept, run.divisor, whole_hours=True)
+
+
+def overlaid(run: KeptRun, kept: Sequence[Scenario], scale: Any) -> dict[str, go.Figure] | None:
+    """The run's time plots with the ``kept`` scenarios drawn over them; None when its figures are no longer kept.
+
+    Raises
+    ------
+    ProtocolError
+        For a ``scale`` that is not a rating scale.
+    """
+    symptoms = symptoms_figure_of(run, scale, kept)
+    if run.figures is None or symptoms is None:
+        return None
+    drawn = {
+        name: add_overlays(go.Figure(figure), run.panels[name], kept, run.divisor)
+        for name, figure in run.figures.items()
+    }
+    return {name: symptoms if name == "plot-symptoms" else drawn[name] for name in TIME_PLOTS}
 
 
 def default_scale(condition: str) -> str:
