@@ -89,6 +89,13 @@ def text_input(name: str, value: str, placeholder: str = "") -> dcc.Input:
     return dcc.Input(id=name, type="text", value=value, placeholder=placeholder, debounce=True)
 
 
+def radios(name: str, labels: dict[str, str], value: str) -> html.Div:
+    """Inline radio buttons (value → label) with the test hook ``name``."""
+    return testid(
+        name, dcc.RadioItems(id=name, options=_options(labels, list(labels)), value=value, inline=True), "radios"
+    )
+
+
 def _options(labels: dict[str, str], values: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
     return [{"label": labels.get(v, v), "value": v} for v in values]
 
@@ -138,19 +145,7 @@ def _patients_card(v: FormValues) -> html.Section:
             ),
             field(
                 "Rating scores",
-                testid(
-                    "rater_noise",
-                    dcc.RadioItems(
-                        id="rater_noise",
-                        options=[
-                            {"label": "as a rater records them", "value": "on"},
-                            {"label": "without rater noise", "value": "off"},
-                        ],
-                        value=v.rater_noise,
-                        inline=True,
-                    ),
-                    "radios",
-                ),
+                radios("rater_noise", {"on": "as a rater records them", "off": "without rater noise"}, v.rater_noise),
                 "Without rater noise, the median follows the patients' true state instead of jittering by a few "
                 "points (every scale's rater noise set to 0).",
             ),
@@ -242,19 +237,7 @@ def _therapy_card(v: FormValues) -> html.Section:
             ),
             field(
                 "Timing",
-                testid(
-                    "timing",
-                    dcc.RadioItems(
-                        id="timing",
-                        options=[
-                            {"label": "after each dose", "value": "after"},
-                            {"label": "during each dose", "value": "during"},
-                        ],
-                        value=v.timing,
-                        inline=True,
-                    ),
-                    "radios",
-                ),
+                radios("timing", {"after": "after each dose", "during": "during each dose"}, v.timing),
             ),
         ],
         className="card",
