@@ -171,7 +171,7 @@ FIELD_LABELS: tuple[tuple[str, str], ...] = (
     (r"^arms\[0\]\.treatments\[1\]\.after_each_dose", "Delay after dose"),
     (r"^arms\[0\]\.treatments\[1\]", "Therapy"),
     (r"^arms\[1\]", "Comparator arm"),
-    (r"^population\.parameters", "Rater noise"),
+    (r"^population\.parameters", "Rating scores"),
 )
 """Which form field a protocol key path points at (first match wins)."""
 
