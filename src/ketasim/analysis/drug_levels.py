@@ -9,10 +9,17 @@ and ``time_above`` the time it spends above a concentration. A window's finite e
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
-from ketasim.simulation.drug_levels import DrugLevels
+from ketasim.engine.grid import StepPolicy
+from ketasim.protocol.schema import Protocol
+from ketasim.simulation.drug_levels import DrugLevels, drug_levels_range
+from ketasim.simulation.plan import ArmPlan, plan_arm
+from ketasim.simulation.run import batch_size
+from ketasim.vocabulary import PK_ENDPOINT_KINDS
 
 FloatArray = NDArray[np.float64]
 PK_STATISTICS = ("cmax", "tmax", "auc", "time_above")
@@ -121,3 +128,35 @@ def pk_statistic(
     else:
         raise ValueError(f"unknown PK statistic {statistic!r}")
     return np.where(finite, result, np.nan)
+
+
+def endpoint_outputs(protocol: Protocol) -> tuple[str, ...]:
+    """The concentrations the protocol's PK endpoints read, each once (none: no PK endpoint)."""
+    return tuple(sorted({str(e.output) for e in protocol.endpoints if e.kind in PK_ENDPOINT_KINDS}))
+
+
+def endpoint_window_edges(protocol: Protocol) -> np.ndarray:
+    """The finite window edges of the protocol's PK endpoints (hours): times the dense grid passes through."""
+    edges = [t for e in protocol.endpoints if e.kind in PK_ENDPOINT_KINDS for t in (e.window_h or ())]
+    return np.array([t for t in edges if np.isfinite(t)], dtype=float)
+
+
+def plan_levels(protocol: Protocol, plan: ArmPlan, first: int, count: int, batch: int, seed: int) -> DrugLevels | None:
+    """The dense drug levels the protocol's PK endpoints read, for a range of the planned arm's patients."""
+    outputs = endpoint_outputs(protocol)
+    if not outputs:
+        return None
+    return drug_levels_range(protocol, plan, first, count, batch, seed, outputs, endpoint_window_edges(protocol))
+
+
+def endpoint_levels(protocol: Protocol, dataset: Any, arm: str) -> DrugLevels | None:
+    """The dense drug levels the protocol's PK endpoints read, for the patients of ``arm`` in a simulated dataset
+    (the same patients: the dataset's seed and patient numbers); None when the protocol has no PK endpoint."""
+    if not endpoint_outputs(protocol):
+        return None
+    arms = [a.name for a in protocol.arms]
+    patients = np.asarray(dataset["patient"].values)
+    first, count = int(patients[0]), int(patients.size)
+    seed = int(dataset.attrs.get("seed", protocol.seed))
+    plan = plan_arm(protocol, arms.index(arm), StepPolicy())
+    return plan_levels(protocol, plan, first, count, batch_size(count), seed)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ketasim.analysis.drug_levels import plan_levels
 from ketasim.analysis.endpoints import arm_values, failed_patients
 from ketasim.analysis.summary import patient_table
 from ketasim.engine.grid import StepPolicy
@@ -101,7 +102,8 @@ def run_chunk(source_json: str, task: ChunkTask, keep_all: bool = False) -> Chun
     arrays = simulate_range(protocol, _plan(source_json, task.arm), task.first, task.count, task.batch, task.seed)
     dataset = to_dataset(protocol, [arm], [arrays], np.arange(task.first, task.first + task.count), task.seed)
     failed = failed_patients(dataset)
-    values = {arm: {e.name: arm_values(dataset, arm, e, failed[0]) for e in protocol.endpoints}}
+    levels = plan_levels(protocol, _plan(source_json, task.arm), task.first, task.count, task.batch, task.seed)
+    values = {arm: {e.name: arm_values(dataset, arm, e, failed[0], levels) for e in protocol.endpoints}}
     kept = task.count if keep_all else max(0, min(task.count, REPORT_PATIENTS - task.first))
     timecourses = dataset.isel(patient=slice(0, kept)) if kept else None
     return ChunkResult(task, patient_table(values, failed, dataset), timecourses)
