@@ -132,7 +132,8 @@ def plot_courses(protocol: Any, plan: Any, task: ChunkTask) -> Any | None:
     times = plan.grid.times_h[dense.grid.observation_index]
     patients = np.arange(task.first, task.first + count)
     arm = protocol.arms[task.arm].name
-    return to_dataset(protocol, [arm], [arrays], patients, task.seed, times)[list(outputs)]
+    dataset = to_dataset(protocol, [arm], [arrays], patients, task.seed, times)
+    return dataset[[name for name in outputs if name in dataset.data_vars]]
 
 
 def save_chunk(folder: Path, result: ChunkResult) -> None:
