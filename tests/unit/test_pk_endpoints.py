@@ -106,3 +106,60 @@ def test_pk_endpoints_keep_the_observe_grid() -> None:
     with_pk = ketasim.build_protocol(SINGLE)
     without = ketasim.build_protocol({**SINGLE, "endpoints": []})
     assert np.array_equal(observation_times(with_pk), observation_times(without))
+
+
+def pk_target(statistic: str, **measure: Any) -> dict[str, Any]:
+    """A target reading a PK statistic of plasma ketamine off the single-infusion example observed once a day."""
+    protocol = {**SINGLE, "observe": {"every": "1 d"}, "endpoints": []}
+    return {
+        "id": f"pk-{statistic}",
+        "title": statistic,
+        "source": "test",
+        "confidence": "low",
+        "protocol": protocol,
+        "measure": {"arm": "ketamine", "output": "plasma_ketamine", "statistic": statistic, **measure},
+        "expected": 1.0,
+        "band": [0.0, 1e6],
+    }
+
+
+def test_pk_target_statistics_read_the_dense_course() -> None:
+    from ketasim.validation import parse_targets, run_targets
+
+    targets = [
+        pk_target("cmax"),
+        pk_target("tmax"),
+        pk_target("auc_exact", window=["0 h", "infinity"]),
+        pk_target("time_above", above="100 ng/mL", window=["0 h", "12 h"]),
+        pk_target("max", window=["0 h", "24 h"]),
+    ]
+    run = run_targets(parse_targets({"ketasim-targets": 1, "targets": targets}))
+    simulated = {r.target.id: r.simulated for r in run.results}
+    assert all(r.error is None for r in run.results), [r.error for r in run.results]
+    trial = ketasim.analyse(ketasim.build_protocol(SINGLE), ketasim.simulate(ketasim.build_protocol(SINGLE)))
+    estimates = {name: e.value for name, e in trial.estimates["ketamine"].items()}
+    assert simulated["pk-cmax"] == pytest.approx(dense_reference_cmax(), rel=RELATIVE)
+    assert simulated["pk-tmax"] == pytest.approx(estimates["ketamine_tmax"], rel=1e-9)
+    assert simulated["pk-auc_exact"] == pytest.approx(estimates["ketamine_auc"], rel=1e-9)
+    assert simulated["pk-time_above"] == pytest.approx(estimates["above_100"], rel=1e-9)
+    assert simulated["pk-max"] < 0.5 * simulated["pk-cmax"]  # the daily output grid misses the peak
+
+
+@pytest.mark.parametrize(
+    ("measure", "message"),
+    [
+        ({"statistic": "cmax", "output": "madrs"}, r"targets\[0\].measure.output"),
+        ({"statistic": "tmax", "window": ["0 h", "infinity"]}, r"targets\[0\].measure.window\[1\]"),
+        ({"statistic": "time_above"}, r"targets\[0\].measure.above: statistic `time_above` needs a concentration"),
+        ({"statistic": "cmax", "above": "1 ng/mL"}, r"targets\[0\].measure.above: does not apply"),
+        ({"statistic": "max", "window": ["0 h", "4 h"], "above": "1 ng/mL"}, r"measure.above: does not apply"),
+    ],
+)
+def test_bad_pk_targets_are_refused_with_their_key(measure: dict[str, Any], message: str) -> None:
+    from ketasim.errors import TargetsError
+    from ketasim.validation import parse_targets
+
+    target = pk_target("cmax")
+    target["measure"] = {"arm": "ketamine", "output": "plasma_ketamine", **measure}
+    with pytest.raises(TargetsError, match=message):
+        parse_targets({"ketasim-targets": 1, "targets": [target]})

@@ -150,13 +150,22 @@ def plan_levels(protocol: Protocol, plan: ArmPlan, first: int, count: int, batch
 
 
 def endpoint_levels(protocol: Protocol, dataset: Any, arm: str) -> DrugLevels | None:
-    """The dense drug levels the protocol's PK endpoints read, for the patients of ``arm`` in a simulated dataset
-    (the same patients: the dataset's seed and patient numbers); None when the protocol has no PK endpoint."""
-    if not endpoint_outputs(protocol):
+    """The dense drug levels the protocol's PK endpoints read, for the patients of ``arm`` in a simulated dataset;
+    None when the protocol has no PK endpoint."""
+    outputs = endpoint_outputs(protocol)
+    if not outputs:
         return None
+    return dataset_levels(protocol, dataset, arm, outputs, endpoint_window_edges(protocol))
+
+
+def dataset_levels(
+    protocol: Protocol, dataset: Any, arm: str, outputs: tuple[str, ...], anchors_h: np.ndarray
+) -> DrugLevels:
+    """Dense exact drug levels of the patients of ``arm`` in a simulated dataset (the same patients: the dataset's
+    seed and patient numbers), on a grid through ``anchors_h`` (window edges, hours)."""
     arms = [a.name for a in protocol.arms]
     patients = np.asarray(dataset["patient"].values)
     first, count = int(patients[0]), int(patients.size)
     seed = int(dataset.attrs.get("seed", protocol.seed))
     plan = plan_arm(protocol, arms.index(arm), StepPolicy())
-    return plan_levels(protocol, plan, first, count, batch_size(count), seed)
+    return drug_levels_range(protocol, plan, first, count, batch_size(count), seed, outputs, anchors_h)
