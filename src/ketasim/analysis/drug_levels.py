@@ -22,7 +22,6 @@ from ketasim.simulation.run import batch_size
 from ketasim.vocabulary import PK_ENDPOINT_KINDS
 
 FloatArray = NDArray[np.float64]
-PK_STATISTICS = ("cmax", "tmax", "auc", "time_above")
 _EDGE_TOLERANCE_H = 1e-7
 
 
@@ -95,7 +94,7 @@ def pk_statistic(
     Parameters
     ----------
     statistic
-        One of `PK_STATISTICS`.
+        A PK endpoint kind (`ketasim.vocabulary.PK_ENDPOINT_KINDS`).
     levels
         Dense exact concentrations.
     output
