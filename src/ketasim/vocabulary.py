@@ -56,7 +56,13 @@ ENDPOINT_KINDS: tuple[str, ...] = (
     "time_to_response",
     "time_to_relapse",
     "value",
+    "cmax",
+    "tmax",
+    "auc",
+    "time_above",
 )
+PK_ENDPOINT_KINDS: tuple[str, ...] = ("cmax", "tmax", "auc", "time_above")
+"""Endpoint kinds read off a drug concentration's exact course, whatever the protocol observes."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,9 @@ OUTPUTS: dict[str, OutputInfo] = {
     "pcl5": OutputInfo("points", "PCL-5 as the patient would report it", "PCL-5 (points)"),
 }
 """The output vocabulary: every output a protocol may observe."""
+
+DRUG_LEVEL_OUTPUTS: tuple[str, ...] = tuple(name for name, info in OUTPUTS.items() if info.unit == "ng/mL")
+"""The plasma drug concentrations: the outputs of the linear pharmacokinetic stage that PK endpoints read."""
 
 COVARIATE_VARIABLES: dict[str, OutputInfo] = {
     "weight_kg": OutputInfo("kg", "body weight (covariate weight)", "weight (kg)"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 PHONE = {"width": 390, "height": 844}
@@ -178,3 +179,53 @@ def test_no_table_cuts_its_text(
     finally:
         page.close()
     assert clipped == []
+
+
+PANEL_TRACES_JS = """(title) => {
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const layout = plot._fullLayout;
+    const axis = Object.keys(layout).find(k => /^yaxis\\d*$/.test(k) && (layout[k].title || {}).text === title);
+    if (!axis) continue;
+    const id = 'y' + axis.slice(5);
+    return plot._fullData.filter(t => (t.yaxis || 'y') === id && t.mode === 'lines' && t.fill !== 'toself')
+      .map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y)}));
+  }
+  return null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def ketamine_vs_escitalopram_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of the ketamine-vs-escitalopram example (12 infusions, observed 11 times), with 20 patients."""
+    from ketasim.protocol import load_protocol
+    from ketasim.trial.run import run_trial
+
+    folder = tmp_path_factory.mktemp("ketamine-vs-escitalopram")
+    protocol = load_protocol(EXAMPLES / "ketamine-vs-escitalopram.yaml")
+    return run_trial(protocol, out_dir=folder / "trial", patients=20).files["report"]
+
+
+@pytest.mark.parametrize("panel", ["plasma ketamine (ng/mL)", "BDNF change (%)"])
+def test_trial_report_shows_a_peak_after_every_infusion(
+    browser: Any, ketamine_vs_escitalopram_report: Path, shoot: Any, panel: str
+) -> None:
+    """The drug-level and mechanism panels are drawn from the dense plot grid, not the 11 observations: the
+    ketamine arm's median rises and falls once per infusion (12), the escitalopram arm's plasma ketamine is flat."""
+    from scipy.signal import find_peaks
+
+    page, errors, _ = open_offline(browser, ketamine_vs_escitalopram_report, {"width": 1280, "height": 900})
+    try:
+        traces = page.evaluate(PANEL_TRACES_JS, panel)
+        heading = page.locator("h2#drug-levels")
+        heading.scroll_into_view_if_needed()
+        shoot(page, f"ketamine-vs-escitalopram-{panel.split()[0].lower()}", full_page=True)
+    finally:
+        page.close()
+    assert errors == []
+    assert traces, f"no panel titled {panel!r}"
+    median = {t["name"].split(" ")[0]: np.array(t["y"], dtype=float) for t in traces if "median" in t["name"]}
+    ketamine = median["ketamine"]
+    peaks, _ = find_peaks(ketamine, prominence=0.5 * (np.nanmax(ketamine) - np.nanmin(ketamine)))
+    assert len(peaks) == 12, f"{panel}: {len(peaks)} peaks in the ketamine arm"
+    if panel.startswith("plasma"):
+        assert np.nanmax(np.abs(median["escitalopram"])) < 1e-6

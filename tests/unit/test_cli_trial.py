@@ -58,9 +58,24 @@ class FakeSimulator:
         self.calls: list[dict[str, Any]] = []
         self.outputs = outputs
 
-    def __call__(self, protocol: Any, plan: Any, first: int, count: int, batch: int, seed: int) -> dict[str, Any]:
-        self.calls.append({"arm": plan.index, "first": first, "count": count, "seed": seed})
-        days = np.arange(8.0)
+    @property
+    def observed(self) -> list[dict[str, Any]]:
+        """The calls that simulated chunks on the observation grid (not the report's dense plot grid)."""
+        return [call for call in self.calls if call["outputs"] is None]
+
+    def __call__(
+        self,
+        protocol: Any,
+        plan: Any,
+        first: int,
+        count: int,
+        batch: int,
+        seed: int,
+        *,
+        outputs: tuple[str, ...] | None = None,
+    ) -> dict[str, Any]:
+        self.calls.append({"arm": plan.index, "first": first, "count": count, "seed": seed, "outputs": outputs})
+        days = plan.grid.times_h[plan.grid.observation_index] / 24.0  # the observations, or the dense plot times
         rows = []
         for patient in range(first, first + count):
             rng = np.random.default_rng([seed, plan.index, patient])
@@ -70,7 +85,7 @@ class FakeSimulator:
         baseline, depth, age = (np.array(column)[:, None] for column in zip(*rows, strict=True))
         madrs = np.rint(baseline * (1 - depth * np.where(days > 0, np.exp(-(days - 1) / 4), 0.0)))
         arrays = {"madrs": madrs, "plasticity_window": 1 + depth * np.exp(-days / 3)}
-        chosen = {k: v for k, v in arrays.items() if k in self.outputs}
+        chosen = {k: v for k, v in arrays.items() if k in (self.outputs if outputs is None else outputs)}
         return {**chosen, "age_years": age[:, 0], "monitoring_time": np.zeros((count, 0))}
 
 
@@ -129,7 +144,7 @@ def test_options_pass_through_and_timecourses(tmp_path: Path, fake: FakeSimulato
     result = runner.invoke(app, ["trial", str(_protocol(tmp_path)), *arguments, "--timecourses", "--quiet"])
     assert result.exit_code == 0, result.output
     assert {c["seed"] for c in fake.calls} == {9}
-    assert sum(c["count"] for c in fake.calls if c["arm"] == 0) == 5
+    assert sum(c["count"] for c in fake.observed if c["arm"] == 0) == 5
     assert "response_24h" not in result.stdout  # --quiet: no table
     assert read_timecourses(out / "timecourses.nc").sizes["patient"] == 5
     summary = json.loads((out / "summary.json").read_text())
@@ -162,15 +177,15 @@ def test_resume_after_a_kill_gives_the_same_numbers(
 ) -> None:
     monkeypatch.setattr(simulation_run, "BATCH_SIZE", 2)
     whole = _numbers(tmp_path, "whole", "--chunk-size", "4")
-    calls_for_whole = len(fake.calls)
+    calls_for_whole = len(fake.observed)
 
     class KilledError(Exception):
         """The process dies."""
 
-    def killed(*args: Any) -> Any:
-        if len(fake.calls) >= 3:
+    def killed(*args: Any, **kwargs: Any) -> Any:
+        if len(fake.observed) >= 3 and kwargs.get("outputs") is None:
             raise KilledError  # the run dies after its third chunk
-        return FakeSimulator.__call__(fake, *args)
+        return FakeSimulator.__call__(fake, *args, **kwargs)
 
     monkeypatch.setattr(chunks, "simulate_range", killed)
     fake.calls.clear()
@@ -184,7 +199,7 @@ def test_resume_after_a_kill_gives_the_same_numbers(
     monkeypatch.setattr(chunks, "simulate_range", fake)
     fake.calls.clear()
     assert _numbers(tmp_path, "r", "--chunk-size", "4", "--resume") == whole
-    assert len(fake.calls) == calls_for_whole - 3  # the three finished chunks were kept
+    assert len(fake.observed) == calls_for_whole - 3  # the three finished chunks were kept
 
 
 def test_resume_refuses_a_folder_of_another_run(tmp_path: Path, fake: FakeSimulator) -> None:
@@ -261,10 +276,10 @@ def test_a_second_trial_into_the_same_out_is_refused_while_the_first_runs(tmp_pa
     arguments = ["trial", str(_protocol(tmp_path)), "--out", str(out), "--quiet"]
     second: list[Any] = []
 
-    def first_run(*args: Any) -> Any:
+    def first_run(*args: Any, **kwargs: Any) -> Any:
         if not second:  # while the first run computes its first chunk, a second one starts
             second.append(runner.invoke(app, [*arguments, "--seed", "5"]))
-        return FakeSimulator.__call__(fake, *args)
+        return FakeSimulator.__call__(fake, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(chunks, "simulate_range", first_run)
@@ -284,10 +299,10 @@ def test_a_failed_run_leaves_the_previous_result_and_resume_finishes_it(
     previous = _numbers(tmp_path, "out", "--chunk-size", "4")
     wanted = _numbers(tmp_path, "reference", "--chunk-size", "4", "--seed", "8")
 
-    def failing(*args: Any) -> Any:
-        if len(fake.calls) >= 3:
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        if len(fake.observed) >= 3 and kwargs.get("outputs") is None:
             raise SolverError("the engine could not advance the model")
-        return FakeSimulator.__call__(fake, *args)
+        return FakeSimulator.__call__(fake, *args, **kwargs)
 
     fake.calls.clear()
     monkeypatch.setattr(chunks, "simulate_range", failing)

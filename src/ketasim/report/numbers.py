@@ -16,6 +16,7 @@ from ketasim.analysis.endpoints import BINARY_KINDS, TIME_KINDS
 from ketasim.vocabulary import OUTPUTS
 
 DIGITS = 3
+HOUR_KINDS = ("tmax", "time_above")  # PK endpoints measured in hours
 _PLAIN_UP_TO = 1e12  # larger magnitudes (and those under 1e-4) are written with an exponent
 
 
@@ -108,7 +109,8 @@ def endpoint_shown(kind: str, measured: str = "", unit: str | None = None) -> Sh
     """How values of an endpoint of ``kind`` on ``measured`` (a scale or output) are shown.
 
     Rates (response, remission) in percent, times to an event in days, changes in scale points, percent changes
-    in percent, an output's value in ``unit`` (by default the output's unit in the vocabulary).
+    in percent, an output's value and ``cmax`` in ``unit`` (by default the output's unit in the vocabulary), ``tmax``
+    and ``time_above`` in hours, ``auc`` in ``unit`` times hours.
     """
     if kind in BINARY_KINDS:
         return Shown("%", 100.0)
@@ -118,9 +120,11 @@ def endpoint_shown(kind: str, measured: str = "", unit: str | None = None) -> Sh
         return Shown("%")
     if kind == "mean_change":
         return Shown("points")
+    if kind in HOUR_KINDS:
+        return Shown("h")
     if unit is None:
         unit = OUTPUTS[measured].unit if measured in OUTPUTS else ""
-    return Shown(unit)
+    return Shown(f"{unit}·h" if kind == "auc" else unit)
 
 
 def difference_shown(kind: str, measured: str = "", unit: str | None = None) -> Shown:

@@ -2,7 +2,8 @@
 
 Sections: the context of use; the trial at a glance; the endpoint table with 95 % intervals; the arm comparisons;
 Kaplan-Meier curves of the time-to-event endpoints; time courses (median, 25-75 % and 5-95 % bands per arm) of every
-rating scale and mechanism output simulated; and the references behind the parameters and definitions used.
+rating scale at the observations, and of the drug levels and mechanism outputs on the dense plot grid (a peak after
+every dose, whatever the protocol observes); and the references behind the parameters and definitions used.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ketasim.parameters.registry import Reference
 from ketasim.report.page import data_table, figure_html, write_page
 from ketasim.report.summary_rows import COMPARISON_HEADER, ENDPOINT_HEADER, comparison_rows, endpoint_rows
 from ketasim.report.timecourse_plot import COLOURS, band_traces, rgba, stacked_figure, time_axis
-from ketasim.vocabulary import SCALE_RANGES
+from ketasim.vocabulary import DRUG_LEVEL_OUTPUTS, SCALE_RANGES
 
 MECHANISM_OUTPUTS = (
     "nmda_occupancy",
@@ -110,16 +111,21 @@ def kaplan_meier_figure(analysis: TrialAnalysis, endpoint: str) -> go.Figure:
 def band_figure(dataset: Any, names: Sequence[str], *, labelled: bool = False) -> go.Figure:
     """One panel per output: per arm the median with 25-75 % and 5-95 % bands across patients.
 
+    Times where none of an arm's patients has a value are left out of that arm's traces (on the dense plot grid
+    each arm has its own times).
+
     ``labelled`` gives every panel its own time axis labels (the report page; see `stacked_figure`).
     """
     x_values, _, _ = time_axis(dataset["time"].values)
 
     def arm_traces(variable: Any, arm: str, colour: str, first: bool) -> list[go.Scatter]:
         courses = variable.sel(arm=arm).transpose("patient", "time").values
+        recorded = np.isfinite(courses).any(axis=0)  # arms recorded at their own times (the dense plot grid)
+        courses, x = courses[:, recorded], x_values[recorded]
         outer, inner = band_over_patients(courses, 5.0, 95.0), band_over_patients(courses, 25.0, 75.0)
-        traces = band_traces(x_values, outer.median, outer.low, outer.high, name=arm, colour=colour, show_legend=first)
+        traces = band_traces(x, outer.median, outer.low, outer.high, name=arm, colour=colour, show_legend=first)
         if inner.low is not None and inner.high is not None:
-            middle = band_traces(x_values, inner.median, inner.low, inner.high, name=arm, colour=colour)[0]
+            middle = band_traces(x, inner.median, inner.low, inner.high, name=arm, colour=colour)[0]
             middle.update(name=f"{arm} 25-75 %", fillcolor=rgba(colour, 0.35))
             traces.insert(1, middle)
         return traces
@@ -157,10 +163,27 @@ def _overview(analysis: TrialAnalysis) -> str:
     )
 
 
+def _plot_note(plotted: Any) -> str:
+    patients = int(plotted.sizes["patient"])
+    return (
+        f"The first {patients} patient(s) of each arm, drawn every few minutes after each dose and every 2 h "
+        "otherwise, whatever the protocol observes."
+    )
+
+
 def trial_report_body(
-    analysis: TrialAnalysis, summary: dict[str, Any], dataset: Any, *, references: Sequence[Reference]
+    analysis: TrialAnalysis,
+    summary: dict[str, Any],
+    dataset: Any,
+    *,
+    references: Sequence[Reference],
+    plotted: Any | None = None,
 ) -> str:
-    """The body of the report page as HTML text (the page around it: `ketasim.report.page`)."""
+    """The body of the report page as HTML text (the page around it: `ketasim.report.page`).
+
+    ``plotted`` holds the drug levels and mechanism outputs of the first patients of each arm on the dense plot
+    grid; without it they are drawn from ``dataset`` (the observations).
+    """
     first = analysis.arms[0] if analysis.arms else ""
     kinds: dict[str, tuple[str, str]] = {
         name: (str(v.endpoint.kind), v.endpoint.measured) for name, v in analysis.values.get(first, {}).items()
@@ -177,14 +200,20 @@ def trial_report_body(
     if events:
         parts.append("<h2>Time to event (Kaplan-Meier)</h2>")
         parts.extend(f'<div class="plot">{figure_html(kaplan_meier_figure(analysis, name))}</div>' for name in events)
+    dense = plotted if plotted is not None else dataset
     groups = (
-        ("Rating scales", [s for s in SCALE_RANGES if s in dataset.data_vars]),
-        ("Mechanism", [m for m in MECHANISM_OUTPUTS if m in dataset.data_vars]),
+        ("Rating scales", dataset, [s for s in SCALE_RANGES if s in dataset.data_vars]),
+        ("Drug levels", dense, [d for d in DRUG_LEVEL_OUTPUTS if d in dense.data_vars]),
+        ("Mechanism", dense, [m for m in MECHANISM_OUTPUTS if m in dense.data_vars]),
     )
-    for heading, names in groups:
+    for heading, courses, names in groups:
         if names:
-            parts.append(f"<h2>{heading}: median, 25-75 % and 5-95 % of patients</h2>")
-            parts.append(f'<div class="plot">{figure_html(band_figure(dataset, names, labelled=True))}</div>')
+            parts.append(
+                f'<h2 id="{heading.lower().replace(" ", "-")}">{heading}: median, 25-75 % and 5-95 % of patients</h2>'
+            )
+            if courses is plotted:
+                parts.append(f"<p>{_plot_note(plotted)}</p>")
+            parts.append(f'<div class="plot">{figure_html(band_figure(courses, names, labelled=True))}</div>')
     parts.extend(["<h2>References</h2>", references_html(references)])
     return "\n".join(parts)
 
@@ -197,7 +226,9 @@ def write_trial_report(
     *,
     title: str,
     references: Sequence[Reference] = (),
+    plotted: Any | None = None,
 ) -> Path:
     """Write ``report.html`` of a trial (and the shared plotly.js beside it), each completely or not at all, and
-    return its path (folders created)."""
-    return write_page(path, title, trial_report_body(analysis, summary, dataset, references=references))
+    return its path (folders created); ``plotted`` as in `trial_report_body`."""
+    body = trial_report_body(analysis, summary, dataset, references=references, plotted=plotted)
+    return write_page(path, title, body)

@@ -137,7 +137,7 @@ def run_trial(
             keep_all=timecourses,
             progress=progress,
         )
-        table, dataset = chunks.collect(chunk_folder, tasks)
+        table, dataset, plotted = chunks.collect(chunk_folder, tasks)
         arms = tuple(arm.name for arm in protocol.arms)
         values, failed = values_from_table(protocol, table, arms)
         analysis = analyse_values(protocol, arms, values, failed, root)
@@ -152,6 +152,7 @@ def run_trial(
             staging / "report.html",
             title=f"ketasim trial: {protocol.name}",
             references=trial_references(protocol),
+            plotted=plotted,
         ).name
         seconds = perf_counter() - start
         summary["seconds"] = round(seconds, 3)

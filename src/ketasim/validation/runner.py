@@ -28,12 +28,15 @@ from ketasim.analysis.courses import (
     per_patient,
     window_courses,
 )
+from ketasim.analysis.drug_levels import dataset_levels, pk_statistic
 from ketasim.analysis.summary import endpoint_statistic, endpoint_value
 from ketasim.errors import KetasimError, TargetsError, UnsupportedError
 from ketasim.protocol import load_protocol
+from ketasim.simulation.drug_levels import DrugLevels
 from ketasim.simulation.run import simulate
-from ketasim.validation.targets import ROLES, Target, TargetsFile, load_targets
+from ketasim.validation.targets import PK_STATISTICS, ROLES, Target, TargetsFile, load_targets
 from ketasim.version import __version__
+from ketasim.vocabulary import OUTPUTS
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Backend:
     simulate: Callable[[Any], Any]
     endpoint_value: Callable[[Any, Any, str, str], float]
     endpoint_statistic: Callable[..., float]
+    drug_levels: Callable[..., DrugLevels] = dataset_levels
 
 
 def default_backend() -> Backend:
@@ -259,6 +263,8 @@ def _measure(
         value = float(engine.endpoint_value(protocol, dataset, measure.arm, measure.endpoint))
         return _finite(value), None, None
     output = measure.output or ""
+    if measure.statistic in PK_STATISTICS:
+        return _measure_drug_level(target, simulation, engine)
     if output not in dataset.data_vars:
         raise UnsupportedError(f"output {output!r} is not simulated yet")
     courses = dataset[output].sel(arm=measure.arm).transpose("patient", "time")
@@ -270,6 +276,21 @@ def _measure(
     unit = str(courses.attrs.get("units", ""))
     label = str(courses.attrs.get("long_name", output))
     return value, _course(target, time_h, values, unit, label), None
+
+
+def _measure_drug_level(
+    target: Target, simulation: _Simulation, engine: Backend
+) -> tuple[float, Course | None, tuple[float, float] | None]:
+    """A PK statistic of a drug level, read off its exact dense course (`ketasim.analysis.drug_levels`)."""
+    measure = target.measure
+    output, window = str(measure.output), measure.window_h
+    edges = np.array([t for t in window or () if math.isfinite(t)], dtype=float)
+    levels = engine.drug_levels(simulation.protocol, simulation.dataset, measure.arm, (output,), edges)
+    statistic = "auc" if measure.statistic == "auc_exact" else str(measure.statistic)
+    numbers = pk_statistic(statistic, levels, output, window, measure.above)
+    value = _finite(across_patients(numbers, measure.across_patients))
+    info = OUTPUTS[output]
+    return value, _course(target, levels.time_h, levels.values[output], info.unit, info.meaning), None
 
 
 def _check_arm(arm: str, arms: list[str], key_path: str) -> None:
@@ -288,7 +309,10 @@ def _finite(value: float) -> float:
 def _course(target: Target, time_h: FloatArray, values: FloatArray, unit: str, label: str) -> Course:
     """The median course and band over the target's window, or around its ``at`` time."""
     measure = target.measure
-    if measure.window_h is not None:
+    if measure.statistic in PK_STATISTICS:  # the whole run by default; an area to infinity is drawn to the end
+        start, end = measure.window_h or (float(time_h[0]), float(time_h[-1]))
+        span = (start, min(end, float(time_h[-1])))
+    elif measure.window_h is not None:
         span = measure.window_h
     else:
         at = float(measure.at_h or 0.0)
@@ -299,7 +323,7 @@ def _course(target: Target, time_h: FloatArray, values: FloatArray, unit: str, l
         times, cut = time_h[:1], values[:, :1]
     else:
         times, cut = window_courses(time_h, values, span)
-    if measure.statistic == "auc":
+    if measure.statistic in ("auc", "auc_exact"):
         cut = cumulative_auc(times, cut)
         unit = f"{unit}·h" if unit else "h"
         label = f"area under {label} since {span[0]:g} h"
