@@ -1,10 +1,12 @@
-# Two commands for users: `make run` and `make test`. Both set up .venv first.
+# Two commands for users: `make run` and `make test`. Both set up .venv first: `make run` with what ketasim needs
+# to run, `make test` (and every other target) with the dev extra as well.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 
-.PHONY: setup run test test-slow lint bench docs calibrate clean
+.PHONY: setup run test test-slow lint bench docs calibrate wheel-check clean
 
 setup: $(STAMP)
 
@@ -12,9 +14,15 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME_STAMP)
 
-run: setup
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)
 	$(BIN)/ketasim trial examples/kap-clinic-course.yaml --out results/kap-clinic-course
 
 lint: setup
@@ -34,7 +42,7 @@ bench: setup
 	$(BIN)/python benchmarks/trial_throughput.py
 	$(BIN)/python benchmarks/performance.py
 
-# The calibrated default values: every parameter marked calibrated, fitted to the calibration targets (about an
+# The calibrated default values: every parameter marked calibrated, fitted to the calibration targets (about half an
 # hour on 2 cores); writes src/ketasim/parameters/calibrated.yaml, which the default parameter set loads.
 calibrate: setup
 	$(BIN)/ketasim calibrate --targets data/calibration-targets.yaml --out src/ketasim/parameters/calibrated.yaml \
@@ -42,6 +50,9 @@ calibrate: setup
 
 docs: setup
 	$(BIN)/mkdocs build --strict --site-dir results/site
+
+wheel-check:
+	bash scripts/check-wheel.sh
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache

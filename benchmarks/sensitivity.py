@@ -21,7 +21,7 @@ from pathlib import Path
 from sbml_vs_engine import Clock, machine
 
 from ketasim.analysis.summary import endpoint_value
-from ketasim.inference.sensitivity import endpoint_protocol, sensitivity
+from ketasim.inference.sensitivity import endpoint_protocol, sensitivity, sensitivity_problem
 from ketasim.protocol import load_protocol
 from ketasim.protocol.parameter_choice import resolve_parameter_set
 from ketasim.simulation.run import simulate
@@ -51,11 +51,13 @@ def main() -> None:
     arm = protocol.arms[0].name
     single = load_protocol(endpoint_protocol(protocol, args.endpoint, [arm]), base_dir=args.protocol.parent)
 
-    sensitivity(args.protocol, args.endpoint, names=names, samples=2, patients=args.patients)  # warm-up
+    warm_up = sensitivity_problem(args.protocol, args.endpoint, names=names, samples=2)
+    sensitivity(warm_up, patients=args.patients)
     endpoint_value(single, simulate(single, patients=min(reference_patients, 2048)), arm, args.endpoint)
 
     clock = Clock()
-    result = sensitivity(args.protocol, args.endpoint, names=names, samples=args.samples, patients=args.patients)
+    problem = sensitivity_problem(args.protocol, args.endpoint, names=names, samples=args.samples)
+    result = sensitivity(problem, patients=args.patients)
     analysis_s, analysis_cpu = clock.read()
     clock = Clock()
     endpoint_value(single, simulate(single, patients=reference_patients), arm, args.endpoint)

@@ -1,8 +1,9 @@
 """The ``ketasim`` command (``spec/cli.md``): a thin face over the public API, with no science in it.
 
 Every `KetasimError` (and every file system error) becomes one line ``error: <message>`` on stderr and exit
-status 2; ``--debug`` prints the traceback first. Progress bars go to stderr, only on a terminal, and
-``--quiet`` silences them. Heavy modules are imported inside the commands so ``--help`` stays fast.
+status 2; ``--debug`` prints the traceback first. Progress goes to stderr (a bar on a terminal, plain lines
+otherwise; `ketasim.report.progress`), and ``--quiet`` silences it; tables fit the terminal's width
+(`ketasim.report.terminal`). Heavy modules are imported inside the commands so ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ketasim.errors import KetasimError
+from ketasim.report.progress import COMPILING, progress_display
 from ketasim.version import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import xarray as xr
 
     from ketasim.protocol import Protocol
+    from ketasim.report.terminal import Column
 
 app = typer.Typer(
     name="ketasim",
@@ -32,8 +37,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Replace the folder even when it holds other results or other files.")
+]
 ProtocolPath = Annotated[
     Path, typer.Argument(help="Protocol file (YAML, JSON or TOML).", exists=True, dir_okay=False, readable=True)
 ]
@@ -50,24 +58,6 @@ def _errors_to_exit(debug: bool) -> Iterator[None]:
         message = " ".join(str(exc).split()) or type(exc).__name__
         typer.echo(f"error: {message}", err=True)
         raise typer.Exit(2) from None
-
-
-def _progress(quiet: bool) -> Any:
-    """A transient rich progress bar on stderr; disabled with ``--quiet`` or when stderr is not a terminal."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=quiet or not console.is_terminal,
-    )
 
 
 def _warn(messages: Any) -> None:
@@ -95,37 +85,66 @@ def simulate(
     protocol: ProtocolPath,
     out: Annotated[Path, typer.Option("--out", help="Folder for timecourses.nc and plot.html.", file_okay=False)],
     patients: Annotated[int | None, typer.Option("--patients", min=1, help="Patients per arm.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Root seed (overrides `seed`).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed (overrides `seed`).")] = None,
     fc_at: Annotated[
         list[str] | None,
         typer.Option("--fc-at", help='Also write full FC matrices at this time (repeatable, e.g. "24 h").'),
     ] = None,
+    force: Force = False,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="Time course file format: netcdf (timecourses.nc, the default) or csv (timecourses.csv); repeatable.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """Simulate every arm's patients; write DIR/timecourses.nc and DIR/plot.html (and DIR/fc.html with --fc-at)."""
+    """Simulate every arm's patients; write DIR/timecourses.nc (or .csv) and DIR/plot.html (and DIR/fc.html with
+    --fc-at)."""
     with _errors_to_exit(debug):
-        from ketasim.io.netcdf import write_timecourses
+        from ketasim.errors import InputError
+        from ketasim.io.netcdf import write_timecourses, write_timecourses_csv
         from ketasim.protocol import load_protocol
+        from ketasim.protocol.run_size import check_simulation_size
         from ketasim.report.timecourse_plot import write_timecourse_plot
+        from ketasim.result_files import result_folder
         from ketasim.simulation.run import simulate as simulate_protocol
 
+        _check_seed(seed)
+        writers = {"netcdf": (write_timecourses, "timecourses.nc"), "csv": (write_timecourses_csv, "timecourses.csv")}
+        chosen = list(dict.fromkeys(formats or ["netcdf"]))
+        for name in chosen:
+            if name not in writers:
+                raise InputError("--format", f"unknown format {name!r}", "use netcdf or csv")
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
+        check_simulation_size(loaded, patients, "population.size" if patients is None else "--patients")
+        fc_times = _fc_times(fc_at or [], loaded.duration_h)
         size = patients if patients is not None else loaded.population.size
-        with _progress(quiet) as bar:
-            task = bar.add_task("simulating", total=size * len(loaded.arms))
+        identity = {"command": "simulate", "input": loaded.name}
+        with result_folder(out, identity, force=force) as staging, progress_display(quiet) as bar:
+            bar.stage(COMPILING, total=size * len(loaded.arms))
             dataset = simulate_protocol(
-                loaded, patients=patients, seed=seed, progress=lambda done: bar.advance(task, done)
+                loaded, patients=patients, seed=seed, progress=lambda done: bar.advance(done, "simulating")
             )
-            bar.update(task, description="writing files")
-            netcdf = write_timecourses(dataset, out / "timecourses.nc")
-            plot = write_timecourse_plot(dataset, out / "plot.html", title=loaded.name)
-            written = [netcdf, plot]
-            if fc_at:
-                written += _write_fc(loaded, dataset, fc_at, out)
+            bar.stage("writing files")
+            written = [writers[name][0](dataset, staging / writers[name][1]) for name in chosen]
+            written.append(write_timecourse_plot(dataset, staging / "plot.html", title=loaded.name))
+            if fc_times:
+                written += _write_fc(loaded, dataset, fc_times, staging)
         for path in written:
-            typer.echo(f"wrote {path}")
+            typer.echo(f"wrote {out / path.name}")
+
+
+def _check_seed(seed: int | None, option: str = "--seed") -> None:
+    """Refuse a seed outside 0 to 2**63 - 1, as the protocol schema does."""
+    from ketasim.errors import InputError
+    from ketasim.protocol.schema import MAX_SEED
+
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise InputError(option, f"{seed} is outside 0 to {MAX_SEED}", "give a whole number in that range, e.g. 7")
 
 
 def default_workers() -> int:
@@ -135,21 +154,28 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _write_fc(loaded: Protocol, dataset: xr.Dataset, texts: list[str], out: Path) -> list[Path]:
-    """FC matrices at the ``--fc-at`` times as NetCDF and heatmaps."""
+def _fc_times(texts: list[str], end: float) -> list[float]:
+    """The ``--fc-at`` times in hours, each within the simulated time 0 to ``end`` hours."""
     from ketasim.errors import InputError
-    from ketasim.report.fc_heatmaps import write_fc_heatmaps
-    from ketasim.simulation.fc import fc_matrices
     from ketasim.units import parse_quantity
 
     times = [parse_quantity(text, "time", "--fc-at") for text in texts]
-    end = float(dataset["time"].values[-1])
     late = [t for t in times if not 0 <= t <= end]
     if late:
         raise InputError("--fc-at", f"{late[0]:g} h is outside the simulated time", f"use times from 0 to {end:g} h")
+    return times
+
+
+def _write_fc(loaded: Protocol, dataset: xr.Dataset, times: list[float], out: Path) -> list[Path]:
+    """FC matrices at the ``--fc-at`` times (hours) as NetCDF and heatmaps."""
+    from ketasim.io.netcdf import netcdf_in_memory
+    from ketasim.report.fc_heatmaps import write_fc_heatmaps
+    from ketasim.result_files import write_file
+    from ketasim.simulation.fc import fc_matrices
+
     fc = fc_matrices(loaded, dataset, times)
-    fc.to_netcdf(out / "fc_matrices.nc", engine="h5netcdf")
-    return [out / "fc_matrices.nc", write_fc_heatmaps(fc, out / "fc.html")]
+    matrices = write_file(out / "fc_matrices.nc", lambda hidden: hidden.write_bytes(netcdf_in_memory(fc.to_dataset())))
+    return [matrices, write_fc_heatmaps(fc, out / "fc.html")]
 
 
 @app.command()
@@ -159,7 +185,7 @@ def trial(
         Path, typer.Option("--out", help="Folder for summary.json, patients.parquet and report.html.", file_okay=False)
     ],
     patients: Annotated[int | None, typer.Option("--patients", min=1, help="Patients per arm.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Root seed (overrides `seed`).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed (overrides `seed`).")] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Local processes computing chunks (default: all cores).")
     ] = None,
@@ -171,6 +197,7 @@ def trial(
         bool, typer.Option("--resume", help="Continue an interrupted run in the same --out, keeping finished chunks.")
     ] = False,
     timecourses: Annotated[bool, typer.Option("--timecourses", help="Also write DIR/timecourses.nc.")] = False,
+    force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -179,11 +206,11 @@ def trial(
         from ketasim.protocol import load_protocol
         from ketasim.trial.run import run_trial
 
+        _check_seed(seed)
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         size = patients if patients is not None else loaded.population.size
-        with _progress(quiet) as bar:
-            task = bar.add_task("simulating", total=size * len(loaded.arms))
+        with progress_display(quiet) as bar:
             result = run_trial(
                 loaded,
                 out_dir=out,
@@ -193,8 +220,10 @@ def trial(
                 workers=workers or default_workers(),
                 scheduler=scheduler,
                 resume=resume,
+                force=force,
                 timecourses=timecourses,
-                progress=lambda done: bar.advance(task, done),
+                progress=lambda done: bar.advance(done, "simulating"),
+                on_start=lambda: bar.stage(COMPILING, total=size * len(loaded.arms)),
             )
         if result.summary["failed_patients"]:
             typer.echo(
@@ -207,24 +236,45 @@ def trial(
                 typer.echo(f"wrote {result.files[key]}")
 
 
-def _print_endpoints(summary: dict[str, Any]) -> None:
+def _print_table(columns: Sequence[Column], rows: list[list[str]], title: str = "") -> None:
+    """Rows as a table that fits the terminal's width (``$COLUMNS`` when not a terminal), no value cut."""
     from rich.console import Console
-    from rich.table import Table
 
-    def number(value: Any) -> str:
-        return "-" if value is None else f"{value:.3g}"
+    from ketasim.report.terminal import fitted_table
 
-    table = Table("arm", "endpoint", "kind", "value", "95 % interval", "n")
-    for arm, content in summary["arms"].items():
-        for name, entry in content["endpoints"].items():
-            if "value_days" in entry:
-                value, count = f"{number(entry['value_days'])} d", f"{entry['events']}/{entry['n_at_risk']}"
-            else:
-                value, count = number(entry["value"]), str(entry["n"])
-            low, high = entry["ci95"]
-            table.add_row(arm, name, entry["kind"], value, f"{number(low)} to {number(high)}", count)
-    if table.row_count:
-        Console().print(table)
+    console = Console()
+    console.print(fitted_table(columns, rows, console.width, title))
+
+
+def _print_endpoints(summary: dict[str, Any]) -> None:
+    """The endpoints grouped by endpoint (arms side by side), then the comparisons of arms."""
+    from ketasim.report.summary_rows import comparison_rows, endpoint_rows, summary_kinds
+    from ketasim.report.terminal import Column
+
+    order = list(summary_kinds(summary))
+    rows = sorted(endpoint_rows(summary), key=lambda row: order.index(row[1]))
+    columns = [Column("endpoint"), Column("arm"), Column("value", numeric=True)]
+    columns += [Column("95 % interval", numeric=True), Column("patients", numeric=True), Column("kind", beneath=True)]
+    if rows:
+        _print_table(columns, [[r[1], r[0], r[3], r[4], r[5], r[2]] for r in rows])
+    differences = comparison_rows(summary, summary_kinds(summary))
+    if differences:
+        columns = [Column("endpoint"), Column("arms"), Column("difference", numeric=True)]
+        columns += [Column("95 % interval", numeric=True), Column("Hedges g", numeric=True)]
+        _print_table(columns, differences, title="differences between arms (rates in percentage points, pp)")
+
+
+@contextmanager
+def _report_folder(report: Path | None, identity: dict[str, str], force: bool) -> Iterator[Path | None]:
+    """The hidden folder that ``--report`` is filled in (checked and locked on entry, before any work, and put in
+    place whole on exit), or None without ``--report``."""
+    from ketasim.result_files import result_folder
+
+    if report is None:
+        yield None
+        return
+    with result_folder(report, identity, force=force, option="--report") as staging:
+        yield staging
 
 
 @app.command()
@@ -237,37 +287,46 @@ def validate(
         Path | None, typer.Option("--report", help="Folder for an HTML report with one plot per target.")
     ] = None,
     role: Annotated[str, typer.Option("--role", help="Which targets to run: calibration, validation or all.")] = "all",
+    force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Run every target of a targets file. Exit 0: all ran; 1: some could not run; 2: bad command line or file."""
     with _errors_to_exit(debug):
+        from ketasim.result_files import check_writable, write_file
         from ketasim.validation import load_targets, run_targets, with_role, write_results_json
         from ketasim.validation.report import write_report
 
         loaded = with_role(load_targets(targets), role)
-        with _progress(quiet) as bar:
-            task = bar.add_task("validating", total=len(loaded.targets))
-            run = run_targets(
-                loaded, on_target=lambda done, target: bar.update(task, completed=done, description=target.id)
-            )
-            bar.update(task, completed=len(loaded.targets))
-        _warn(run.warnings)
-        roles = run.roles()
-        if not quiet:
-            for name in roles:
-                _print_results(run.of_role(name), title=f"{name} targets")
-        for result in run.results:
-            if result.error is not None:
-                typer.echo(f"target {result.target.id} could not run: {result.error}", err=True)
-        if len(roles) > 1:
-            for name in roles:
-                part = run.of_role(name)
-                typer.echo(f"{name}: {part.passed} passed, {part.failed} failed, {part.errors} could not run")
-        typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
-        typer.echo(f"wrote {write_results_json(run, json_out)}")
-        if report is not None:
-            typer.echo(f"wrote {write_report(run, report)}")
+        check_writable(json_out)
+        identity = {"command": "validate", "input": targets.name}
+        with _report_folder(report, identity, force) as staging:
+            with progress_display(quiet) as bar:
+                bar.stage(COMPILING, total=len(loaded.targets))
+                run = run_targets(
+                    loaded,
+                    on_target=lambda done, target: bar.update(
+                        done, f"{target.id} ({COMPILING})" if done == 0 else f"target {target.id}"
+                    ),
+                )
+                bar.update(len(loaded.targets), "validated")
+            _warn(run.warnings)
+            roles = run.roles()
+            if not quiet:
+                for name in roles:
+                    _print_results(run.of_role(name), title=f"{name} targets")
+            for result in run.results:
+                if result.error is not None:
+                    typer.echo(f"target {result.target.id} could not run: {result.error}", err=True)
+            if len(roles) > 1:
+                for name in roles:
+                    part = run.of_role(name)
+                    typer.echo(f"{name}: {part.passed} passed, {part.failed} failed, {part.errors} could not run")
+            typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
+            typer.echo(f"wrote {write_file(json_out, lambda hidden: write_results_json(run, hidden))}")
+            page = write_report(run, staging).name if staging is not None else None
+        if report is not None and page is not None:
+            typer.echo(f"wrote {report / page}")
     if run.errors:
         raise typer.Exit(1)
 
@@ -310,10 +369,13 @@ def calibrate(
             write_parameter_file,
         )
         from ketasim.parameters import get_parameter_set
+        from ketasim.report.numbers import format_number, with_unit
+        from ketasim.result_files import check_writable, write_file
         from ketasim.validation import load_targets
 
         if out.suffix not in (".yaml", ".yml"):
             raise InputError("--out", f"{out} is not a .yaml file", "write e.g. --out calibrated.yaml")
+        check_writable(out)
         loaded = load_targets(targets)
         refuse_validation_targets(loaded)
         pset = get_parameter_set("prior")  # the fit starts from the sources' values, so it is reproducible
@@ -323,32 +385,38 @@ def calibrate(
                 "--parameter", "no parameter of the default set is marked calibrated", "name one with --parameter NAME"
             )
         free = free_parameters(pset, names)
-        result = fit(
-            loaded,
-            pset,
-            free,
-            patients=patients,
-            max_evaluations=max_evaluations,
-            differences=differences,
-            on_evaluation=None if quiet else _print_progress,
-        )
+        with progress_display(quiet) as bar:
+            bar.stage(f"calibrating ({COMPILING})", total=max_evaluations)
+            result = fit(
+                loaded,
+                pset,
+                free,
+                patients=patients,
+                max_evaluations=max_evaluations,
+                differences=differences,
+                on_evaluation=lambda progress: bar.update(progress.evaluation, _describe(progress)),
+            )
+        before, after = format_number(result.objective_before, 4), format_number(result.objective_after, 4)
         typer.echo(
-            f"objective {result.objective_before:.4g} -> {result.objective_after:.4g} in "
-            f"{result.batched_evaluations} batched evaluations ({result.evaluations} parameter sets, "
-            f"{_minutes(result.seconds)})"
+            f"objective {before} -> {after} in {result.batched_evaluations} batched evaluations "
+            f"({result.evaluations} parameter sets, {_minutes(result.seconds)})"
         )
         for name, value in result.values.items():
-            typer.echo(f"{name}: {pset[name]:.4g} -> {value:.4g} {pset.parameter(name).unit}")
+            unit = pset.parameter(name).unit
+            typer.echo(f"{name}: {format_number(pset[name], 4)} -> {with_unit(format_number(value, 4), unit)}")
         typer.echo(f"{result.run.passed} passed, {result.run.failed} failed, {result.run.errors} could not run")
-        typer.echo(f"wrote {write_parameter_file(result, pset, loaded, out, patients)}")
+        written = write_file(out, lambda hidden: write_parameter_file(result, pset, loaded, hidden, patients))
+        typer.echo(f"wrote {written}")
 
 
-def _print_progress(progress: Any) -> None:
-    """One line on stderr per batched evaluation of a calibration."""
-    typer.echo(
-        f"evaluation {progress.evaluation}/{progress.budget} ({progress.sets} sets): objective {progress.objective:.4g}, "
-        f"{progress.in_band}/{progress.targets} targets in band, {_minutes(progress.seconds)}",
-        err=True,
+def _describe(progress: Any) -> str:
+    """What one batched evaluation of a calibration found, for its progress line."""
+    from ketasim.report.numbers import format_number
+
+    return (
+        f"evaluation {progress.evaluation}/{progress.budget} ({progress.sets} sets): objective "
+        f"{format_number(progress.objective, 4)}, {progress.in_band}/{progress.targets} targets in band, "
+        f"{_minutes(progress.seconds)}"
     )
 
 
@@ -375,6 +443,7 @@ def sensitivity(
     report: Annotated[
         Path | None, typer.Option("--report", help="Folder for an HTML report with a tornado chart.")
     ] = None,
+    force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -383,34 +452,38 @@ def sensitivity(
         import json
 
         from ketasim.inference.sensitivity import sensitivity as analyse
+        from ketasim.inference.sensitivity import sensitivity_problem
         from ketasim.inference.sensitivity_report import write_sensitivity_report
+        from ketasim.report.numbers import format_number
+        from ketasim.result_files import check_writable, write_text
 
-        result = analyse(
-            protocol,
-            endpoint,
-            arm=arm,
-            control=control,
-            names=parameter or (),
-            samples=samples,
-            patients=patients,
-            seed=seed,
-            on_progress=None if quiet else _print_points,
+        problem = sensitivity_problem(
+            protocol, endpoint, arm=arm, control=control, names=parameter or (), samples=samples
         )
-        for index in result.indices[:10]:
-            typer.echo(
-                f"{index.parameter.name}: ST {index.total:.3f} ({index.total_ci95[0]:.3f} to {index.total_ci95[1]:.3f}),"
-                f" S1 {index.first:.3f} ({index.first_ci95[0]:.3f} to {index.first_ci95[1]:.3f})"
-            )
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-        typer.echo(f"wrote {json_out}")
-        if report is not None:
-            typer.echo(f"wrote {write_sensitivity_report(result, report)}")
-
-
-def _print_points(done: int, total: int, seconds: float) -> None:
-    """One line on stderr per group of points of a sensitivity analysis."""
-    typer.echo(f"{done}/{total} points, {_minutes(seconds)}", err=True)
+        check_writable(json_out)
+        identity = {"command": "sensitivity", "input": protocol.name}
+        with _report_folder(report, identity, force) as staging:
+            with progress_display(quiet) as bar:
+                bar.stage(f"sensitivity, {problem.points} points ({COMPILING})")
+                result = analyse(
+                    problem,
+                    patients=patients,
+                    seed=seed,
+                    on_progress=lambda done, total, seconds: bar.update(
+                        done, f"sensitivity: {done}/{total} points, {_minutes(seconds)}"
+                    ),
+                )
+            for index in result.indices[:10]:
+                low, high = (format_number(x, 3) for x in index.total_ci95)
+                typer.echo(
+                    f"{index.parameter.name}: ST {format_number(index.total, 3)} ({low} to {high}), "
+                    f"S1 {format_number(index.first, 3)}"
+                )
+            document = json.dumps(result.to_json(), indent=2, allow_nan=False) + "\n"
+            typer.echo(f"wrote {write_text(json_out, document)}")
+            page = write_sensitivity_report(result, staging).name if staging is not None else None
+        if report is not None and page is not None:
+            typer.echo(f"wrote {report / page}")
 
 
 def _minutes(seconds: float) -> str:
@@ -419,39 +492,77 @@ def _minutes(seconds: float) -> str:
 
 
 def _print_results(run: Any, title: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from ketasim.report.numbers import format_interval, format_number
+    from ketasim.report.terminal import Column
 
-    table = Table("target", "simulated", "expected", "band", "result", title=title)
+    rows = []
     for result in run.results:
-        low, high = result.target.band
-        simulated = "-" if result.simulated is None else f"{result.simulated:.4g}"
         verdict = "error" if result.error is not None else ("pass" if result.passed else "fail")
-        table.add_row(result.target.id, simulated, f"{result.target.expected:.4g}", f"{low:.4g} to {high:.4g}", verdict)
-    Console().print(table)
+        simulated = format_number(result.simulated, 4)
+        expected = format_number(result.target.expected, 4)
+        low, high = result.target.band
+        rows.append([result.target.id, simulated, expected, format_interval(low, high, digits=4), verdict])
+    columns = [Column("target"), Column("simulated", numeric=True), Column("expected", numeric=True)]
+    _print_table([*columns, Column("band", numeric=True), Column("result")], rows, title=title)
 
 
 @app.command()
 def params(
     set_name: Annotated[str, typer.Option("--set", help="Name of the parameter set.")] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (set, description, parameters) instead.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per parameter) instead.")] = False,
     debug: Debug = False,
 ) -> None:
     """Print the parameter registry: value, unit, source and confidence of every parameter."""
     with _errors_to_exit(debug):
+        from ketasim.errors import InputError
         from ketasim.parameters import get_parameter_set
-        from ketasim.parameters.listing import format_parameters
+        from ketasim.report.numbers import format_number
+        from ketasim.report.terminal import Column
 
-        listing = format_parameters(get_parameter_set(set_name))
-        if isinstance(listing, str):
-            typer.echo(listing)
-        else:
-            from rich.console import Console
+        if as_json and as_csv:
+            raise InputError("--json/--csv", "both output formats given", "choose one of --json and --csv")
+        pset = get_parameter_set(set_name)
+        records = [pset.parameter(name) for name in sorted(pset.parameters)]
+        if as_json or as_csv:
+            typer.echo(_parameters_json(pset, records) if as_json else _parameters_csv(records), nl=False)
+            return
+        columns = [Column("parameter"), Column("value", numeric=True), Column("unit")]
+        columns += [Column("source", beneath=True), Column("confidence", beneath=True)]
+        rows = [[p.name, format_number(p.value, 4), p.unit, p.source, p.confidence] for p in records]
+        _print_table(columns, rows, title=f"parameter set {pset.name!r}: {pset.description}")
 
-            Console().print(listing)
+
+PARAMETER_FIELDS = ("name", "value", "unit", "source", "confidence", "note")
+
+
+def _parameters_json(pset: Any, records: list[Any]) -> str:
+    import json
+
+    listed = [{field: getattr(p, field) for field in PARAMETER_FIELDS} for p in records]
+    document = {"set": pset.name, "description": pset.description, "parameters": listed}
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def _parameters_csv(records: list[Any]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PARAMETER_FIELDS)
+    writer.writerows(
+        [repr(p.value) if field == "value" else getattr(p, field) for field in PARAMETER_FIELDS] for p in records
+    )
+    return buffer.getvalue()
 
 
 @app.command()
-def cite(protocol: ProtocolPath, debug: Debug = False) -> None:
+def cite(
+    protocol: ProtocolPath,
+    bibtex: Annotated[bool, typer.Option("--bibtex", help="Print BibTeX entries instead of one line each.")] = False,
+    debug: Debug = False,
+) -> None:
     """Print the references behind everything the protocol uses."""
     with _errors_to_exit(debug):
         from ketasim.parameters import get_parameter_set
@@ -459,9 +570,48 @@ def cite(protocol: ProtocolPath, debug: Debug = False) -> None:
 
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
-        for reference in get_parameter_set(loaded.population.parameter_set).cited():
-            doi = f" https://doi.org/{reference.doi}" if reference.doi else ""
-            typer.echo(f"[{reference.key}] {reference.citation}{doi}")
+        references = get_parameter_set(loaded.population.parameter_set).cited()
+        if bibtex:
+            from ketasim.report.bibtex import bibtex_entries
+
+            typer.echo(bibtex_entries(references), nl=False)
+            return
+        from ketasim.parameters.listing import format_citations
+
+        typer.echo(format_citations(references))
+
+
+@app.command("examples")
+def list_or_copy_examples(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Examples to copy (default with --out: all of them).", show_default=False)
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to copy the examples into.", file_okay=False)
+    ] = None,
+    debug: Debug = False,
+) -> None:
+    """List the example protocols that come with ketasim, or copy some or all of them into a folder."""
+    with _errors_to_exit(debug):
+        from ketasim.errors import InputError
+        from ketasim.io.examples import copy_examples, examples
+
+        if out is None:
+            if names:
+                raise InputError("--out", "no folder to copy the examples into", "add e.g. --out my-examples")
+            from rich.console import Console
+            from rich.table import Table
+            from rich.text import Text
+
+            table = Table("example", "what it is", box=None, pad_edge=False)
+            table.columns[0].no_wrap = True  # names whole; the descriptions wrap between words
+            for example in examples():
+                table.add_row(Text(example.name), Text(example.title))
+            Console().print(table)
+            typer.echo("copy one with: ketasim examples NAME --out DIR (all of them: ketasim examples --out DIR)")
+            return
+        for path in copy_examples(names or [], out):
+            typer.echo(f"wrote {path}")
 
 
 @app.command()
@@ -470,6 +620,10 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8050,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", min=1, help="Seconds after which a run is stopped (default 120)."),
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Start the browser explorer: build a protocol, run it, and see each stage from dose to symptoms."""
@@ -485,7 +639,10 @@ def serve(
             ) from None
         check_address(host, port)
         typer.echo(f"ketasim explorer on http://{host}:{port}/ (Ctrl+C stops it)")
-        serve_explorer(host=host, port=port)
+        if time_limit is None:
+            serve_explorer(host=host, port=port)
+        else:
+            serve_explorer(host=host, port=port, run_time_limit_s=time_limit)
 
 
 export_app = typer.Typer(
@@ -510,19 +667,27 @@ def export_sbml(
         from ketasim.errors import InputError
         from ketasim.io.sbml import write_sbml
         from ketasim.protocol import load_protocol
+        from ketasim.result_files import write_file
 
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         names = [a.name for a in loaded.arms]
         if arm is not None and arm not in names:
             raise InputError("--arm", f"the protocol has no arm {arm!r}", f"choose one of {', '.join(names)}")
-        typer.echo(f"wrote {write_sbml(loaded, out, names.index(arm) if arm is not None else 0)}")
+        index = names.index(arm) if arm is not None else 0
+        typer.echo(f"wrote {write_file(out, lambda hidden: write_sbml(loaded, hidden, index))}")
 
 
 @app.command()
 def forecast(
     history: Annotated[
-        Path, typer.Argument(help="Patient history (CSV or JSON).", exists=True, dir_okay=False, readable=True)
+        Path,
+        typer.Argument(
+            help="Patient history (CSV or JSON), or a NONMEM-style event table (CSV with ID, TIME, EVID/MDV, ...).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
     ],
     until: Annotated[str, typer.Option("--until", help='Forecast horizon from the first treatment, e.g. "12 w".')],
     json_out: Annotated[Path, typer.Option("--json", help="Where to write the forecast JSON.", dir_okay=False)],
@@ -536,12 +701,24 @@ def forecast(
         Path | None,
         typer.Option("--plan", help="Planned treatments: a one-arm protocol file.", exists=True, dir_okay=False),
     ] = None,
+    cmt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cmt",
+            help="For a NONMEM-style event table: what a CMT number means (repeatable), e.g. --cmt 1=ketamine:iv "
+            "(doses), --cmt 3=madrs (scores in DV), --cmt 5=integration (sessions), --cmt 2=skip.",
+        ),
+    ] = None,
+    patient_id: Annotated[
+        str | None, typer.Option("--id", help="For an event table with several patients: the ID to forecast.")
+    ] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Folder for the patient report page.")] = None,
     scale: Annotated[str | None, typer.Option("--scale", help="Scale to forecast (default: the most recorded).")] = (
         None
     ),
     sampler: Annotated[str, typer.Option("--sampler", help="smc (default) or nuts.")] = "smc",
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the sampler and the rater noise.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampler and the rater noise.")] = 0,
+    force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -551,36 +728,47 @@ def forecast(
         import json
 
         from ketasim.inference.forecast import forecast as forecast_patient
+        from ketasim.inference.forecast_report import write_forecast_report
         from ketasim.inference.samplers import DEFAULT_SETTINGS
         from ketasim.protocol import load_protocol
-        from ketasim.protocol.history import HistoryError, read_facts, read_history
+        from ketasim.protocol.event_table import parse_compartments, read_patient_history
+        from ketasim.protocol.history import HistoryError, read_facts
+        from ketasim.result_files import check_writable, write_text
         from ketasim.units import parse_quantity
 
+        _check_seed(seed)
         until_h = parse_quantity(until, "time", "--until", HistoryError)
         pairs = [item for item in patient or [] if "=" in item]
         files = [item for item in patient or [] if "=" not in item]
         if len(files) > 1:
             raise HistoryError("--patient", f"{len(files)} facts files given", "give one file and key=value pairs")
         facts = read_facts(files[0] if files else None, pairs)
-        loaded = read_history(history)
+        loaded = read_patient_history(history, parse_compartments(cmt or []), patient_id)
         planned = load_protocol(plan) if plan is not None else None
         settings = dataclasses.replace(DEFAULT_SETTINGS, method=sampler, seed=seed)
-        with _progress(quiet) as bar:
-            bar.add_task("fitting and forecasting", total=None)
-            result = forecast_patient(loaded, facts, until_h, plan=planned, scale=scale, settings=settings)
-        _warn(result.warnings)
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result.to_json(), indent=1) + "\n", encoding="utf-8")
-        d = result.diagnostics
-        typer.echo(
-            f"{d.method}: r-hat {d.r_hat_max:.3f}, ESS {d.ess_min:.0f}, {d.seconds:.1f} s; "
-            f"suggested next dose: {_hours_text(result.suggested_next_dose_h)}"
-        )
-        typer.echo(f"wrote {json_out}")
-        if report is not None:
-            from ketasim.inference.forecast_report import write_forecast_report
-
-            typer.echo(f"wrote {write_forecast_report(result, report)}")
+        check_writable(json_out)
+        with _report_folder(report, {"command": "forecast", "input": loaded.patient}, force) as staging:
+            with progress_display(quiet) as bar:
+                result = forecast_patient(
+                    loaded,
+                    facts,
+                    until_h,
+                    plan=planned,
+                    scale=scale,
+                    settings=settings,
+                    on_start=lambda: bar.stage(f"fitting and forecasting ({COMPILING})"),
+                )
+            _warn(result.warnings)
+            write_text(json_out, json.dumps(result.to_json(), indent=1) + "\n")
+            d = result.diagnostics
+            typer.echo(
+                f"{d.method}: r-hat {d.r_hat_max:.3f}, ESS {d.ess_min:.0f}, {d.seconds:.1f} s; "
+                f"suggested next dose: {_hours_text(result.suggested_next_dose_h)}"
+            )
+            typer.echo(f"wrote {json_out}")
+            page = write_forecast_report(result, staging).name if staging is not None else None
+        if report is not None and page is not None:
+            typer.echo(f"wrote {report / page}")
 
 
 def _hours_text(hours: float | None) -> str:

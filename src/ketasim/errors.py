@@ -5,6 +5,8 @@ The command line maps every `KetasimError` to exit status 2 with its one-line me
 
 from __future__ import annotations
 
+import errno
+
 
 class KetasimError(Exception):
     """Base of all errors ketasim raises on purpose: bad input, missing parameters, failed solves."""
@@ -38,6 +40,37 @@ class ProtocolError(InputError):
 
 class TargetsError(InputError):
     """A targets file breaks a rule of ``spec/targets.md``."""
+
+
+class OutputError(KetasimError):
+    """A result file or folder could not be written (disk full, no permission); the message names it.
+
+    Parameters
+    ----------
+    path
+        The file or folder that could not be written.
+    failure
+        The operating system's error.
+    """
+
+    def __init__(self, path: object, failure: OSError) -> None:
+        self.path = str(path)
+        self.failure = failure
+        reason = failure.strerror or str(failure) or type(failure).__name__
+        fix = _OUTPUT_FIXES.get(failure.errno or 0, "check the disk and the folder")
+        super().__init__(f"cannot write {self.path}: {reason} ({fix})")
+
+
+_OUTPUT_FIXES = {
+    errno.ENOSPC: "free some disk space or write somewhere else",
+    errno.EFBIG: "the file is larger than this system allows: write somewhere else",
+    errno.EDQUOT: "the disk quota is used up: free some space or write somewhere else",
+    errno.EACCES: "check the folder's permissions or write somewhere else",
+    errno.EPERM: "check the folder's permissions or write somewhere else",
+    errno.EROFS: "the disk is read-only: write somewhere else",
+    errno.EEXIST: "a file stands where a folder is needed: choose another path",
+    errno.ENOTDIR: "a file stands where a folder is needed: choose another path",
+}
 
 
 class ParameterError(KetasimError):

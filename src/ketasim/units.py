@@ -6,6 +6,8 @@ weight (``"0.5 mg/kg"``) are parsed by the protocol layer, since pint treats mg/
 
 from __future__ import annotations
 
+import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +32,20 @@ EXAMPLES = {
 }
 
 
+MAX_QUANTITY_CHARACTERS = 100
+_POWER = r"(?:\*\*|\^)"
+_COSTLY_POWER = re.compile(rf"{_POWER}\s*[-+]?\s*(?:\(|\d{{3}}|[\d.]+\s*{_POWER})|\)\s*{_POWER}")
+
+
+def plain_expression(text: str) -> bool:
+    """Whether ``text`` is short and free of the powers that would take a unit library minutes to evaluate.
+
+    Refused: more than `MAX_QUANTITY_CHARACTERS` characters, a power of a power (``9**9**9``), a power of a
+    bracket, or an exponent of three digits or more. Units such as ``kg^0.75`` or ``m**2`` pass.
+    """
+    return len(text) <= MAX_QUANTITY_CHARACTERS and _COSTLY_POWER.search(text) is None
+
+
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The one unit registry, with clinical abbreviations (``w`` for week, ``d`` for day)."""
@@ -39,7 +55,7 @@ def registry() -> pint.UnitRegistry:
 
 
 def parse_quantity(text: Any, kind: str, key_path: str = "", error: type[InputError] = InputError) -> float:
-    """Parse ``text`` as a quantity of ``kind`` and return its magnitude in engine units.
+    """Parse ``text`` as a quantity of ``kind`` and return its magnitude in engine units (always finite).
 
     Parameters
     ----------
@@ -59,12 +75,20 @@ def parse_quantity(text: Any, kind: str, key_path: str = "", error: type[InputEr
         raise error(key_path, f"bare number {text!r} has no unit", f"write e.g. {examples}")
     ureg = registry()
     try:
+        if not plain_expression(text):
+            raise ValueError(text)
         quantity: pint.Quantity = ureg.Quantity(text.strip())
     except Exception:  # pint raises many unrelated types on garbage
         raise error(key_path, f"cannot read {text!r} as a quantity", f"write e.g. {examples}") from None
     if not isinstance(quantity, pint.Quantity) or quantity.dimensionless:
         raise error(key_path, f"{text!r} has no unit", f"write e.g. {examples}")
     target = ureg.Unit(ENGINE_UNITS[kind])
-    if quantity.check(target.dimensionality):
-        return float(quantity.to(target).magnitude)
-    raise error(key_path, f"{text!r} has the wrong dimension", f"write e.g. {examples}")
+    if not quantity.check(target.dimensionality):
+        raise error(key_path, f"{text!r} has the wrong dimension", f"write e.g. {examples}")
+    try:
+        value = float(quantity.to(target).magnitude)
+    except (OverflowError, TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value):
+        raise error(key_path, f"{text!r} is not a finite quantity", f"write a number with a unit, e.g. {examples}")
+    return value

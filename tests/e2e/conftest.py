@@ -64,6 +64,30 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="session")
+def pk_target() -> dict[str, Any]:
+    """The first pharmacokinetic target of the calibration targets (Zarate 2006 via Zanos 2018, Table 1): the
+    plasma ketamine peak of one 0.5 mg/kg infusion over 40 min in the typical patient."""
+    infusion = {"drug": "ketamine", "route": "iv", "dose": "0.5 mg/kg", "infusion": "40 min", "at": ["0 h"]}
+    return {
+        "id": "pk-iv-05-cmax",
+        "title": "Plasma ketamine at the end of a 0.5 mg/kg infusion over 40 min",
+        "source": "Zarate 2006, as tabulated in Zanos 2018 Pharmacol Rev Table 1",
+        "confidence": "medium",
+        "protocol": {
+            "ketasim": 1,
+            "name": "single racemic ketamine infusion, typical patient",
+            "duration": "2 d",
+            "population": {"size": 1, "condition": "trd", "variability": False},
+            "arms": [{"name": "ketamine", "treatments": [infusion]}],
+            "observe": {"every": "5 min"},
+        },
+        "measure": {"arm": "ketamine", "output": "plasma_ketamine", "statistic": "max", "window": ["0 h", "4 h"]},
+        "expected": 185,
+        "band": [140, 240],
+    }
+
+
+@pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folder for screenshots: ``$KETASIM_SCREENSHOTS`` or a fresh temporary one."""
     chosen = os.environ.get("KETASIM_SCREENSHOTS")

@@ -95,8 +95,16 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # the figures are simulated while the site builds
         check=False,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "design-kap-protocol" / "index.html").exists()
+    for page in ("getting-started", "design-kap-protocol"):  # figures simulated from the examples at build time
+        built = (tmp_path / "site" / page / "index.html").read_text(encoding="utf-8")
+        assert 'class="plotly-graph-div"' in built and "ketasim-figure:" not in built, page
+        assert '<script src="../assets/plotly-' in built
+    assert list((tmp_path / "site" / "assets").glob("plotly-*.min.js"))
+    assert {p.name for p in (tmp_path / "site" / "notebooks").glob("*.ipynb")} == {
+        p.name for p in (ROOT / "docs" / "notebooks").glob("*.ipynb")
+    }

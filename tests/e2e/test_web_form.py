@@ -6,11 +6,15 @@ These need ``dash`` (the web package imports it) but no browser; no simulation i
 from __future__ import annotations
 
 import base64
+import socket
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
-from ketasim.errors import ProtocolError
+from ketasim.errors import InputError, ProtocolError
 from ketasim.protocol import arm_events, load_protocol
 from ketasim.web.callbacks import read_uploaded, relayout_range, window_range
 from ketasim.web.form import (
@@ -24,6 +28,9 @@ from ketasim.web.form import (
     values_from_protocol,
 )
 from ketasim.web.grid import observation_hours
+from ketasim.web.limits import MAX_UPLOAD_BYTES, RunGuard, RunStoppedError
+from ketasim.web.results import KeptRun, checked_protocol, fc_figure_of, kept_run, remember, symptoms_figure_of
+from ketasim.web.scenarios import Scenario
 
 
 @pytest.mark.parametrize("comparator", list(COMPARATORS))
@@ -158,3 +165,109 @@ def test_time_window_and_zoom_ranges() -> None:
 )
 def test_errors_point_at_the_form_field(key_path: str, label: str | None) -> None:
     assert field_label(key_path) == label
+
+
+# ---------------------------------------------------------------- what a browser sends is never trusted
+
+
+def _kept_run(protocol: Any) -> KeptRun:
+    times = [0.0, 24.0, 48.0]
+    medians = {
+        arm.name: {"nmda_occupancy": [0.0, 0.1, 0.0], "spine_density_change": [0.0, 5.0, 4.0]} for arm in protocol.arms
+    }
+    scenario = Scenario(FormValues(), np.asarray(times), {}, {})
+    return KeptRun(protocol, times, medians, 24.0, {}, True, None, scenario, {}, None)
+
+
+def test_the_page_state_names_a_kept_run_and_nothing_else(tmp_path: Path) -> None:
+    protocol, _ = build_protocol(FormValues(comparator="none", duration="2 d", schedule="0 d"))
+    key = remember(_kept_run(protocol))
+    assert kept_run({"run": key}) is not None
+    (tmp_path / "p.yaml").write_text("ketasim: 1\n")
+    for forged in (
+        {"run": "0" * 32},
+        {"run": str(tmp_path / "p.yaml")},
+        {"mapping": str(tmp_path / "p.yaml")},
+        key,
+        [],
+    ):
+        assert kept_run(forged) is None
+
+
+@pytest.mark.parametrize("at_h", ["24", float("nan"), -1.0, 49.0, True, None])
+def test_the_fc_slider_takes_only_a_time_within_the_run(at_h: Any) -> None:
+    protocol, _ = build_protocol(FormValues(comparator="none", duration="2 d", schedule="0 d"))
+    run = _kept_run(protocol)
+    assert fc_figure_of(run, 24.0).data
+    with pytest.raises(InputError, match=r"^fc-time: expected a time from 0 to 48 h"):
+        fc_figure_of(run, at_h)
+
+
+def test_the_symptom_scale_must_be_a_rating_scale() -> None:
+    protocol, _ = build_protocol(FormValues(comparator="none", duration="2 d", schedule="0 d"))
+    with pytest.raises(ProtocolError, match="unknown rating scale"):
+        symptoms_figure_of(_kept_run(protocol), "../../etc/passwd")
+
+
+@pytest.mark.parametrize(
+    "relayout",
+    [
+        {"xaxis.range[0]": "x", "xaxis.range[1]": 2},
+        {"xaxis.range": [float("nan"), 1]},
+        {"xaxis.range": [1e308, 1e308]},
+        ["xaxis.range[0]"],
+        "xaxis.autorange",
+    ],
+)
+def test_zoom_data_that_is_not_a_finite_range_changes_nothing(relayout: Any) -> None:
+    assert relayout_range(relayout) == (False, None)
+
+
+def test_uploads_are_read_in_memory_and_bounded() -> None:
+    big = "data:;base64," + base64.b64encode(b"#" * (MAX_UPLOAD_BYTES + 10)).decode()
+    with pytest.raises(ProtocolError, match=r"p\.yaml is larger than the explorer's limit of 32 kB"):
+        read_uploaded(big, "../../p.yaml")
+    with pytest.raises(ProtocolError, match="could not read the upload"):
+        read_uploaded(["not", "text"], "p.yaml")
+    latin = "data:;base64," + base64.b64encode("name: café".encode("latin-1")).decode()
+    with pytest.raises(ProtocolError, match="could not read p.yaml as UTF-8"):
+        read_uploaded(latin, "p.yaml\x07")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{k}: &a{k} [*{'a' if k == 1 else f'a{k - 1}'}, *{'a' if k == 1 else f'a{k - 1}'}, "
+        f"*{'a' if k == 1 else f'a{k - 1}'}, *{'a' if k == 1 else f'a{k - 1}'}]\n"
+        for k in range(1, 9)
+    )
+    with pytest.raises(ProtocolError, match="holds more than 20000 values"):
+        read_uploaded("data:;base64," + base64.b64encode(bomb.encode()).decode(), "bomb.yaml")
+
+
+def test_form_fields_are_bounded_before_they_are_read() -> None:
+    inputs = FormValues().as_dict()
+    with pytest.raises(ProtocolError, match=r"^arms\[0\]\.treatments\[0\]\.at: 401 dose times, over .* limit of 400"):
+        FormValues.from_inputs({**inputs, "schedule": ", ".join(f"{k} h" for k in range(401))})
+    with pytest.raises(ProtocolError, match=r"^arms\[0\]\.treatments\[0\]\.dose: is 10001 characters long"):
+        FormValues.from_inputs({**inputs, "dose": "1" * 10_001})
+    with pytest.raises(ProtocolError, match=r"^population\.size: expected a whole number, got 'inf'"):
+        FormValues.from_inputs({**inputs, "patients": "inf"})
+
+
+def test_runs_beyond_the_explorer_limits_are_refused_with_the_limit() -> None:
+    with pytest.raises(ProtocolError, match=r"^duration: the explorer simulates courses of up to 52 weeks"):
+        checked_protocol(FormValues(duration="60 w"))
+    with pytest.raises(ProtocolError, match=r"^population\.size: 5000 patients x \d+ integrator steps"):
+        checked_protocol(FormValues(patients=5000, comparator="none", duration="52 w", schedule="0 d"))
+
+
+def test_the_run_guard_stops_between_chunks_for_time_and_for_a_closed_connection() -> None:
+    browser, server = socket.socketpair()
+    guard = RunGuard(server, limit_s=60)
+    guard.check()  # the browser is waiting: go on
+    browser.close()
+    with pytest.raises(RunStoppedError, match="the browser left"):
+        guard.check(512, 1024)
+    server.close()
+    late = RunGuard(None, limit_s=0)
+    progress = late.progress_for(1024)
+    with pytest.raises(RunStoppedError, match="took longer than the explorer's limit of 0 s"):
+        progress(512)
+    progress(512)  # the last chunk is done: a finished run is never stopped after the fact

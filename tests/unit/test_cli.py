@@ -19,10 +19,14 @@ import xarray as xr
 import yaml
 from typer.testing import CliRunner
 
+import ketasim.inference.calibrate  # noqa: F401 - imported before `fake_layers` fakes the protocol package it reads
+import ketasim.protocol.run_size  # noqa: F401 - the real size check, imported before `fake_layers` fakes its package
 from ketasim.cli import app
 from ketasim.errors import ParameterError, ProtocolError, UnsupportedError
 from ketasim.io.netcdf import read_timecourses
+from ketasim.parameters import listing
 from ketasim.parameters.registry import Reference
+from ketasim.report.page import plotly_file_name
 from ketasim.report.timecourse_plot import timecourse_figure
 
 runner = CliRunner()
@@ -51,6 +55,8 @@ def _load_protocol(source: Any, *, base_dir: Path | None = None) -> Any:
         arms=[SimpleNamespace(name=a["name"]) for a in data["arms"]],
         warnings=["dose above the studied range"] if "high" in data["name"] else [],
         population=SimpleNamespace(size=data["population"]["size"], parameter_set="default"),
+        observe=SimpleNamespace(every_h=None, outputs=("plasma_ketamine", "plasma_norketamine")),
+        endpoints=[],
     )
 
 
@@ -108,7 +114,6 @@ def fake_layers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setattr(f"ketasim.validation.runner.{name}", fake)
     parameters = _module("ketasim.parameters", get_parameter_set=_get_parameter_set)
     monkeypatch.setitem(sys.modules, "ketasim.parameters", parameters)
-    listing = _module("ketasim.parameters.listing", format_parameters=lambda pset: f"table of {pset.name} [mg/kg]")
     monkeypatch.setitem(sys.modules, "ketasim.parameters.listing", listing)
     yield
 
@@ -146,7 +151,7 @@ def test_version() -> None:
     assert result.exit_code == 0 and "ketasim 0." in result.output
 
 
-def test_simulate_writes_netcdf_and_plot_and_says_where(tmp_path: Path) -> None:
+def test_simulate_writes_netcdf_and_plot_and_says_where(tmp_path: Path, assert_offline_page: Any) -> None:
     out = tmp_path / "results"
     result = runner.invoke(app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--patients", "4"])
     assert result.exit_code == 0, result.output
@@ -157,17 +162,70 @@ def test_simulate_writes_netcdf_and_plot_and_says_where(tmp_path: Path) -> None:
     assert dataset["plasma_ketamine"].attrs["units"] == "ng/mL"
     assert dataset["time"].attrs["units"] == "h"
     assert list(dataset["arm"].values) == ["ketamine", "saline"]
-    page = (out / "plot.html").read_text()
+    page = assert_offline_page(out / "plot.html")
     assert page.count('class="plotly-graph-div"') == 1
-    assert "<script src=" not in page and '<meta name="viewport"' in page
-    assert re.search(r"plasma_norketamine \(ng(/|\\u002f)mL\)", page)  # unit on the panel's axis
+    assert re.search(r"plasma norketamine \(ng(/|\\u002f)mL\)", page)  # unit on the panel's axis
+
+
+def test_simulate_replaces_its_earlier_result_whole(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    arguments = ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--quiet"]
+    assert runner.invoke(app, arguments).exit_code == 0
+    (out / "fc.html").write_text("the FC page of an earlier run")
+    assert runner.invoke(app, [*arguments, "--patients", "2"]).exit_code == 0
+    assert {p.name for p in out.iterdir()} == {
+        ".ketasim-result.json",
+        "plot.html",
+        plotly_file_name(),
+        "timecourses.nc",
+    }
+    assert read_timecourses(out / "timecourses.nc").sizes["patient"] == 2
+
+
+def test_simulate_refuses_a_folder_of_another_protocol_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    assert runner.invoke(app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out)]).exit_code == 0
+    other = _protocol_file(tmp_path, "high dose")
+    refused = runner.invoke(app, ["simulate", str(other), "--out", str(out)])
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines() == [
+        "warning: dose above the studied range",  # the protocol's own warning ("high dose"), then the error alone
+        f"error: --out: {out} already holds the results of `ketasim simulate` for 'single infusion' "
+        "(choose another --out, or add --force to replace it)",
+    ]
+    assert runner.invoke(app, ["simulate", str(other), "--out", str(out), "--force"]).exit_code == 0
+    assert read_timecourses(out / "timecourses.nc").attrs["protocol"] == "high dose"
+
+
+def test_simulate_too_large_for_memory_is_refused_before_it_starts(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    result = runner.invoke(app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--patients", "10**9"])
+    assert result.exit_code == 2  # not a whole number
+    result = runner.invoke(
+        app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--patients", "1000000000"]
+    )
+    assert result.exit_code == 2 and not out.exists()  # no progress line before the error either
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --patients: 1000000000 patients per arm x 2 arm(s) x 25 time points x 2 outputs")
+    assert "of memory, over the limit of" in line and "`ketasim trial`" in line and "--chunk-size" in line
+
+
+@pytest.mark.parametrize(
+    ("time", "words"), [("25 h", "25 h is outside the simulated time"), ("24", "--fc-at: '24' has no unit")]
+)
+def test_simulate_refuses_a_bad_fc_time_before_it_starts(tmp_path: Path, time: str, words: str) -> None:
+    out = tmp_path / "results"
+    result = runner.invoke(app, ["simulate", str(_protocol_file(tmp_path)), "--out", str(out), "--fc-at", time])
+    assert result.exit_code == 2 and not out.exists()
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: --fc-at: ") and words in line, line
 
 
 def test_plot_has_one_panel_per_output_and_a_band_per_arm() -> None:
     protocol = _load_protocol(yaml.safe_load(PROTOCOL))
     figure = timecourse_figure(_simulate(protocol, patients=5))
     titles = [figure.layout[f"yaxis{k}"].title.text for k in ("", "2")]
-    assert titles == ["plasma_ketamine (ng/mL)", "plasma_norketamine (ng/mL)"]
+    assert titles == ["plasma ketamine (ng/mL)", "plasma norketamine (ng/mL)"]
     bands = [t for t in figure.data if t.fill == "toself"]
     assert len(bands) == 2 * 2  # two outputs, two arms
     single = timecourse_figure(_simulate(protocol, patients=1))
@@ -229,6 +287,44 @@ def test_validate_all_ran_exits_0_and_writes_json_and_report(tmp_path: Path) -> 
     assert (document["passed"], document["failed"], document["errors"]) == (1, 1, 0)
     assert (tmp_path / "r" / "report.html").exists()
     assert "1 passed, 1 failed, 0 could not run" in result.stdout
+
+
+def test_validate_writes_its_report_folder_whole_and_refuses_other_folders(tmp_path: Path) -> None:
+    targets = _targets_file(tmp_path, [CMAX])
+    report = tmp_path / "r"
+    arguments = ["validate", "--targets", str(targets), "--json", str(tmp_path / "v.json"), "--report", str(report)]
+    assert runner.invoke(app, arguments).exit_code == 0
+    assert {p.name for p in report.iterdir()} == {".ketasim-result.json", "report.html", plotly_file_name()}
+    assert runner.invoke(app, arguments).exit_code == 0  # its own earlier report is replaced
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("a person's notes")
+    arguments[-1] = str(notes)
+    (tmp_path / "v.json").unlink()
+    refused = runner.invoke(app, arguments)
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines() == [  # refused before any target ran: no progress line, no JSON
+        f"error: --report: {notes} already holds files that ketasim did not write "
+        "(choose another --report, or add --force to replace it)"
+    ]
+    assert (notes / "mine.txt").exists() and not (tmp_path / "v.json").exists()
+
+
+def test_a_file_that_cannot_be_written_is_one_line_naming_it(tmp_path: Path) -> None:
+    targets = _targets_file(tmp_path, [CMAX])
+    (tmp_path / "taken").write_text("a file where a folder should be")
+    out = tmp_path / "taken" / "v.json"
+    result = runner.invoke(app, ["validate", "--targets", str(targets), "--json", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [  # before any target ran
+        f"error: cannot write {out}: File exists (a file stands where a folder is needed: choose another path)"
+    ]
+    deeper = tmp_path / "taken" / "sub" / "v.yaml"
+    calibrated = runner.invoke(app, ["calibrate", "--targets", str(targets), "--out", str(deeper)])
+    assert calibrated.exit_code == 2
+    assert calibrated.stderr.strip().splitlines() == [
+        f"error: cannot write {deeper}: Not a directory (a file stands where a folder is needed: choose another path)"
+    ]
 
 
 def test_validate_with_a_target_that_could_not_run_exits_1(tmp_path: Path) -> None:
@@ -295,12 +391,6 @@ def test_calibrate_refuses_validation_targets(tmp_path: Path) -> None:
         "sample (give calibrate a file of calibration targets only; run validation targets with `ketasim validate`)"
     ]
     assert not out.exists()
-
-
-def test_params_prints_the_listing_verbatim() -> None:
-    result = runner.invoke(app, ["params"])
-    assert result.exit_code == 0
-    assert result.stdout.strip() == "table of default [mg/kg]"
 
 
 def test_params_unknown_set_exits_2() -> None:

@@ -43,7 +43,9 @@ def test_the_symptom_part_reads_drivers_from_upstream_only() -> None:
 def test_adding_an_output_is_naming_a_quantity_in_the_vocabulary(monkeypatch: pytest.MonkeyPatch) -> None:
     """`sert_occupancy` is a quantity of the comparators stage; naming it in the vocabulary makes it an output of
     the simulation and of the SBML export, with no other change."""
-    monkeypatch.setitem(vocabulary.OUTPUTS, "sert_occupancy", OutputInfo("1", "fraction of SERT blocked"))
+    monkeypatch.setitem(
+        vocabulary.OUTPUTS, "sert_occupancy", OutputInfo("1", "fraction of SERT blocked", "SERT blocked (fraction)")
+    )
     protocol = ketasim.load_protocol(EXAMPLE)
     dataset = ketasim.simulate(protocol)
     assert "sert_occupancy" in dataset and dataset["sert_occupancy"].attrs["units"] == "1"

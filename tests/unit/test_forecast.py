@@ -247,12 +247,11 @@ def test_cli_forecast_json_follows_the_spec(cli_forecast: tuple[dict[str, Any], 
     assert data["next_dose"] == {"drug": "ketamine", "route": "iv", "dose": "0.5 mg/kg", "infusion": "40 min"}
 
 
-def test_cli_forecast_report_page(cli_forecast: tuple[dict[str, Any], Path]) -> None:
+def test_cli_forecast_report_page(cli_forecast: tuple[dict[str, Any], Path], assert_offline_page: Any) -> None:
     _, folder = cli_forecast
-    page = (folder / "report.html").read_text()
+    page = assert_offline_page(folder / "report.html")
     for text in ("not a prescription", "Probability of relapse", "Plasticity window", "integration", "p017"):
         assert text in page
-    assert "<script src=" not in page  # offline: plotly.js is inline
 
 
 def test_planned_boosters_lower_the_forecast() -> None:
@@ -291,8 +290,30 @@ def test_cli_forecast_errors_are_one_line(tmp_path: Path, arguments: list[str], 
         ],
     )
     assert result.exit_code == 2
-    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1 and words in lines[0], result.output
+    [line] = result.stderr.strip().splitlines()  # the error alone: refused before any progress line
+    assert line.startswith("error: ") and words in line, result.output
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_cli_forecast_refuses_its_output_places_before_the_fit(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("a person's notes")
+    (tmp_path / "taken").write_text("a file where a folder should be")
+    history = [str(EXAMPLES / "p017.csv"), "--patient", str(EXAMPLES / "p017.yaml"), "--until", "12 w"]
+    report = runner.invoke(app, ["forecast", *history, "--json", str(tmp_path / "out.json"), "--report", str(notes)])
+    assert report.exit_code == 2
+    assert report.stderr.strip().splitlines() == [
+        f"error: --report: {notes} already holds files that ketasim did not write "
+        "(choose another --report, or add --force to replace it)"
+    ]
+    assert not (tmp_path / "out.json").exists() and (notes / "mine.txt").exists()
+    under_a_file = tmp_path / "taken" / "out.json"
+    json_out = runner.invoke(app, ["forecast", *history, "--json", str(under_a_file)])
+    assert json_out.exit_code == 2
+    assert json_out.stderr.strip().splitlines() == [
+        f"error: cannot write {under_a_file}: File exists (a file stands where a folder is needed: choose another path)"
+    ]
 
 
 def test_cli_forecast_refuses_identifying_history(tmp_path: Path) -> None:

@@ -253,3 +253,119 @@ def test_facts_pairs_override_the_file() -> None:
     assert facts.covariates["female"] == 0.0
     assert facts.covariates["chronic_stress"] == 0.5
     assert read_facts(None, ["condition=ptsd"]).condition == "ptsd"
+
+
+# ---------------------------------------------------------------- limits (spec/patient-history.md, "Limits")
+
+COMBINE_HEADER = f"{HEADER},combine"
+
+
+def test_differing_scores_at_one_time_are_an_error_that_names_both(tmp_path: Path) -> None:
+    rows = [*GOOD_ROWS, "7 d,score,,,,,,,madrs,40"]
+    with pytest.raises(HistoryError) as caught:
+        read_history(write_csv(tmp_path, rows))
+    assert caught.value.key_path == "row 6 (line 7), column value"
+    assert "madrs scores at 7 d differ: 15 (row 5 (line 6)), 40 (row 6 (line 7))" in str(caught.value)
+    assert "combine: mean" in str(caught.value)
+
+
+def test_the_file_can_say_how_to_combine_scores_at_one_time(tmp_path: Path) -> None:
+    rows = [r + "," for r in GOOD_ROWS[:4]] + ["7 d,score,,,,,,,madrs,15,mean", "7 d,score,,,,,,,madrs,40,mean"]
+    history = read_history(write_csv(tmp_path, rows, COMBINE_HEADER))
+    assert [(s.time_h, s.value) for s in history.scores] == [(0.0, 34.0), (24.0, 20.0), (168.0, 27.5)]
+    rows[-2:] = ["7 d,score,,,,,,,madrs,15,each", "7 d,score,,,,,,,madrs,40,each"]
+    history = read_history(write_csv(tmp_path, rows, COMBINE_HEADER))
+    assert [s.value for s in history.scores] == [34.0, 20.0, 15.0, 40.0]  # two raters: two ratings
+    rows[-2:] = ["7 d,score,,,,,,,madrs,15,each", "7 d,score,,,,,,,madrs,40,mean"]
+    with pytest.raises(HistoryError, match="differ"):
+        read_history(write_csv(tmp_path, rows, COMBINE_HEADER))
+    rows[-2:] = ["7 d,score,,,,,,,madrs,15,", "7 d,score,,,,,,,madrs,15,"]  # agreeing scores need nothing
+    assert [s.value for s in read_history(write_csv(tmp_path, rows, COMBINE_HEADER)).scores][-2:] == [15.0, 15.0]
+    rows[-1] = "7 d,score,,,,,,,madrs,15,median"
+    with pytest.raises(HistoryError, match="unknown way to combine 'median'"):
+        read_history(write_csv(tmp_path, rows, COMBINE_HEADER))
+
+
+@pytest.mark.parametrize(
+    ("first", "where", "words"),
+    [
+        ("-300 w,score,,,,,,,madrs,34", "row 1 (line 2), column time", "more than 12 weeks before the first"),
+        ("-1e400 h,score,,,,,,,madrs,34", "row 1 (line 2), column time", "not a finite quantity"),
+        ("nan h,score,,,,,,,madrs,34", "row 1 (line 2), column time", "not a finite quantity"),
+        ("-3 d,score,,,,,,,madrs,nan", "row 1 (line 2), column value", "is not a number"),
+        ("-3 d,score,,,,,,,madrs,inf", "row 1 (line 2), column value", "is not a number"),
+    ],
+)
+def test_scores_must_be_finite_and_near_the_first_treatment(tmp_path: Path, first: str, where: str, words: str) -> None:
+    with pytest.raises(HistoryError) as caught:
+        read_history(write_csv(tmp_path, [first, *GOOD_ROWS]))
+    assert caught.value.key_path == where and words in str(caught.value)
+
+
+def test_a_score_twelve_weeks_before_treatment_is_a_baseline(tmp_path: Path) -> None:
+    history = read_history(write_csv(tmp_path, ["-12 w,score,,,,,,,madrs,33", *GOOD_ROWS]))
+    assert history.scores[0].time_h == -12 * 7 * 24
+
+
+def test_times_more_than_ten_years_on_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(HistoryError, match="more than 10 years from the first treatment"):
+        read_history(write_csv(tmp_path, [*GOOD_ROWS, "11 year,score,,,,,,,madrs,15"]))
+
+
+def test_a_history_longer_than_the_limit_is_refused_before_its_rows_are_read(tmp_path: Path) -> None:
+    rows = [f"{k} h,score,,,,,,,madrs,{k % 60}" for k in range(1, 100_000)]
+    with pytest.raises(HistoryError) as caught:
+        read_history(write_csv(tmp_path, [GOOD_ROWS[1], *rows]))
+    assert str(caught.value) == (
+        "the history has 100000 rows, more than the 500 a forecast reads "
+        "(keep the course being forecast, or one score per scale and day)"
+    )
+
+
+def test_unreadable_csv_and_deep_json_are_history_errors(tmp_path: Path) -> None:
+    (tmp_path / "p003.csv").write_text(HEADER + '\n0 h,dose,ketamine,iv,0.5 mg/kg,"' + "9" * 200_000 + '",,,,\n')
+    with pytest.raises(HistoryError, match="malformed CSV"):
+        read_history(tmp_path / "p003.csv")
+    (tmp_path / "p004.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(HistoryError, match="nested deeper than 32 levels"):
+        read_history(tmp_path / "p004.json")
+
+
+def test_a_control_character_in_the_file_name_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(HistoryError, match="holds a control character"):
+        read_history(write_csv(tmp_path, GOOD_ROWS, name="p\x1b[31m.csv"))
+
+
+def test_a_horizon_beyond_ten_years_is_refused(tmp_path: Path) -> None:
+    history = read_history(write_csv(tmp_path, GOOD_ROWS))
+    with pytest.raises(HistoryError, match=r"^--until: .* more than 10 years after the first treatment"):
+        history_protocol(history, read_facts(None, ["condition=trd"]), 11 * 365.25 * 24)
+
+
+@pytest.mark.parametrize(
+    ("rows", "first_words"),
+    [
+        ([*GOOD_ROWS, "7 d,score,,,,,,,madrs,40"], "error: row 6 (line 7), column value: madrs scores at 7 d differ"),
+        (["-300 w,score,,,,,,,madrs,34", *GOOD_ROWS], "error: row 1 (line 2), column time: the score at '-300 w'"),
+        (
+            [*GOOD_ROWS, *(f"{k} h,score,,,,,,,madrs,20" for k in range(169, 169 + 99_995))],
+            "error: the history has 100000 rows",
+        ),
+    ],
+    ids=["conflicting", "minus-300-weeks", "100000-rows"],
+)
+def test_forecast_refuses_bad_histories_with_one_line_and_exit_2(
+    tmp_path: Path, rows: list[str], first_words: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from ketasim.cli import app
+
+    history = write_csv(tmp_path, rows)
+    out = tmp_path / "forecast.json"
+    arguments = ["forecast", str(history), "--patient", "condition=trd", "--until", "12 w", "--json", str(out)]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(first_words), lines
+    assert not out.exists()

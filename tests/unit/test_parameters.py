@@ -10,7 +10,7 @@ import pytest
 
 from ketasim.errors import ParameterError
 from ketasim.parameters import _all_sets, available_sets, get_parameter_set, parameter_set
-from ketasim.parameters.listing import format_citations, format_parameters, parameters_text
+from ketasim.parameters.listing import format_citations
 from ketasim.parameters.registry import ParameterSet, Reference
 
 PK_SETS = (
@@ -260,20 +260,6 @@ def test_source_set_is_partial_and_complete_set_fills_it_from_default(default: P
     assert full.name == "kamp2020"
     assert set(full.parameters) == set(default.parameters)
     assert parameter_set("default") is default
-
-
-def test_parameter_table_lists_each_parameter_once() -> None:
-    pset = get_parameter_set("covariates")
-    table = format_parameters(pset)
-    assert table.row_count == len(pset.parameters)
-    assert len(format_parameters(pset, notes=True).columns) == len(table.columns) + 1
-
-
-def test_plain_text_listing_shows_values_and_units() -> None:
-    text = parameters_text(get_parameter_set("escitalopram"))
-    assert "escitalopram_clearance_l_per_h" in text
-    assert "L/h" in text and "sogaard2005" in text
-    assert "\x1b[" not in text
 
 
 def test_citations_one_line_per_key_with_doi_link() -> None:

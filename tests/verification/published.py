@@ -26,18 +26,16 @@ DOMINO_SLOW_INTERCOMPARTMENTAL_L_PER_H = 0.063 * 70.0 * 0.59 * 60.0
 # Wang J et al. Drug Des Devel Ther 2019;13:4135-4144: clearance of S- and R-ketamine after racemic ketamine,
 # 18.4 and 15.8 mL/min/kg.
 WANG_S_TO_R_CLEARANCE_RATIO = 18.4 / 15.8
-# Perez-Ruixo C et al. Population pharmacokinetics of esketamine nasal spray and its metabolite noresketamine.
-# Clin Pharmacokinet 2021;60:501-516, Table 3 (typical values at the study's median weight, 74 kg).
-PEREZ_RUIXO_WEIGHT_KG = 74.0
-PEREZ_RUIXO_CENTRAL_VOLUME_L = 192.0
-PEREZ_RUIXO_PERIPHERAL1_VOLUME_L = 143.0
-PEREZ_RUIXO_PERIPHERAL2_VOLUME_L = 417.0
-PEREZ_RUIXO_Q1_L_PER_H = 84.3
-PEREZ_RUIXO_Q2_L_PER_H = 37.6
-PEREZ_RUIXO_HEPATIC_BLOOD_FLOW_L_PER_H = 151.0
-PEREZ_RUIXO_HEPATIC_VOLUME_L = 101.0
-PEREZ_RUIXO_KEL_PER_H = 1.11
-PEREZ_RUIXO_KMET_PER_H = 2.77
+# Fanta S et al. Population pharmacokinetics of S-ketamine and norketamine in healthy volunteers after
+# intravenous and oral dosing. Eur J Clin Pharmacol 2015;71:441-447, as fixed by Otto ME et al. Clin Pharmacol Ther
+# 2021;110:1111 (Table 3): S-ketamine per 70 kg.
+FANTA_WEIGHT_KG = 70.0
+FANTA_CLEARANCE_L_PER_H = 95.2
+FANTA_CENTRAL_VOLUME_L = 133.0
+FANTA_SLOW_PERIPHERAL_VOLUME_L = 187.0
+FANTA_SLOW_Q_L_PER_H = 23.2
+FANTA_FAST_PERIPHERAL_VOLUME_L = 98.8
+FANTA_FAST_Q_L_PER_H = 157.0
 # Olofsen E et al. Anesthesiology 2012;117:353: blood to effect-site equilibration half-life of S-ketamine,
 # 6.1 min averaged over all endpoints.
 OLOFSEN_EFFECT_SITE_HALF_LIFE_H = 6.1 / 60.0
@@ -49,13 +47,6 @@ def enantiomer_clearances() -> tuple[float, float]:
     ratio = WANG_S_TO_R_CLEARANCE_RATIO
     s = KAMP_RACEMIC_CLEARANCE_L_PER_H * (1.0 + ratio) / 2.0
     return s, s / ratio
-
-
-def esketamine_clearance() -> float:
-    """Esketamine clearance (L/h at 74 kg) of the well-stirred liver of Perez-Ruixo 2021: Qh · CLint / (Qh + CLint),
-    CLint = Vh (kel + kmet)."""
-    intrinsic = PEREZ_RUIXO_HEPATIC_VOLUME_L * (PEREZ_RUIXO_KEL_PER_H + PEREZ_RUIXO_KMET_PER_H)
-    return PEREZ_RUIXO_HEPATIC_BLOOD_FLOW_L_PER_H * intrinsic / (PEREZ_RUIXO_HEPATIC_BLOOD_FLOW_L_PER_H + intrinsic)
 
 
 @dataclass(frozen=True)
@@ -106,14 +97,14 @@ def kamp_enantiomer(clearance: float) -> Mammillary:
     )
 
 
-def perez_ruixo_esketamine() -> Mammillary:
-    """Esketamine of Perez-Ruixo 2021 at its median weight (74 kg)."""
+def fanta_esketamine() -> Mammillary:
+    """Esketamine of Fanta 2015 (Otto 2021 Table 3) per 70 kg."""
     return Mammillary(
-        esketamine_clearance(),
-        PEREZ_RUIXO_CENTRAL_VOLUME_L,
+        FANTA_CLEARANCE_L_PER_H,
+        FANTA_CENTRAL_VOLUME_L,
         (
-            (PEREZ_RUIXO_PERIPHERAL1_VOLUME_L, PEREZ_RUIXO_Q1_L_PER_H),
-            (PEREZ_RUIXO_PERIPHERAL2_VOLUME_L, PEREZ_RUIXO_Q2_L_PER_H),
+            (FANTA_SLOW_PERIPHERAL_VOLUME_L, FANTA_SLOW_Q_L_PER_H),
+            (FANTA_FAST_PERIPHERAL_VOLUME_L, FANTA_FAST_Q_L_PER_H),
         ),
     )
 

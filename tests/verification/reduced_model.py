@@ -38,6 +38,7 @@ STATES = (
     "fear_consolidated",
     "depression",
     "worry",
+    "natural_course",
 )
 Signal = Callable[[float], float]
 
@@ -128,6 +129,7 @@ def individual(p: ParameterSet, patient: Patient) -> dict[str, float]:
         "ssri_sensitivity": math.exp(-p["ssri_sensitivity_log_per_failed_treatment"] * c.failed_treatments),
         "expectancy_ceiling": math.exp(-p["expectancy_ceiling_log_per_failed_treatment"] * c.failed_treatments),
         "fear_strength": 1.0 + p["fear_strength_per_childhood_neglect"] * c.childhood_neglect,
+        "natural_course_level": p["natural_course_relief_mean"],
     }
 
 
@@ -278,6 +280,7 @@ class ReducedModel:
             )
             + p["relief_per_learned_pattern"] * learned
             + p["relief_per_fear_reduction"] * i["trauma"] * fear_update
+            + s["natural_course"]
         )
         relief = p["total_relief_max"] * math.tanh(total / p["total_relief_max"])
         # section 2: depression with two stable states
@@ -293,8 +296,11 @@ class ReducedModel:
             + p["worry_relief_per_learned_pattern"] * learned
             + p["worry_relief_per_ssri_adaptation"] * i["ssri_sensitivity"] * s["ssri_adaptation"]
             + p["worry_relief_per_fear_reduction"] * i["trauma"] * fear_update
+            + s["natural_course"]
         )
         d["worry"] = (softness * softplus((1.0 - worry_relief) / softness) - s["worry"]) / p["worry_time_constant_h"]
+        # section 3: the untreated course drifts to the patient's own level
+        d["natural_course"] = (i["natural_course_level"] - s["natural_course"]) / p["natural_course_time_constant_h"]
         return np.array([d[name] for name in STATES])
 
     def solve(self, times: np.ndarray) -> dict[str, np.ndarray]:

@@ -1,7 +1,7 @@
 """Closed-form anchors of the pharmacokinetics and effect site, against published values and not the model's code.
 
 `ketasim.simulate` runs a 40-min IV infusion of each ketamine product for one patient whose covariates take the
-published models' reference values (70 kg, or the 74 kg median of Perez-Ruixo 2021; male; CYP2B6 normal), so
+published models' reference values (70 kg; male; CYP2B6 normal), so
 the clearances and volumes are the published ones with no covariate effect. Each expectation is computed from
 the published values in `published` with NumPy and scipy only:
 
@@ -21,13 +21,13 @@ import math
 import numpy as np
 import pytest
 from published import (
+    FANTA_WEIGHT_KG,
     OLOFSEN_EFFECT_SITE_HALF_LIFE_H,
-    PEREZ_RUIXO_WEIGHT_KG,
     Mammillary,
     enantiomer_clearances,
+    fanta_esketamine,
     infusion_response,
     kamp_enantiomer,
-    perez_ruixo_esketamine,
 )
 from scipy.integrate import simpson
 
@@ -50,7 +50,7 @@ def components(drug: str) -> list[tuple[float, Mammillary, str]]:
     """(fraction of the dose, published disposition, species) of each enantiomer a drug delivers."""
     s, r = enantiomer_clearances()
     return {
-        "esketamine": [(1.0, perez_ruixo_esketamine(), "s")],
+        "esketamine": [(1.0, fanta_esketamine(), "s")],
         "arketamine": [(1.0, kamp_enantiomer(r), "r")],
         "ketamine": [(0.5, kamp_enantiomer(s), "s"), (0.5, kamp_enantiomer(r), "r")],
     }[drug]
@@ -58,7 +58,7 @@ def components(drug: str) -> list[tuple[float, Mammillary, str]]:
 
 def weight_kg(drug: str) -> float:
     """The weight at which the published values hold without allometric scaling."""
-    return PEREZ_RUIXO_WEIGHT_KG if drug == "esketamine" else 70.0
+    return FANTA_WEIGHT_KG if drug == "esketamine" else 70.0
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The SBML export against published parameter values, not against its own source.
 
-For a patient at the published models' reference covariates (70 kg, or 74 kg for Perez-Ruixo 2021; male; CYP2B6
+For a patient at the published models' reference covariates (70 kg; male; CYP2B6
 normal), libroadrunner evaluates the exported document: its compartment sizes must be the published volumes, the
 rates of change of the amounts it defines must form the published mammillary matrix (so the elimination rate
 constant is CL/V1 and every flow Q/V), the effect site must follow plasma at ln 2 / t½ke0, and the exported model
@@ -16,19 +16,19 @@ import pytest
 import roadrunner
 from published import (
     DOMINO_SLOW_INTERCOMPARTMENTAL_L_PER_H,
+    FANTA_CENTRAL_VOLUME_L,
+    FANTA_FAST_PERIPHERAL_VOLUME_L,
+    FANTA_SLOW_PERIPHERAL_VOLUME_L,
+    FANTA_WEIGHT_KG,
     KAMP_CENTRAL_VOLUME_L,
     KAMP_RACEMIC_CLEARANCE_L_PER_H,
     KAMP_RAPID_PERIPHERAL_VOLUME_L,
     KAMP_SLOW_PERIPHERAL_VOLUME_L,
     OLOFSEN_EFFECT_SITE_HALF_LIFE_H,
-    PEREZ_RUIXO_CENTRAL_VOLUME_L,
-    PEREZ_RUIXO_PERIPHERAL1_VOLUME_L,
-    PEREZ_RUIXO_PERIPHERAL2_VOLUME_L,
-    PEREZ_RUIXO_WEIGHT_KG,
     Mammillary,
     enantiomer_clearances,
+    fanta_esketamine,
     kamp_enantiomer,
-    perez_ruixo_esketamine,
 )
 from scipy.integrate import simpson
 
@@ -83,7 +83,7 @@ def racemic() -> roadrunner.RoadRunner:
 
 @pytest.fixture(scope="module")
 def esketamine() -> roadrunner.RoadRunner:
-    return exported("esketamine", PEREZ_RUIXO_WEIGHT_KG)
+    return exported("esketamine", FANTA_WEIGHT_KG)
 
 
 def disposition_matrix(runner: roadrunner.RoadRunner, amounts: list[str]) -> np.ndarray:
@@ -109,12 +109,12 @@ def test_exported_volumes_are_kamp_2020(racemic: roadrunner.RoadRunner) -> None:
         np.testing.assert_allclose(volumes, published, rtol=1e-12)
 
 
-def test_exported_volumes_are_perez_ruixo_2021(esketamine: roadrunner.RoadRunner) -> None:
-    """Esketamine volumes at the study's median weight: 192, 143 and 417 L (Perez-Ruixo 2021, Table 3)."""
+def test_exported_volumes_are_fanta_2015(esketamine: roadrunner.RoadRunner) -> None:
+    """Esketamine volumes per 70 kg: 133, 187 and 98.8 L (Fanta 2015 as fixed in Otto 2021, Table 3)."""
     volumes = [esketamine.getValue(f"{name}_volume") for name in enantiomer_compartments("esketamine", "s")]
     np.testing.assert_allclose(
         volumes,
-        [PEREZ_RUIXO_CENTRAL_VOLUME_L, PEREZ_RUIXO_PERIPHERAL1_VOLUME_L, PEREZ_RUIXO_PERIPHERAL2_VOLUME_L],
+        [FANTA_CENTRAL_VOLUME_L, FANTA_SLOW_PERIPHERAL_VOLUME_L, FANTA_FAST_PERIPHERAL_VOLUME_L],
         rtol=1e-12,
     )
 
@@ -129,10 +129,10 @@ def test_exported_disposition_is_the_published_mammillary_matrix(racemic: roadru
     assert -matrix.sum(axis=0)[0] == pytest.approx(clearance / KAMP_CENTRAL_VOLUME_L, rel=1e-12)
 
 
-def test_exported_esketamine_disposition_is_perez_ruixo(esketamine: roadrunner.RoadRunner) -> None:
-    """k10 = CL/Vc with the well-stirred clearance Qh·CLint/(Qh + CLint), and the published flows."""
+def test_exported_esketamine_disposition_is_fanta_2015(esketamine: roadrunner.RoadRunner) -> None:
+    """k10 = CL/V1 with Fanta's clearance of 95.2 L/h, and the published flows."""
     matrix = disposition_matrix(esketamine, enantiomer_compartments("esketamine", "s"))
-    published: Mammillary = perez_ruixo_esketamine()
+    published: Mammillary = fanta_esketamine()
     np.testing.assert_allclose(matrix, published.matrix(), rtol=1e-12, atol=1e-12)
 
 

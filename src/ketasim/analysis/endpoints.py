@@ -12,6 +12,9 @@ observations only: ``time_to_response`` is the first observation after time 0 th
 (censored at the last observation); ``time_to_relapse`` starts at ``after`` among the patients meeting the
 criterion there, and relapse is the first later observation that no longer meets it (censored at the end).
 
+The PK kinds (``cmax``, ``tmax``, ``auc``, ``time_above``) are read off the drug's exact dense course
+(`ketasim.analysis.drug_levels`), not off the output grid.
+
 A patient with any non-finite value in any output is *failed*: flagged and counted, and left out of every
 endpoint (each endpoint reports the number of patients it counts).
 """
@@ -26,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ketasim.analysis.courses import value_at
+from ketasim.analysis.drug_levels import pk_statistic
 from ketasim.errors import KetasimError, UnsupportedError
 from ketasim.parameters.references import (
     BOVIN2016,
@@ -38,13 +42,15 @@ from ketasim.parameters.references import (
 )
 from ketasim.parameters.registry import Confidence, Reference
 from ketasim.protocol.schema import Endpoint, Protocol
+from ketasim.simulation.drug_levels import DrugLevels
+from ketasim.vocabulary import PK_ENDPOINT_KINDS
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 BINARY_KINDS = ("response", "remission")
 MEAN_KINDS = ("mean_change", "percent_change")
-MEDIAN_KINDS = ("value",)
+MEDIAN_KINDS = ("value", *PK_ENDPOINT_KINDS)
 TIME_KINDS = ("time_to_response", "time_to_relapse")
 DEFAULT_RESPONSE_DROP_PERCENT = 50.0
 PTSD_RESPONSE_DROP_PERCENT = 30.0
@@ -279,8 +285,12 @@ def _time_to_event(
     return _masked(endpoint, hours / HOURS_PER_DAY, ok, events & ok)
 
 
-def arm_values(dataset: Any, arm: str, endpoint: Endpoint, failed: BoolArray | None = None) -> PatientValues:
+def arm_values(
+    dataset: Any, arm: str, endpoint: Endpoint, failed: BoolArray | None = None, levels: DrugLevels | None = None
+) -> PatientValues:
     """Every patient's value of ``endpoint`` in ``arm`` of a simulated dataset.
+
+    A PK endpoint reads ``levels``, the arm's dense drug levels (`ketasim.analysis.drug_levels.endpoint_levels`).
 
     Raises
     ------
@@ -290,12 +300,19 @@ def arm_values(dataset: Any, arm: str, endpoint: Endpoint, failed: BoolArray | N
         ``arm`` is not in the dataset.
     """
     measured = endpoint.measured
+    if endpoint.kind in PK_ENDPOINT_KINDS:
+        if levels is None:
+            raise ValueError(f"endpoint {endpoint.name!r} needs the arm's dense drug levels")
+        if failed is None:
+            failed = failed_patients(dataset)[_arm_names(dataset).index(arm)]
+        numbers = pk_statistic(endpoint.kind, levels, measured, endpoint.window_h, endpoint.above)
+        return _masked(endpoint, numbers, ~np.asarray(failed, dtype=bool))
     if measured not in dataset.data_vars:
         raise UnsupportedError(
             f"endpoint {endpoint.name!r} reads {measured!r}, which this simulation did not produce "
             "(not simulated yet, or left out of observe.outputs)"
         )
-    arms = [str(a) for a in np.asarray(dataset["arm"].values).ravel()]
+    arms = _arm_names(dataset)
     if arm not in arms:
         raise KetasimError(f"arm {arm!r} is not in the simulation (arms: {', '.join(arms)})")
     if failed is None:
@@ -303,3 +320,7 @@ def arm_values(dataset: Any, arm: str, endpoint: Endpoint, failed: BoolArray | N
     courses = dataset[measured].sel(arm=arm).transpose("patient", "time").values
     time_h = np.asarray(dataset["time"].values, dtype=np.float64)
     return endpoint_values(endpoint, time_h, courses, failed)
+
+
+def _arm_names(dataset: Any) -> list[str]:
+    return [str(a) for a in np.asarray(dataset["arm"].values).ravel()]

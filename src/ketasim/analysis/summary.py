@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ketasim.analysis.drug_levels import endpoint_levels
 from ketasim.analysis.endpoints import (
     MEAN_KINDS,
     MEDIAN_KINDS,
@@ -82,9 +83,10 @@ def analyse(protocol: Protocol, dataset: Any, *, seed: int | None = None) -> Tri
     root = seed if seed is not None else int(dataset.attrs.get("seed", protocol.seed))
     arms = _arm_names(dataset)
     failed = failed_patients(dataset)
-    values = {
-        arm: {e.name: arm_values(dataset, arm, e, failed[k]) for e in protocol.endpoints} for k, arm in enumerate(arms)
-    }
+    values = {}
+    for k, arm in enumerate(arms):
+        levels = endpoint_levels(protocol, dataset, arm)
+        values[arm] = {e.name: arm_values(dataset, arm, e, failed[k], levels) for e in protocol.endpoints}
     return analyse_values(protocol, arms, values, failed, root)
 
 
@@ -128,7 +130,7 @@ def estimate_entry(values: PatientValues, result: Estimate) -> dict[str, Any]:
     """One endpoint of one arm as in ``summary.json``."""
     endpoint = values.endpoint
     entry: dict[str, Any] = {"kind": endpoint.kind}
-    entry["output" if endpoint.kind == "value" else "scale"] = endpoint.measured
+    entry["scale" if endpoint.scale is not None else "output"] = endpoint.measured
     if endpoint.kind in TIME_KINDS:
         entry.update(
             value_days=_number(result.value),
@@ -246,7 +248,7 @@ def _arm_endpoint_values(protocol: Protocol, dataset: Any, arm: str, endpoint: s
     if failed.any():
         count = int(np.count_nonzero(failed))
         raise KetasimError(f"endpoint {endpoint!r}: {count} patients of arm {arm!r} failed (non-finite outputs)")
-    return arm_values(dataset, arm, chosen, failed)
+    return arm_values(dataset, arm, chosen, failed, endpoint_levels(protocol, dataset, arm))
 
 
 def endpoint_value(protocol: Protocol, dataset: Any, arm: str, endpoint: str) -> float:

@@ -28,6 +28,7 @@ import yaml
 from scipy.optimize import least_squares
 
 from ketasim.errors import InputError, TargetsError
+from ketasim.parameters.overrides import RATIO_UNITS
 from ketasim.parameters.registry import ParameterSet
 from ketasim.validation.runner import BatchRunner, ValidationRun
 from ketasim.validation.targets import TargetsFile
@@ -35,7 +36,6 @@ from ketasim.version import __version__
 
 CONFIDENCE_WEIGHTS = {"high": 1.0, "medium": 0.7, "low": 0.4}
 MISS_PENALTY = 25.0  # a target that errors counts as five half-bands off
-DIMENSIONLESS = ("1", "fraction", "ratio", "")
 DIFFERENCES = ("forward", "central")
 STEP = 0.05  # finite-difference step: 5 % of a positive parameter, 5 % of the half range of another
 OPTIMISER = "scipy.optimize.least_squares (trust-region reflective), finite-difference Jacobian"
@@ -85,7 +85,7 @@ def free_parameters(pset: ParameterSet, names: Sequence[str], spread: float = 2.
         lower, upper = parameter.value / spread, parameter.value * spread
         if parameter.value <= 0:
             lower, upper = parameter.value - 1.0, parameter.value + 1.0
-        if parameter.unit in DIMENSIONLESS and 0 <= parameter.value <= 1 and "fraction" in name:
+        if parameter.unit in RATIO_UNITS and 0 <= parameter.value <= 1 and "fraction" in name:
             upper = min(upper, 1.0)
         chosen.append(FreeParameter(name, lower, upper))
     return chosen

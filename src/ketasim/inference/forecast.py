@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,6 +214,7 @@ def forecast(
     plan: Protocol | None = None,
     scale: str | None = None,
     settings: SamplerSettings | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> Forecast:
     """Fit the patient's individual parameters to their scores and forecast ``scale`` until ``until_h``.
 
@@ -230,6 +232,9 @@ def forecast(
         The scale to forecast (default: the one recorded most often).
     settings
         Sampler settings (default `SamplerSettings()`: tempered SMC).
+    on_start
+        Called once the history, the scale, the horizon and the plan have been checked, before the fit (a command
+        shows its first progress line then, so refused input prints nothing but its error).
 
     Raises
     ------
@@ -251,6 +256,8 @@ def forecast(
     warnings = [*warnings, *protocol.warnings]
     times = forecast_times(history, until_h)
     protocol = protocol.model_copy(update={"observe": protocol.observe.model_copy(update={"every_h": tuple(times)})})
+    if on_start is not None:
+        on_start()
     course = patient_course(protocol)
     ratings = _ratings(course, history)
     active = active_etas(protocol, sorted({*history.scales, chosen}))

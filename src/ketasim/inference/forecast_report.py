@@ -17,8 +17,10 @@ import plotly.graph_objects as go
 
 from ketasim.inference.forecast import CONTEXT_OF_USE, RELAPSE_PROBABILITY_LIMIT, Forecast
 from ketasim.protocol.fields import format_hours
-from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis, write_page
-from ketasim.vocabulary import SCALE_RANGES
+from ketasim.report.numbers import format_quantity
+from ketasim.report.page import data_table, figure_html, write_page
+from ketasim.report.timecourse_plot import COLOURS, band_traces, rgba, time_axis
+from ketasim.vocabulary import OUTPUTS, SCALE_RANGES
 
 BANNER = (
     f"Context of use: {CONTEXT_OF_USE} This is a model's forecast from the scores recorded so far; it does not "
@@ -114,7 +116,7 @@ def scale_figure(forecast: Forecast) -> go.Figure:
     _treatment_marks(figure, forecast, divisor, 0.02 * top)
     if forecast.suggested_next_dose_h is not None:
         figure.add_vline(x=forecast.suggested_next_dose_h / divisor, line={"color": _ALERT, "width": 2})
-    _layout(figure, x_title, f"{forecast.scale} (points)", y_range=(0.0, top))
+    _layout(figure, x_title, OUTPUTS[forecast.scale].axis, y_range=(0.0, top))
     return figure
 
 
@@ -146,7 +148,7 @@ def relapse_figure(forecast: Forecast) -> go.Figure:
             line={"color": _ALERT, "width": 2},
             annotation_text="suggested next dose",
         )
-    _layout(figure, x_title, "probability", y_range=(0.0, 1.0))
+    _layout(figure, x_title, "probability of relapse (0-1)", y_range=(0.0, 1.0))
     figure.update_xaxes(range=[0.0, forecast.until_h / divisor])
     return figure
 
@@ -166,12 +168,8 @@ def window_figure(forecast: Forecast) -> go.Figure:
         )
     )
     _treatment_marks(figure, forecast, divisor, 0.02 * float(np.max(forecast.plasticity_window)))
-    _layout(figure, x_title, "plasticity window (1 = healthy)")
+    _layout(figure, x_title, OUTPUTS["plasticity_window"].axis)
     return figure
-
-
-def _number(value: float | None, unit: str = "", digits: int = 3) -> str:
-    return "n/a" if value is None else f"{value:.{digits}g}{unit}"
 
 
 def _glance(forecast: Forecast) -> str:
@@ -197,18 +195,20 @@ def _glance(forecast: Forecast) -> str:
             f"expected {forecast.scale} at or above {forecast.relapse_threshold:.1f} (less than a "
             f"{forecast.response_drop_percent:g} % drop from the baseline {forecast.baseline:.1f})",
         ),
-        ("probability of relapse by the end", _number(end)),
+        ("probability of relapse by the end", format_quantity(None if end is None else 100 * end, "%")),
         (f"suggested next dose ({dose})", when),
         (
             "sampler",
             f"{d.method}, {d.chains} chains, {d.draws} draws; largest r-hat {d.r_hat_max:.3f}; smallest ESS "
-            f"{d.ess_min:.0f}; {d.divergences} divergences; {d.seconds:.1f} s",
+            f"{d.ess_min:.0f}; "
+            + (f"{d.divergences} divergences; " if d.divergences is not None else "")
+            + f"{d.seconds:.1f} s",
         ),
     ]
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in forecast.warnings)
     notes = f"<h3>Warnings</h3><ul>{warnings}</ul>" if warnings else ""
-    return f'<div class="scroll"><table>{body}</table></div>{notes}'
+    return f'<table class="facts">{body}</table>{notes}'
 
 
 def _events_table(forecast: Forecast) -> str:
@@ -219,16 +219,15 @@ def _events_table(forecast: Forecast) -> str:
         rows.append((dose.time_h, "dose", f"{dose.drug} {dose.route} {amount}{infusion}"))
     for session in forecast.sessions:
         rows.append((session.start_h, "session", f"{session.therapy}, {format_hours(session.duration_h)}"))
-    cells = "".join(
-        f"<tr><td class='num'>{t / 24:.2f}</td><td>{html.escape(kind)}</td><td>{html.escape(what)}</td>"
-        f"<td>{'planned' if t > forecast.end_h else 'given'}</td></tr>"
+    cells = [
+        [f"{t / 24:.2f}", html.escape(kind), html.escape(what), "planned" if t > forecast.end_h else "given"]
         for t, kind, what in sorted(rows)
-    )
-    return f'<div class="scroll"><table><tr><th>day</th><th>event</th><th>what</th><th></th></tr>{cells}</table></div>'
+    ]
+    return data_table(("day", "event", "what", "given or planned"), cells, numeric=(0,))
 
 
-def forecast_report_html(forecast: Forecast) -> str:
-    """The complete report page of a forecast."""
+def forecast_report_body(forecast: Forecast) -> str:
+    """The body of the report page of a forecast."""
     sections = [
         f'<p style="{_BANNER_STYLE}">{html.escape(BANNER)}</p>',
         "<h2>At a glance</h2>",
@@ -258,9 +257,10 @@ def forecast_report_html(forecast: Forecast) -> str:
         "recorded scores by Bayesian inference, with the population model as prior; see docs/forecast.md for "
         "the method and how often its 90 % band covered what happened in simulated patients.</p>",
     ]
-    return offline_page(f"ketasim forecast: {forecast.patient}", "\n".join(sections))
+    return "\n".join(sections)
 
 
 def write_forecast_report(forecast: Forecast, out_dir: str | Path) -> Path:
-    """Write ``DIR/report.html`` for a forecast and return its path (folders created)."""
-    return write_page(Path(out_dir) / "report.html", forecast_report_html(forecast))
+    """Write ``DIR/report.html`` for a forecast (and the shared plotly.js beside it) and return its path."""
+    page = Path(out_dir) / "report.html"
+    return write_page(page, f"ketasim forecast: {forecast.patient}", forecast_report_body(forecast))

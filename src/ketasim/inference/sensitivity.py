@@ -204,7 +204,26 @@ def _percentiles(resamples: np.ndarray) -> list[tuple[float, float]]:
     return [(float(a), float(b)) for a, b in zip(low, high, strict=True)]
 
 
-def sensitivity(
+@dataclass(frozen=True)
+class SensitivityProblem:
+    """A checked request: the protocol, the endpoint and arms it reads, the parameter set and the ranges."""
+
+    protocol: Protocol
+    folder: Path
+    endpoint: str
+    arm: str
+    control: str | None
+    pset: ParameterSet
+    ranges: tuple[FreeParameter, ...]
+    samples: int
+
+    @property
+    def points(self) -> int:
+        """N (D + 2): the points the endpoint is evaluated at."""
+        return self.samples * (len(self.ranges) + 2)
+
+
+def sensitivity_problem(
     protocol_file: str | Path,
     endpoint: str,
     *,
@@ -212,11 +231,8 @@ def sensitivity(
     control: str | None = None,
     names: Sequence[str] = (),
     samples: int = 64,
-    patients: int = 32,
-    seed: int = 0,
-    on_progress: ProgressCallback | None = None,
-) -> SensitivityResult:
-    """Sobol indices of ``endpoint`` (in ``arm``, minus ``control`` if given) over parameter ranges.
+) -> SensitivityProblem:
+    """Check a request before any simulation: the protocol loads, and the endpoint, arms and parameters exist.
 
     Parameters
     ----------
@@ -232,20 +248,11 @@ def sensitivity(
         The parameters to vary (default: those the registry marks ``calibrated``).
     samples
         Base samples N, a power of 2; the endpoint is evaluated at N (D + 2) points.
-    patients
-        Patients per arm at every point (at most the protocol's ``population.size``).
-    seed
-        Seed of the scrambled Sobol' sequence and of the bootstrap.
-    on_progress
-        Called after each group of `CHUNK_SETS` points.
 
     Raises
     ------
     InputError
         An unknown endpoint, arm or parameter, or ``samples`` not a power of 2.
-    KetasimError
-        The endpoint cannot be computed at some point (e.g. a median time not reached by the protocol's end),
-        or it takes the same value at every point.
     """
     if samples < 2 or samples & (samples - 1):
         raise InputError("--samples", f"{samples} is not a power of 2", "use e.g. 64, 128, 512")
@@ -262,15 +269,45 @@ def sensitivity(
     chosen = list(names) or [n for n, p in pset.parameters.items() if p.calibrated]
     if not chosen:
         raise InputError("--parameter", "the protocol's parameter set marks no parameter calibrated", "name some")
-    ranges = sensitivity_ranges(pset, chosen)
-    problem = {
+    ranges = tuple(sensitivity_ranges(pset, chosen))
+    return SensitivityProblem(protocol, path.parent, endpoint, chosen_arm, control, pset, ranges, samples)
+
+
+def sensitivity(
+    problem: SensitivityProblem,
+    *,
+    patients: int = 32,
+    seed: int = 0,
+    on_progress: ProgressCallback | None = None,
+) -> SensitivityResult:
+    """Sobol indices of the problem's endpoint (in its arm, minus the control arm if given) over its ranges.
+
+    Parameters
+    ----------
+    problem
+        From `sensitivity_problem`.
+    patients
+        Patients per arm at every point (at most the protocol's ``population.size``).
+    seed
+        Seed of the scrambled Sobol' sequence and of the bootstrap.
+    on_progress
+        Called after each group of `CHUNK_SETS` points.
+
+    Raises
+    ------
+    KetasimError
+        The endpoint cannot be computed at some point (no patient counted, failed patients), or it takes the same
+        value at every point.
+    """
+    ranges, protocol, endpoint = problem.ranges, problem.protocol, problem.endpoint
+    described = {
         "num_vars": len(ranges),
         "names": [r.name for r in ranges],
         "bounds": [[r.to_search(r.lower), r.to_search(r.upper)] for r in ranges],
     }
-    points = sobol_sampling.sample(problem, samples, calc_second_order=False, seed=seed)
+    points = sobol_sampling.sample(described, problem.samples, calc_second_order=False, seed=seed)
     overrides = [{r.name: r.from_search(float(c)) for r, c in zip(ranges, point, strict=True)} for point in points]
-    target = _measured_target(protocol, endpoint, chosen_arm, control, path.parent)
+    target = _measured_target(protocol, endpoint, problem.arm, problem.control, problem.folder)
     start = perf_counter()
     truncated = TruncatedEstimates()
     backend = replace(default_backend(), endpoint_value=truncated)
@@ -293,7 +330,7 @@ def sensitivity(
             "(use more patients or another endpoint)"
         )
     indices = sobol_analysis.analyze(
-        problem,
+        described,
         values,
         calc_second_order=False,
         num_resamples=RESAMPLES,
@@ -305,8 +342,8 @@ def sensitivity(
     found = [
         SobolIndex(
             r,
-            pset[r.name],
-            pset.parameter(r.name).confidence,
+            problem.pset[r.name],
+            problem.pset.parameter(r.name).confidence,
             float(indices["S1"][i]),
             first_ci[i],
             float(indices["ST"][i]),
@@ -319,9 +356,9 @@ def sensitivity(
     return SensitivityResult(
         protocol.name,
         endpoint,
-        chosen_arm,
-        control,
-        samples,
+        problem.arm,
+        problem.control,
+        problem.samples,
         size,
         seed,
         tuple(found),

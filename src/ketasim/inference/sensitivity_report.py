@@ -8,8 +8,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from ketasim.inference.sensitivity import CONFIDENCE_SPREAD, SensitivityResult
-from ketasim.report.timecourse_plot import COLOURS, figure_html, offline_page, write_page
-from ketasim.report.trial_report import html_table
+from ketasim.report.page import data_table, figure_html, write_page
+from ketasim.report.timecourse_plot import COLOURS
 
 
 def sensitivity_figure(result: SensitivityResult) -> go.Figure:
@@ -52,8 +52,8 @@ def _interval(low_high: tuple[float, float]) -> str:
     return f"{low_high[0]:.2f} to {low_high[1]:.2f}"
 
 
-def sensitivity_report_html(result: SensitivityResult) -> str:
-    """The complete page: what was varied and how, the chart, and the table of indices and ranges."""
+def sensitivity_report_body(result: SensitivityResult) -> str:
+    """The page's body: what was varied and how, the chart, and the table of indices and ranges."""
     spreads = ", ".join(f"{factor:g} ({confidence})" for confidence, factor in CONFIDENCE_SPREAD.items())
     contrast = f" minus arm {result.control!r}" if result.control else ""
     intro = (
@@ -68,24 +68,25 @@ def sensitivity_report_html(result: SensitivityResult) -> str:
     )
     rows = [
         [
-            index.parameter.name,
+            html.escape(index.parameter.name),
             f"{index.total:.3f}",
             _interval(index.total_ci95),
             f"{index.first:.3f}",
             _interval(index.first_ci95),
             f"{index.value:.4g}",
             f"{index.parameter.lower:.4g} to {index.parameter.upper:.4g}",
-            index.confidence,
+            html.escape(index.confidence),
         ]
         for index in result.indices
     ]
-    table = html_table(
+    table = data_table(
         ["parameter", "ST", "ST 95 %", "S1", "S1 95 %", "value", "range", "confidence"], rows, numeric=(1, 2, 3, 4, 5)
     )
-    body = "\n".join((intro, figure_html(sensitivity_figure(result)), table))
-    return offline_page(f"Sensitivity of {result.endpoint}", body)
+    return "\n".join((intro, figure_html(sensitivity_figure(result)), table))
 
 
 def write_sensitivity_report(result: SensitivityResult, folder: str | Path) -> Path:
-    """Write ``report.html`` into ``folder`` (created) and return its path."""
-    return write_page(Path(folder) / "report.html", sensitivity_report_html(result))
+    """Write ``report.html`` (and the shared plotly.js) into ``folder`` (created) and return its path."""
+    return write_page(
+        Path(folder) / "report.html", f"Sensitivity of {result.endpoint}", sensitivity_report_body(result)
+    )

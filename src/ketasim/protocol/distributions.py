@@ -15,6 +15,7 @@ from scipy.special import ndtr, ndtri
 
 from ketasim.errors import InputError, ProtocolError
 from ketasim.protocol.fields import (
+    HOURS_PER_YEAR,
     check_keys,
     describe,
     fail,
@@ -29,8 +30,6 @@ from ketasim.vocabulary import (
 )
 
 # ---------------------------------------------------------------- distributions
-
-HOURS_PER_YEAR = 365.25 * 24.0
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,20 @@ def arm_events(protocol: Protocol, arm: int | str) -> ArmEvents:
     return ArmEvents(spec.name, tuple(doses), tuple(sessions))
 
 
+def unfinished_infusions(events: ArmEvents, duration_h: float) -> list[str]:
+    """Warnings for the infusions of an arm that run past the end of the run, each saying how much is not given."""
+    warnings = []
+    for dose in events.doses:
+        end = dose.time_h + dose.infusion_h
+        if dose.infusion_h > 0 and end > duration_h + TIME_TOLERANCE_H:
+            missing = (end - duration_h) / dose.infusion_h
+            warnings.append(
+                f"{dose.key_path}: the {format_hours(dose.infusion_h)} infusion from {format_hours(dose.time_h)} "
+                f"runs past the end of the run at {format_hours(duration_h)}: {missing:.0%} of its dose is not given"
+            )
+    return warnings
+
+
 def observation_times(protocol: Protocol) -> np.ndarray:
     """The observation times in hours: sorted, unique, within [0, duration], always including both ends.
 

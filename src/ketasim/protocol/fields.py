@@ -4,15 +4,18 @@ frozen base model that refuses unknown keys with a did-you-mean hint."""
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from difflib import get_close_matches
 from typing import Annotated, Any, ClassVar, NoReturn, TypeVar
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -21,6 +24,10 @@ from ketasim.errors import InputError, ProtocolError
 from ketasim.units import parse_quantity
 
 T = TypeVar("T")
+
+HOURS_PER_YEAR = 365.25 * 24.0
+MAX_DURATION_YEARS = 10
+MAX_DURATION_H = MAX_DURATION_YEARS * HOURS_PER_YEAR  # the longest course, and the latest time anything happens
 
 
 # ---------------------------------------------------------------- errors and small parsers
@@ -139,8 +146,18 @@ def check_keys(data: Any, allowed: Sequence[str], key: str = "") -> None:
             fail(f"unknown key {name!r}", fix, join_key_path(key, name))
 
 
+def _not_too_late(hours: float, value: Any, key: str) -> float:
+    if hours > MAX_DURATION_H:
+        fail(
+            f"{value!r} is longer than {MAX_DURATION_YEARS} years, the longest course ketasim simulates",
+            "give a shorter time",
+            key,
+        )
+    return hours
+
+
 def time_value(value: Any, key: str = "") -> float:
-    """A time from the first treatment in hours (0 or later), or fail at ``key``."""
+    """A time from the first treatment in hours (0 to `MAX_DURATION_H`), or fail at ``key``."""
     hours = quantity(value, "time", key)
     if hours < 0:
         fail(
@@ -148,15 +165,30 @@ def time_value(value: Any, key: str = "") -> float:
             "times count from the first treatment: use 0 h or later",
             key,
         )
-    return hours
+    return _not_too_late(hours, value, key)
 
 
 def duration_value(value: Any, key: str = "") -> float:
-    """A length of time in hours (above 0), or fail at ``key``."""
+    """A length of time in hours (above 0, at most `MAX_DURATION_H`), or fail at ``key``."""
     hours = quantity(value, "time", key)
     if hours <= 0:
         fail(f"{value!r} must be longer than zero", 'write e.g. "40 min" or "1 d"', key)
-    return hours
+    return _not_too_late(hours, value, key)
+
+
+def name_text(value: str, key: str = "") -> str:
+    """A name without control characters, line breaks or code points that XML cannot hold, or fail at ``key``."""
+    for character in value:
+        if unicodedata.category(character) in ("Cc", "Cs") or character in "\ufffe\uffff":
+            fail(
+                f"the name contains the control character U+{ord(character):04X}",
+                "write the name on one line, without control characters",
+                key,
+            )
+    return value
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(pydantic_errors(name_text))]
 
 
 def optional_field(parse: Callable[[Any], Any]) -> BeforeValidator:

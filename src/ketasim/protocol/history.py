@@ -30,20 +30,26 @@ from ketasim.errors import InputError
 from ketasim.protocol import arm_events
 from ketasim.protocol.distributions import Distribution, covariate_distribution
 from ketasim.protocol.events import Dose, Session
-from ketasim.protocol.fields import describe, format_hours, suggest
-from ketasim.protocol.loading import protocol_error, read_mapping
+from ketasim.protocol.fields import MAX_DURATION_H, MAX_DURATION_YEARS, describe, format_hours, name_text, suggest
+from ketasim.protocol.loading import MAX_NESTING, check_structure, protocol_error, read_mapping
 from ketasim.protocol.presets import condition_covariates
 from ketasim.protocol.treatments import INTENSIVE, Treatment
 from ketasim.units import parse_quantity
 from ketasim.vocabulary import CONDITIONS, COVARIATES, SCALE_RANGES, SCALES
 
 EVENTS = ("dose", "session", "score")
-COLUMNS = ("time", "event", "drug", "route", "dose", "infusion", "therapy", "session", "scale", "value")
+COLUMNS = ("time", "event", "drug", "route", "dose", "infusion", "therapy", "session", "scale", "value", "combine")
 EVENT_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # required, optional
     "dose": (("drug", "route"), ("dose", "infusion")),
     "session": (("therapy", "session"), ()),
-    "score": (("scale", "value"), ()),
+    "score": (("scale", "value"), ("combine",)),
 }
+COMBINE = ("mean", "each")
+"""How scores of one scale at one time are combined: their mean as one score, or each as its own rating."""
+MAX_HISTORY_ROWS = 500
+"""Most rows a history may have (``spec/patient-history.md``)."""
+EARLIEST_SCORE_WEEKS = 12
+"""Scores may precede the first treatment by 12 weeks at most: earlier ones are no baseline."""
 # Column or key names that identify a person; normalised (lower case, runs of non-letters as "_").
 IDENTIFYING_NAMES = frozenset(
     {
@@ -118,12 +124,14 @@ class PatientFacts:
 
 @dataclass(frozen=True)
 class Score:
-    """One recorded rating: when (hours from the first treatment), which scale, the value, and its row."""
+    """One recorded rating: when (hours from the first treatment), which scale, the value, its row, and how it is
+    combined with other scores of its scale at its time (`COMBINE`; None when the row does not say)."""
 
     time_h: float
     scale: str
     value: float
     row: str
+    combine: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,14 +195,22 @@ def _check_columns(names: Sequence[str], where: str) -> None:
             raise HistoryError(where, f"required column {name!r} is missing", f"columns: {', '.join(COLUMNS)}")
 
 
+def read_text(path: Path, what: str = "history file") -> str:
+    """The text of a patient data file (UTF-8, a byte-order mark allowed); a missing or undecodable file is a
+    `HistoryError` that calls it ``what``."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise HistoryError("", f"{what} {str(path)!r} not found", "check the path") from None
+    except UnicodeDecodeError:
+        raise HistoryError("", f"{what} {path.name} is not UTF-8 text", "save it as UTF-8") from None
+    except OSError as failure:
+        raise HistoryError("", f"cannot read {str(path)!r}: {failure.strerror}", "check the path") from None
+
+
 def _read_records(path: Path) -> list[Record]:
     """(row number, line or None, record) of every non-empty record of a CSV or JSON history."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise HistoryError("", f"history file {str(path)!r} not found", "check the path") from None
-    except UnicodeDecodeError:
-        raise HistoryError("", f"history file {path.name} is not UTF-8 text", "save it as UTF-8") from None
+    text = read_text(path)
     if not text.strip():
         raise HistoryError("", f"history file {path.name} is empty", "see examples/patient-history/")
     suffix = path.suffix.lower()
@@ -206,11 +222,14 @@ def _read_records(path: Path) -> list[Record]:
 
 
 def _csv_records(text: str) -> list[Record]:
-    reader = csv.reader(text.splitlines())
-    header = [h.strip() for h in next(reader)]
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as failure:
+        raise HistoryError("", f"malformed CSV: {failure}", "save the history as plain CSV text") from None
+    header = [h.strip() for h in rows[0]]
     _check_columns([h for h in header if h], "header (line 1)")
     records: list[Record] = []
-    for line, cells in enumerate(reader, start=2):
+    for line, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
         number = len(records) + 1
@@ -230,6 +249,13 @@ def _json_records(text: str, name: str) -> list[Record]:
         raise HistoryError(
             "", f"malformed JSON in {name} at line {failure.lineno}: {failure.msg}", "check commas and quotes"
         ) from None
+    except ValueError as failure:
+        raise HistoryError("", f"malformed JSON in {name}: {failure}", "check the numbers") from None
+    except RecursionError:
+        raise HistoryError(
+            "", f"{name} is nested deeper than {MAX_NESTING} levels", "write a list of records"
+        ) from None
+    check_structure(data, name, HistoryError)
     if not isinstance(data, list):
         raise HistoryError("", f"the top level of {name} is {describe(data)}, not a list", "write a list of records")
     records: list[Record] = []
@@ -359,6 +385,13 @@ def _hours(rows: list[tuple[int, int | None, str, Any, dict]]) -> list[float]:
             ) from None
     else:
         hours = [_unit_time(raw, _where(number, line, "time")) for number, line, _, raw, _ in rows]
+    for (number, line, _, raw, _), time_h in zip(rows, hours, strict=True):
+        if abs(time_h) > MAX_DURATION_H:
+            raise HistoryError(
+                _where(number, line, "time"),
+                f"time {raw!r} is more than {MAX_DURATION_YEARS} years from the first treatment",
+                "check the time and its unit",
+            )
     for i in range(1, len(rows)):
         if hours[i] < hours[i - 1]:
             number, line, _, raw, _ = rows[i]
@@ -375,6 +408,14 @@ def _hours(rows: list[tuple[int, int | None, str, Any, dict]]) -> list[float]:
             f"the first treatment is at {raw!r}, not at 0 h",
             "times count from the first treatment: give it time 0 h and shift the others",
         )
+    if hours[0] < -EARLIEST_SCORE_WEEKS * 7 * 24.0:
+        number, line, _, raw, _ = rows[0]
+        raise HistoryError(
+            _where(number, line, "time"),
+            f"the score at {raw!r} is more than {EARLIEST_SCORE_WEEKS} weeks before the first treatment: it is no "
+            "baseline",
+            "leave out scores from before the baseline assessment",
+        )
     return hours
 
 
@@ -389,6 +430,12 @@ def read_history(path: str | Path) -> PatientHistory:
         without units.
     """
     path = Path(path)
+    try:
+        name_text(path.stem)
+    except InputError:
+        raise HistoryError(
+            "", f"the file name {path.name!r} holds a control character", "rename it to the pseudonymous id"
+        ) from None
     records = _read_records(path)
     if not records:
         raise HistoryError("", f"history file {path.name} has no rows", "add one row per dose, session or score")
@@ -396,7 +443,20 @@ def read_history(path: str | Path) -> PatientHistory:
 
 
 def build_history(patient: str, records: list[Record]) -> PatientHistory:
-    """Validate parsed records ``(row number, line or None, {column: value})`` into a `PatientHistory`."""
+    """Validate parsed records ``(row number, line or None, {column: value})`` into a `PatientHistory`.
+
+    Raises
+    ------
+    HistoryError
+        For the first broken rule (see `read_history`), a history longer than `MAX_HISTORY_ROWS` rows, or
+        scores of one scale at one time that differ where the rows do not say how to combine them.
+    """
+    if len(records) > MAX_HISTORY_ROWS:
+        raise HistoryError(
+            "",
+            f"the history has {len(records)} rows, more than the {MAX_HISTORY_ROWS} a forecast reads",
+            "keep the course being forecast, or one score per scale and day",
+        )
     rows = _parse_rows(records)
     hours = _hours(rows)
     doses: list[Dose] = []
@@ -407,7 +467,7 @@ def build_history(patient: str, records: list[Record]) -> PatientHistory:
         where = _where(number, line)
         if event == "score":
             scale, value = _score(record, number, line)
-            scores.append(Score(time_h, scale, value, where))
+            scores.append(Score(time_h, scale, value, where, _combine(record, number, line)))
             continue
         item, parsed = _treatment(record, event, number, line)
         treatments.append({**item, "at": [f"{time_h!r} h"]})
@@ -422,7 +482,50 @@ def build_history(patient: str, records: list[Record]) -> PatientHistory:
     if not doses:
         raise HistoryError("", "the history has no dose rows", "add the doses given so far (event: dose)")
     _check_overlaps(doses, sessions)
-    return PatientHistory(patient, tuple(doses), tuple(sessions), tuple(scores), tuple(treatments))
+    return PatientHistory(patient, tuple(doses), tuple(sessions), combined_scores(scores), tuple(treatments))
+
+
+def _combine(record: Mapping[str, Any], number: int, line: int | None) -> str | None:
+    raw = record.get("combine")
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or raw.strip().lower() not in COMBINE:
+        raise HistoryError(
+            _where(number, line, "combine"), f"unknown way to combine {raw!r}", suggest(str(raw), COMBINE)
+        )
+    return raw.strip().lower()
+
+
+def combined_scores(scores: Sequence[Score]) -> tuple[Score, ...]:
+    """The scores with those of one scale at one time combined as their rows say (`COMBINE`), in time order.
+
+    Scores of one scale at one time that agree are kept as they are.
+
+    Raises
+    ------
+    HistoryError
+        When such scores differ and their rows do not all give the same ``combine``.
+    """
+    groups: dict[tuple[float, str], list[Score]] = {}
+    for score in scores:
+        groups.setdefault((score.time_h, score.scale), []).append(score)
+    kept: list[Score] = []
+    for (time_h, scale), group in groups.items():
+        ways = {score.combine for score in group}
+        if len({score.value for score in group}) == 1 or ways == {"each"}:
+            kept.extend(group)
+        elif ways == {"mean"}:
+            mean = float(np.mean([score.value for score in group]))
+            kept.append(Score(time_h, scale, mean, " and ".join(s.row for s in group), "mean"))
+        else:
+            listing = ", ".join(f"{s.value:g} ({s.row})" for s in group)
+            raise HistoryError(
+                f"{group[-1].row}, column value",
+                f"{scale} scores at {format_hours(time_h)} differ: {listing}",
+                "correct them, or say how to combine them in the column combine: mean (one score, their mean) or "
+                "each (every score a rating of its own) on each of these rows",
+            )
+    return tuple(sorted(kept, key=lambda score: score.time_h))
 
 
 def _check_overlaps(doses: Sequence[Dose], sessions: Sequence[Session]) -> None:
@@ -494,8 +597,8 @@ def read_facts(path: str | Path | None = None, pairs: Sequence[str] = ()) -> Pat
             raise HistoryError("--patient", f"{pair!r} is not key=value", "write e.g. --patient weight=80kg")
         try:
             raw[key.strip()] = yaml.safe_load(value) if value.strip() else value
-        except yaml.YAMLError:
-            raw[key.strip()] = value
+        except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError, RecursionError):
+            raw[key.strip()] = value  # not a YAML value: the text itself
         if isinstance(raw[key.strip()], str):
             raw[key.strip()] = raw[key.strip()].strip()
     return parse_facts(raw)
@@ -532,13 +635,19 @@ def history_protocol(
     Raises
     ------
     HistoryError
-        When ``until_h`` is not after the last row of the history.
+        When ``until_h`` is not after the last row of the history, or more than `MAX_DURATION_H` after its start.
     """
     if until_h <= history.end_h:
         raise HistoryError(
             "--until",
             f"{format_hours(until_h)} is not after the end of the history ({format_hours(history.end_h)})",
             "forecast to a later time, e.g. --until 12 w",
+        )
+    if until_h > MAX_DURATION_H:
+        raise HistoryError(
+            "--until",
+            f"{format_hours(until_h)} is more than {MAX_DURATION_YEARS} years after the first treatment",
+            "forecast less far",
         )
     return {
         "ketasim": 1,

@@ -17,11 +17,15 @@ from pydantic import ValidationError
 
 from ketasim.errors import InputError, ProtocolError
 from ketasim.protocol.dose_checks import check_doses
-from ketasim.protocol.events import arm_events
+from ketasim.protocol.events import arm_events, unfinished_infusions
 from ketasim.protocol.fields import describe, format_key_path, join_key_path, plain
 from ketasim.protocol.schema import Protocol, check_version
 
 SUFFIXES = {".yaml": "YAML", ".yml": "YAML", ".json": "JSON", ".toml": "TOML"}
+MAX_NESTING = 32
+"""Deepest nesting of mappings and lists a file may have (a protocol needs about 6 levels)."""
+MAX_VALUES = 1_000_000
+"""Most values (mappings, lists and scalars, YAML aliases counted each time they are used) a file may hold."""
 EXAMPLES = {
     "ketasim": "ketasim: 1",
     "name": 'name: "single infusion"',
@@ -70,7 +74,44 @@ def _unique_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def check_structure(data: Any, name: str, error: type[InputError], max_values: int = MAX_VALUES) -> None:
+    """Refuse data nested deeper than `MAX_NESTING` or holding more than ``max_values`` values.
+
+    The walk is iterative and stops at the limit, so neither deep nesting nor YAML aliases that multiply a
+    small file can exhaust the stack or the memory of the checks after it.
+
+    Raises
+    ------
+    InputError
+        Of class ``error``, for the whole file (empty key path).
+    """
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    count = 0
+    while pending:
+        value, depth = pending.pop()
+        count += 1
+        if count > max_values:
+            raise error("", f"{name} holds more than {max_values} values", "a protocol needs far fewer: check the file")
+        if depth > MAX_NESTING:
+            raise error(
+                "", f"{name} is nested deeper than {MAX_NESTING} levels", "check the brackets and the indentation"
+            )
+        if isinstance(value, Mapping):
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            pending.extend((item, depth + 1) for item in value)
+
+
 def _parse_text(text: str, form: str, name: str, error: type[InputError]) -> Any:
+    try:
+        return _parse_form(text, form, name, error)
+    except RecursionError:
+        raise error(
+            "", f"{name} is nested deeper than {MAX_NESTING} levels", "check the brackets and the indentation"
+        ) from None
+
+
+def _parse_form(text: str, form: str, name: str, error: type[InputError]) -> Any:
     if form == "YAML":
         try:
             return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
@@ -86,6 +127,10 @@ def _parse_text(text: str, form: str, name: str, error: type[InputError]) -> Any
             raise error("", f"malformed YAML in {name}{where}: {problem}", fix) from None
         except yaml.YAMLError as failure:
             raise error("", f"malformed YAML in {name}: {failure}", "check the file's syntax") from None
+        except (ValueError, TypeError, AttributeError, OverflowError) as failure:  # a tagged value it cannot build
+            raise error(
+                "", f"malformed YAML in {name}: {failure}", "check the values the file tags or quotes"
+            ) from None
     if form == "JSON":
         try:
             return json.loads(text, object_pairs_hook=_unique_json_keys)
@@ -98,7 +143,7 @@ def _parse_text(text: str, form: str, name: str, error: type[InputError]) -> Any
             raise error("", f"malformed JSON in {name}: {failure}", "give each key once") from None
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as failure:
+    except (tomllib.TOMLDecodeError, ValueError) as failure:
         raise error("", f"malformed TOML in {name}: {failure}", "check the line it names") from None
 
 
@@ -109,12 +154,10 @@ def read_mapping(path: str | Path, error: type[InputError] = ProtocolError) -> d
     ------
     InputError
         Of class ``error``: missing or unreadable file, unknown suffix, empty file, malformed text (with the
-        line where known), or a top level that is not a mapping.
+        line where known), nesting deeper than `MAX_NESTING`, or a top level that is not a mapping.
     """
     path = Path(path)
-    form = SUFFIXES.get(path.suffix.lower())
-    if form is None:
-        raise error("", f"cannot tell the format of {path.name}", f"use one of the suffixes {', '.join(SUFFIXES)}")
+    form = _form(path.name, error)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -123,15 +166,38 @@ def read_mapping(path: str | Path, error: type[InputError] = ProtocolError) -> d
         raise error("", f"file {path.name} is not UTF-8 text", f"save it as UTF-8 {form}") from None
     except OSError as failure:
         raise error("", f"cannot read {str(path)!r}: {failure.strerror}", "check the path and permissions") from None
+    return parse_mapping(text, path.name, error)
+
+
+def _form(name: str, error: type[InputError]) -> str:
+    form = SUFFIXES.get(Path(name).suffix.lower())
+    if form is None:
+        raise error("", f"cannot tell the format of {name}", f"use one of the suffixes {', '.join(SUFFIXES)}")
+    return form
+
+
+def parse_mapping(
+    text: str, name: str, error: type[InputError] = ProtocolError, max_values: int = MAX_VALUES
+) -> dict[str, Any]:
+    """The mapping in ``text``, read as YAML, JSON or TOML by the suffix of the file ``name``.
+
+    Raises
+    ------
+    InputError
+        Of class ``error``: unknown suffix, empty text, malformed text (with the line where known), nesting
+        deeper than `MAX_NESTING`, more than ``max_values`` values, or a top level that is not a mapping.
+    """
+    form = _form(name, error)
     if not text.strip():
-        raise error("", f"file {path.name} is empty", "start from an example in the examples/ folder")
-    data = _parse_text(text, form, path.name, error)
+        raise error("", f"file {name} is empty", "start from an example in the examples/ folder")
+    data = _parse_text(text, form, name, error)
     if data is None:
-        raise error("", f"file {path.name} is empty (only comments)", "start from an example in the examples/ folder")
+        raise error("", f"file {name} is empty (only comments)", "start from an example in the examples/ folder")
+    check_structure(data, name, error, max_values)
     if not isinstance(data, Mapping):
         raise error(
             "",
-            f"the top level of {path.name} is {describe(data)}, not a mapping",
+            f"the top level of {name} is {describe(data)}, not a mapping",
             "start with keys: ketasim: 1, name: ...",
         )
     return dict(data)
@@ -200,6 +266,7 @@ def build_protocol(data: Mapping[str, Any]) -> Protocol:
         raise ProtocolError(
             "", f"a protocol is a mapping, got {describe(data)}", "start with keys: ketasim: 1, name: ..."
         )
+    check_structure(data, "the protocol", ProtocolError)
     if "ketasim" not in data:
         raise ProtocolError("ketasim", "missing schema version", "add `ketasim: 1` as the first line")
     try:
@@ -207,9 +274,12 @@ def build_protocol(data: Mapping[str, Any]) -> Protocol:
         protocol = Protocol.model_validate(data)
     except ValidationError as failure:
         raise protocol_error(failure) from None
-    for index in range(len(protocol.arms)):
-        arm_events(protocol, index)
-    warnings = check_doses(protocol)
+    unfinished = [
+        warning
+        for index in range(len(protocol.arms))
+        for warning in unfinished_infusions(arm_events(protocol, index), protocol.duration_h)
+    ]
+    warnings = [*check_doses(protocol), *unfinished]
     return protocol.model_copy(update={"source": plain(data), "warnings": warnings})
 
 

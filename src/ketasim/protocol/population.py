@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import (
     BeforeValidator,
     Field,
@@ -21,9 +22,12 @@ from ketasim.protocol.fields import (
     fail,
     pydantic_errors,
 )
+from ketasim.units import plain_expression, registry
 from ketasim.vocabulary import (
     CONDITIONS,
 )
+
+MAX_POPULATION_SIZE = 10**9
 
 
 class ParameterChoice(FileModel):
@@ -42,8 +46,24 @@ class ParameterChoice(FileModel):
         for name, value in raw.items():
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 fail(f"expected a value with a unit, got {describe(value)}", 'write e.g. "79 L/h"', str(name))
+            if not _finite(str(value)):
+                fail(f"{value!r} is not a plain finite number with a unit", 'write e.g. "79 L/h"', str(name))
             out[name] = str(value)
         return out
+
+
+def _finite(text: str) -> bool:
+    """Whether ``text`` reads as a finite quantity; True when it is not a quantity at all (its parser says so)."""
+    if not plain_expression(text):
+        return False
+    try:
+        magnitude: Any = registry().Quantity(text).magnitude
+    except Exception:  # pint raises many unrelated types on garbage
+        return True
+    try:
+        return bool(np.all(np.isfinite(np.asarray(magnitude, dtype=float))))
+    except (OverflowError, TypeError, ValueError):
+        return False
 
 
 def _parameter_choice(raw: Any) -> Any:
@@ -53,7 +73,7 @@ def _parameter_choice(raw: Any) -> Any:
 class Population(FileModel):
     """Who is treated: how many, their condition, covariates, baseline scores and parameter set."""
 
-    size: StrictInt = Field(1, ge=1)
+    size: StrictInt = Field(1, ge=1, le=MAX_POPULATION_SIZE)
     condition: str = "trd"
     variability: StrictBool = True
     covariates: dict[str, Distribution] = Field(default_factory=dict)

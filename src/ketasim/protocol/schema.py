@@ -15,6 +15,7 @@ from pydantic import (
     BeforeValidator,
     Field,
     StrictInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -24,6 +25,7 @@ from ketasim.parameters.catalogue import Catalogue, default_catalogue
 from ketasim.protocol.fields import (
     FileModel,
     Hours,
+    Name,
     PositiveHours,
     choose,
     describe,
@@ -34,18 +36,22 @@ from ketasim.protocol.fields import (
     optional_field,
     plain,
     pydantic_errors,
+    quantity,
     time_value,
 )
 from ketasim.protocol.population import Population
 from ketasim.protocol.treatments import Arm
 from ketasim.vocabulary import (
+    DRUG_LEVEL_OUTPUTS,
     ENDPOINT_KINDS,
     OUTPUTS,
+    PK_ENDPOINT_KINDS,
     SCALE_RANGES,
     SCALES,
 )
 
 SCHEMA_VERSION = 1
+MAX_SEED = 2**63 - 1
 # Keys each endpoint kind needs, and the optional keys it takes besides `name` and `kind`.
 ENDPOINT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "response": (("scale", "at"), ("threshold",)),
@@ -55,7 +61,13 @@ ENDPOINT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "time_to_response": (("scale",), ("threshold",)),
     "time_to_relapse": (("scale", "after"), ("threshold",)),
     "value": (("output", "at"), ()),
+    "cmax": (("output",), ("window",)),
+    "tmax": (("output",), ("window",)),
+    "auc": (("output",), ("window",)),
+    "time_above": (("output", "above"), ("window",)),
 }
+INFINITY = "infinity"  # the end of an `auc` window that reaches infinity
+
 
 # ---------------------------------------------------------------- observe and endpoints
 
@@ -104,19 +116,39 @@ class Observe(FileModel):
         return tuple(value)
 
 
-class Endpoint(FileModel):
-    """A trial endpoint: its name, kind, what it reads (``scale`` or, for ``value``, ``output``) and when.
+@pydantic_errors
+def _window(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        fail(f"expected two times, got {describe(value)}", f"write e.g. window: [0 h, 24 h] or [0 h, {INFINITY}]")
+    end = value[1]
+    return time_value(value[0], "[0]"), float("inf") if end == INFINITY else time_value(end, "[1]")
 
-    ``threshold`` is None when the file gives none (the trial layer applies the kind's default).
+
+@pydantic_errors
+def _concentration(value: Any) -> Any:
+    return None if value is None else quantity(value, "concentration")
+
+
+class Endpoint(FileModel):
+    """A trial endpoint: its name, kind, what it reads (``scale``, or ``output`` for ``value`` and the PK kinds)
+    and when.
+
+    ``threshold`` is None when the file gives none (the trial layer applies the kind's default). ``window_h`` (PK
+    kinds) is None for the whole run; its end is infinite for an area to infinity. ``above`` is the concentration
+    (ng/mL) of ``time_above``.
     """
 
-    name: str = Field(min_length=1)
+    name: Name
     kind: str
     scale: str | None = None
     output: str | None = None
     at_h: Hours | None = Field(None, alias="at")
     after_h: Hours | None = Field(None, alias="after")
     threshold: Annotated[float, optional_field(number)] | None = None
+    window_h: Annotated[tuple[float, float] | None, BeforeValidator(_window)] = Field(None, alias="window")
+    above: Annotated[float | None, BeforeValidator(_concentration)] = None
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -133,8 +165,12 @@ class Endpoint(FileModel):
     @field_validator("output", mode="before")
     @classmethod
     @pydantic_errors
-    def _output(cls, value: Any) -> Any:
-        return value if value is None else choose(value, tuple(OUTPUTS), "output")
+    def _output(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return value
+        if info.data.get("kind") in PK_ENDPOINT_KINDS:
+            return choose(value, DRUG_LEVEL_OUTPUTS, "drug concentration output")
+        return choose(value, tuple(OUTPUTS), "output")
 
     @model_validator(mode="after")
     @pydantic_errors
@@ -144,11 +180,19 @@ class Endpoint(FileModel):
         for key in required:
             if getattr(self, by_key[key]) is None:
                 fail(f"{self.kind} endpoints need `{key}`", _endpoint_example(self.kind), key)
-        for key in ("scale", "output", "at", "after", "threshold"):
+        for key in ("scale", "output", "at", "after", "threshold", "window", "above"):
             if key not in required + optional and getattr(self, by_key[key]) is not None:
                 fail(f"`{key}` is not used by {self.kind} endpoints", f"remove it; {_endpoint_example(self.kind)}", key)
         if self.threshold is not None:
             self._check_threshold(self.threshold)
+        if self.window_h is not None:
+            start, end = self.window_h
+            if end == float("inf") and self.kind != "auc":
+                fail(f"only auc endpoints reach {INFINITY}", "give an end time, e.g. window: [0 h, 24 h]", "window[1]")
+            if not start < end:
+                fail("the window ends before it starts", "write the earlier time first", "window")
+        if self.above is not None and not self.above > 0:
+            fail(f"concentration {self.above:g} ng/mL is not above 0", "write e.g. above: 100 ng/mL", "above")
         return self
 
     def _check_threshold(self, threshold: float) -> None:
@@ -164,12 +208,18 @@ class Endpoint(FileModel):
     @property
     def measured(self) -> str:
         """The scale or output this endpoint reads."""
-        return str(self.output if self.kind == "value" else self.scale)
+        return str(self.scale if self.output is None else self.output)
 
 
 def _endpoint_example(kind: str) -> str:
     required, _ = ENDPOINT_KEYS[kind]
-    parts = {"scale": "scale: madrs", "output": "output: plasma_ketamine", "at": "at: 24 h", "after": "after: 13 d"}
+    parts = {
+        "scale": "scale: madrs",
+        "output": "output: plasma_ketamine",
+        "at": "at: 24 h",
+        "after": "after: 13 d",
+        "above": "above: 100 ng/mL",
+    }
     return "write e.g. {" + ", ".join([f"name: my_{kind}", f"kind: {kind}"] + [parts[k] for k in required]) + "}"
 
 
@@ -202,8 +252,8 @@ class Protocol(FileModel):
     internal_fields: ClassVar[frozenset[str]] = frozenset({"source", "warnings"})
 
     ketasim: Annotated[int, BeforeValidator(_version)] = SCHEMA_VERSION
-    name: str = Field(min_length=1)
-    seed: StrictInt = Field(0, ge=0)
+    name: Name
+    seed: StrictInt = Field(0, ge=0, le=MAX_SEED)
     duration_h: PositiveHours = Field(alias="duration")
     population: Population
     arms: list[Arm] = Field(min_length=1)
@@ -232,7 +282,11 @@ class Protocol(FileModel):
                 time = getattr(endpoint, field)
                 if time is not None and time > self.duration_h:
                     self._past(time, f"endpoints[{i}].{Endpoint.key_of(field)}")
-            if endpoint.measured not in self.observe.outputs:
+            if endpoint.window_h is not None:
+                for k, time in enumerate(endpoint.window_h):
+                    if time != float("inf") and time > self.duration_h:
+                        self._past(time, f"endpoints[{i}].window[{k}]")
+            if endpoint.kind not in PK_ENDPOINT_KINDS and endpoint.measured not in self.observe.outputs:
                 key = "output" if endpoint.kind == "value" else "scale"
                 fail(
                     f"{endpoint.measured} is not among observe.outputs",

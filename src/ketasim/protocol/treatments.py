@@ -21,6 +21,7 @@ from ketasim.parameters.catalogue import Catalogue, default_catalogue
 from ketasim.protocol.fields import (
     FileModel,
     Hours,
+    Name,
     PositiveHours,
     choose,
     describe,
@@ -42,6 +43,7 @@ from ketasim.vocabulary import (
 INTENSIVE = "emdr-intensive"
 INTENSIVE_DEFAULT_DAYS = 3
 INTENSIVE_DEFAULT_HOURS_PER_DAY = 3.0
+MAX_INTENSIVE_DAYS = 365
 
 
 # ---------------------------------------------------------------- population
@@ -120,9 +122,11 @@ def _times(value: Any) -> Any:
         fail(f"expected a list of times, got {describe(value)}", f"write e.g. [{value}]")
     if isinstance(value, (list, tuple)):
         times = [time_value(item, f"[{i}]") for i, item in enumerate(value)]
+        seen: set[float] = set()
         for i, time in enumerate(times):
-            if time in times[:i]:
+            if time in seen:
                 fail(f"time {format_hours(time)} is listed twice", "list each time once", f"[{i}]")
+            seen.add(time)
         return tuple(times)
     return value
 
@@ -153,7 +157,7 @@ class Treatment(FileModel):
     infusion_h: PositiveHours | None = Field(None, alias="infusion")
     therapy: str | None = None
     session_h: PositiveHours | None = Field(None, alias="session")
-    days: StrictInt | None = Field(None, ge=1)
+    days: StrictInt | None = Field(None, ge=1, le=MAX_INTENSIVE_DAYS)
     hours_per_day: Annotated[float, BeforeValidator(_hours_per_day)] | None = None
     at_h: Annotated[tuple[float, ...], BeforeValidator(_times)] | None = Field(None, alias="at")
     every_h: PositiveHours | None = Field(None, alias="every")
@@ -288,5 +292,5 @@ class Treatment(FileModel):
 class Arm(FileModel):
     """One arm of the trial: a name and its treatments (an empty list is an untreated arm)."""
 
-    name: str = Field(min_length=1)
+    name: Name
     treatments: list[Treatment]

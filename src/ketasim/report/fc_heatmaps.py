@@ -7,17 +7,16 @@ from pathlib import Path
 import xarray as xr
 
 from ketasim.models import network
-from ketasim.report.timecourse_plot import figure_html, offline_page
+from ketasim.report.page import figure_html, write_page
 
 
 def write_fc_heatmaps(fc: xr.DataArray, path: Path) -> Path:
-    """One offline HTML page with a heatmap per arm and time."""
+    """One offline HTML page (and the shared plotly.js beside it) with a heatmap per arm and time, written
+    completely or not at all."""
     figures = []
     for arm in fc["arm"].values:
         for time in fc["time"].values:
             title = f"{arm}: functional connectivity at {time:g} h"
             figure = network.fc_heatmap(fc.sel(arm=arm, time=time).values, list(fc["region"].values), title)
             figures.append(figure_html(figure))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(offline_page("Functional connectivity", "".join(figures)), encoding="utf-8")
-    return path
+    return write_page(path, "Functional connectivity", "".join(figures))

@@ -1,14 +1,14 @@
-"""Plots of simulated time courses (median and 5-95 % band per arm) on self-contained, offline HTML pages.
+"""Plots of simulated time courses (median and 5-95 % band per arm) for the report pages.
 
 `write_timecourse_plot` makes ``plot.html`` of ``ketasim simulate``: one panel per output, one colour per arm.
-The page helpers here (`offline_page`, `figure_html`, `band_traces`, `time_axis`) are shared with the
-validation report, so every page embeds plotly.js inline once and opens without a network.
+`stacked_figure` builds such stacked panels for this page, the trial report and the explorer; `time_axis`,
+`band_traces` and `add_log_switch` are shared with the validation and forecast reports.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,30 +20,14 @@ from plotly.colors import qualitative as palettes
 from plotly.subplots import make_subplots
 
 from ketasim.analysis.courses import band_over_patients
-from ketasim.version import __version__
+from ketasim.report.page import figure_html, write_page
+from ketasim.vocabulary import OUTPUTS
 
 COLOURS: tuple[str, ...] = tuple(palettes.Plotly)
 DAYS_FROM_H = 72.0  # time axes longer than this are drawn in days
-CONTEXT = "Research and education tool: a model, not medical advice."
-PLOT_CONFIG = {"responsive": True, "displaylogo": False}
-
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #222; }
-main { max-width: 980px; margin: 0 auto; padding: 0.75rem; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-.context { color: #555; font-size: 0.9rem; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 0.9rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left; white-space: nowrap; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.badge { display: inline-block; padding: 0.05rem 0.45rem; border-radius: 0.6rem; color: #fff; font-weight: 600;
-         font-size: 0.8rem; }
-.pass { background: #2e7d32; } .fail { background: #c62828; } .error { background: #6d4c41; }
-.error-text { color: #6d4c41; white-space: pre-wrap; }
-.plot { width: 100%; overflow: hidden; }
-a { overflow-wrap: anywhere; }
-@media (max-width: 600px) { main { padding: 0.4rem; } h1 { font-size: 1.2rem; } }
-"""
+CONCENTRATION_UNIT = "ng/mL"  # panels in this unit get a linear/log switch
+LABELLED_GAP_PX = 90  # between panels that each carry x tick labels, an x title and the next panel's title
+MARGIN = {"l": 70, "r": 20, "t": 60, "b": 50}
 
 
 def time_axis(time_h: ArrayLike) -> tuple[np.ndarray, str, float]:
@@ -101,87 +85,119 @@ def band_traces(
     return traces
 
 
-def timecourse_figure(dataset: Any, title: str = "") -> go.Figure:
-    """One panel per output variable of a simulated dataset (dims arm, patient, time), median and band per arm."""
-    names = [str(n) for n in dataset.data_vars if set(dataset[n].dims) >= {"arm", "time"}]
-    if not names:
-        raise ValueError("the dataset has no output with dims arm and time")
-    x, x_title, _ = time_axis(dataset["time"].values)
+def axis_title(name: str, variable: Any) -> str:
+    """The y-axis title of an output: its short title with the unit from the vocabulary (``"plasma ketamine
+    (ng/mL)"``), or the variable's long name and unit for anything else."""
+    if name in OUTPUTS:
+        return OUTPUTS[name].axis
+    unit = str(variable.attrs.get("units", ""))
+    label = str(variable.attrs.get("long_name", name))
+    return f"{label} ({unit})" if unit else label
+
+
+def _panel_title(name: str, variable: Any) -> str:
+    text = OUTPUTS[name].meaning if name in OUTPUTS else str(variable.attrs.get("long_name", name))
+    return text[:1].upper() + text[1:]
+
+
+def add_log_switch(figure: go.Figure, rows: Sequence[int], top: float = 1.0) -> None:
+    """Buttons above the panel whose top is at ``top`` (paper coordinates) that switch the y axes of ``rows``
+    between a linear and a logarithmic scale (for concentrations, which span decades)."""
+    axes = ["yaxis" if row == 1 else f"yaxis{row}" for row in rows]
+    figure.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "right",
+                "showactive": True,
+                "active": 0,
+                "x": 1.0,
+                "xanchor": "right",
+                "y": top,
+                "yanchor": "bottom",
+                "pad": {"b": 4},
+                "font": {"size": 11},
+                "buttons": [
+                    {"label": "linear", "method": "relayout", "args": [{f"{a}.type": "linear" for a in axes}]},
+                    {"label": "log", "method": "relayout", "args": [{f"{a}.type": "log" for a in axes}]},
+                ],
+            }
+        ]
+    )
+
+
+ArmTraces = Callable[[Any, str, str, bool], list[go.Scatter]]
+"""Traces of one arm on one panel: ``(variable, arm, colour, first panel) -> traces``."""
+
+
+def stacked_figure(
+    dataset: Any, names: Sequence[str], arm_traces: ArmTraces, *, panel_px: int, labelled: bool = False
+) -> go.Figure:
+    """One panel per output, stacked on a shared time axis, one colour per arm.
+
+    Each panel has a title (the output's meaning) and a y-axis title with the unit. With ``labelled`` every panel
+    also carries its own time tick labels and axis title (report pages), and concentration panels get a
+    linear/log switch; otherwise only the bottom panel is labelled.
+    """
+    _, x_title, _ = time_axis(dataset["time"].values)
     rows = len(names)
-    titles = [str(dataset[n].attrs.get("long_name", n)) for n in names]
+    plot_px = panel_px * rows + (LABELLED_GAP_PX * (rows - 1) if labelled else 0)
+    spacing = LABELLED_GAP_PX / plot_px if labelled and rows > 1 else min(0.08, 0.35 / rows)
     figure = make_subplots(
-        rows=rows, cols=1, shared_xaxes=True, subplot_titles=titles, vertical_spacing=min(0.08, 0.35 / rows)
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=[_panel_title(n, dataset[n]) for n in names],
+        vertical_spacing=spacing,
     )
     arms = [str(a) for a in np.asarray(dataset["arm"].values).ravel()]
     for row, name in enumerate(names, start=1):
         variable = dataset[name]
         for k, arm in enumerate(arms):
-            courses = variable.sel(arm=arm)
-            values = courses.transpose("patient", "time").values if "patient" in courses.dims else courses.values
-            band = band_over_patients(values)
-            for trace in band_traces(
-                x, band.median, band.low, band.high, name=arm, colour=COLOURS[k % len(COLOURS)], show_legend=row == 1
-            ):
+            for trace in arm_traces(variable, arm, COLOURS[k % len(COLOURS)], row == 1):
                 figure.add_trace(trace, row=row, col=1)
-        unit = str(variable.attrs.get("units", ""))
-        figure.update_yaxes(title_text=f"{name} ({unit})" if unit else name, row=row, col=1)
-    figure.update_xaxes(title_text=x_title, row=rows, col=1)
+        figure.update_yaxes(title_text=axis_title(name, variable), title_font={"size": 11}, row=row, col=1)
+    if labelled:
+        figure.update_xaxes(showticklabels=True, title_text=x_title)
+        logged = [r for r, n in enumerate(names, start=1) if dataset[n].attrs.get("units") == CONCENTRATION_UNIT]
+        if logged:
+            add_log_switch(figure, logged, top=figure.get_subplot(logged[0], 1).yaxis.domain[1])
+    else:
+        figure.update_xaxes(title_text=x_title, row=rows, col=1)
     figure.update_layout(
-        title=title or None,
-        height=120 + 260 * rows,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        height=MARGIN["t"] + MARGIN["b"] + 60 + plot_px,
+        margin=MARGIN,
         legend={"orientation": "h", "yref": "container", "y": 1, "yanchor": "top"},
         template="plotly_white",
     )
     return figure
 
 
-def figure_html(figure: go.Figure) -> str:
-    """A figure as an HTML fragment that uses the plotly.js embedded once in the page head."""
-    return str(figure.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG))
+def timecourse_figure(dataset: Any, title: str = "") -> go.Figure:
+    """One labelled panel per output variable of a simulated dataset (dims arm, patient, time), median and 5-95 %
+    band per arm."""
+    names = [str(n) for n in dataset.data_vars if set(dataset[n].dims) >= {"arm", "time"}]
+    if not names:
+        raise ValueError("the dataset has no output with dims arm and time")
+    x_values, _, _ = time_axis(dataset["time"].values)
 
+    def arm_traces(variable: Any, arm: str, colour: str, first: bool) -> list[go.Scatter]:
+        courses = variable.sel(arm=arm)
+        values = courses.transpose("patient", "time").values if "patient" in courses.dims else courses.values
+        band = band_over_patients(values)
+        return band_traces(x_values, band.median, band.low, band.high, name=arm, colour=colour, show_legend=first)
 
-def offline_page(title: str, body: str) -> str:
-    """A complete HTML page with plotly.js inline, a phone-friendly viewport and the context-of-use note."""
-    from plotly.offline import get_plotlyjs
-
-    return "\n".join(
-        (
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{html.escape(title)}</title>",
-            f"<style>{_CSS}</style>",
-            f'<script type="text/javascript">{get_plotlyjs()}</script>',
-            "</head>",
-            "<body><main>",
-            f"<h1>{html.escape(title)}</h1>",
-            f'<p class="context">{html.escape(CONTEXT)} ketasim {html.escape(__version__)}.</p>',
-            body,
-            "</main></body>",
-            "</html>",
-        )
-    )
-
-
-def write_page(path: str | Path, page: str) -> Path:
-    """Write an HTML page to ``path`` (folders created) and return the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
+    figure = stacked_figure(dataset, names, arm_traces, panel_px=260, labelled=True)
+    figure.update_layout(title=title or None)
+    return figure
 
 
 def write_timecourse_plot(dataset: Any, path: str | Path, *, title: str = "") -> Path:
-    """Write ``plot.html`` for a simulated dataset and return its path (folders created)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``plot.html`` (and the shared plotly.js beside it) for a simulated dataset, each completely or not at
+    all, and return its path (folders created)."""
     heading = f"ketasim: {title}" if title else "ketasim time courses"
     body = _arm_note(dataset) + f'<div class="plot">{figure_html(timecourse_figure(dataset))}</div>'
-    out.write_text(offline_page(heading, body), encoding="utf-8")
-    return out
+    return write_page(path, heading, body)
 
 
 def _arm_note(dataset: Any) -> str:

@@ -2,7 +2,8 @@
 
 Sections: the context of use; the trial at a glance; the endpoint table with 95 % intervals; the arm comparisons;
 Kaplan-Meier curves of the time-to-event endpoints; time courses (median, 25-75 % and 5-95 % bands per arm) of every
-rating scale and mechanism output simulated; and the references behind the parameters and definitions used.
+rating scale at the observations, and of the drug levels and mechanism outputs on the dense plot grid (a peak after
+every dose, whatever the protocol observes); and the references behind the parameters and definitions used.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ketasim.analysis.courses import band_over_patients
-from ketasim.analysis.endpoints import BINARY_KINDS, TIME_KINDS
+from ketasim.analysis.endpoints import TIME_KINDS
 from ketasim.analysis.summary import TrialAnalysis
 from ketasim.parameters.registry import Reference
-from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, rgba, time_axis
-from ketasim.vocabulary import SCALE_RANGES
+from ketasim.report.page import data_table, figure_html, write_page
+from ketasim.report.summary_rows import COMPARISON_HEADER, ENDPOINT_HEADER, comparison_rows, endpoint_rows
+from ketasim.report.timecourse_plot import COLOURS, band_traces, rgba, stacked_figure, time_axis
+from ketasim.vocabulary import DRUG_LEVEL_OUTPUTS, SCALE_RANGES
 
 MECHANISM_OUTPUTS = (
     "nmda_occupancy",
@@ -43,90 +45,30 @@ def _colour(k: int) -> str:
     return COLOURS[k % len(COLOURS)]
 
 
-def _format(value: float | None, unit: str, percent: bool = False) -> str:
-    if value is None:
-        return "n/a"
-    shown = 100.0 * value if percent else value
-    return f"{shown:.3g}{unit}" if abs(shown) < 1000 else f"{shown:.0f}{unit}"
+def _simulated_units(dataset: Any) -> dict[str, str]:
+    """The unit attribute of every simulated output (the unit of ``value`` endpoints)."""
+    return {str(n): str(dataset[n].attrs["units"]) for n in dataset.data_vars if "units" in dataset[n].attrs}
 
 
-def _interval_text(ci: Sequence[float | None], unit: str, percent: bool = False, open_end: str = "n/a") -> str:
-    low = _format(ci[0], unit, percent) if ci[0] is not None else open_end
-    high = _format(ci[1], unit, percent) if ci[1] is not None else open_end
-    return f"{low} to {high}"
-
-
-def _units(kind: str, measured: str, dataset: Any) -> tuple[str, bool]:
-    """The unit suffix of an endpoint's numbers and whether fractions are shown as percent."""
-    if kind in BINARY_KINDS:
-        return " %", True
-    if kind in TIME_KINDS:
-        return " d", False
-    if kind == "percent_change":
-        return " %", False
-    if kind == "mean_change":
-        return " points", False
-    unit = str(dataset[measured].attrs.get("units", "")) if measured in dataset.data_vars else ""
-    return (f" {unit}" if unit and unit != "1" else ""), False
-
-
-def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int]) -> str:
-    """An HTML table in a scrolling box; the columns at positions ``numeric`` are right-aligned numbers."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="num">{html.escape(c)}</td>' if i in numeric else f"<td>{html.escape(c)}</td>"
-            for i, c in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int]) -> str:
+    return data_table(header, [[html.escape(cell) for cell in row] for row in rows], numeric)
 
 
 def endpoint_table(summary: dict[str, Any], dataset: Any) -> str:
     """The endpoint table: one row per arm and endpoint, with value, 95 % interval and counts."""
-    rows = []
-    for arm, content in summary["arms"].items():
-        for name, entry in content["endpoints"].items():
-            kind = entry["kind"]
-            measured = entry.get("scale") or entry.get("output") or ""
-            unit, percent = _units(kind, measured, dataset)
-            if kind in TIME_KINDS:
-                value = _format(entry["value_days"], unit) if entry["value_days"] is not None else "not reached"
-                ci = _interval_text(entry["ci95"], unit, open_end="not reached")
-                count = f"{entry['events']} events / {entry['n_at_risk']} at risk"
-            else:
-                value, ci, count = (
-                    _format(entry["value"], unit, percent),
-                    _interval_text(entry["ci95"], unit, percent),
-                    str(entry["n"]),
-                )
-            rows.append([arm, name, f"{kind} ({measured})", value, ci, count])
+    rows = endpoint_rows(summary, _simulated_units(dataset))
     if not rows:
         return "<p>The protocol defines no endpoints.</p>"
-    return html_table(["arm", "endpoint", "kind", "value", "95 % interval", "patients"], rows, numeric=(3, 4, 5))
+    return _table(ENDPOINT_HEADER, rows, numeric=(3, 4, 5))
 
 
 def comparison_table(summary: dict[str, Any], kinds: Mapping[str, tuple[str, str]], dataset: Any) -> str:
-    """The comparisons: difference between two arms with its 95 % interval and Hedges' g."""
-    rows = []
-    for c in summary["comparisons"]:
-        kind, measured = kinds[c["endpoint"]]
-        unit, percent = _units(kind, measured, dataset)
-        unit = " points" if percent else unit  # a difference of fractions is shown in percentage points
-        g = "n/a" if c["effect_size_g"] is None else f"{c['effect_size_g']:.2f}"
-        rows.append(
-            [
-                c["endpoint"],
-                f"{c['arms'][0]} - {c['arms'][1]}",
-                _format(c["difference"], unit, percent),
-                _interval_text(c["ci95"], unit, percent),
-                g,
-            ]
-        )
+    """The comparisons: difference between two arms (rates in percentage points) with its 95 % interval and
+    Hedges' g."""
+    rows = comparison_rows(summary, kinds, _simulated_units(dataset))
     if not rows:
         return "<p>No comparisons (one arm, or no endpoints).</p>"
-    return html_table(["endpoint", "arms", "difference", "95 % interval", "Hedges g"], rows, numeric=(2, 3, 4))
+    return _table(COMPARISON_HEADER, rows, numeric=(2, 3, 4))
 
 
 def kaplan_meier_figure(analysis: TrialAnalysis, endpoint: str) -> go.Figure:
@@ -166,38 +108,29 @@ def kaplan_meier_figure(analysis: TrialAnalysis, endpoint: str) -> go.Figure:
     return figure
 
 
-def band_figure(dataset: Any, names: Sequence[str]) -> go.Figure:
-    """One panel per output: per arm the median with 25-75 % and 5-95 % bands across patients."""
-    x, x_title, _ = time_axis(dataset["time"].values)
-    rows = len(names)
-    titles = [str(dataset[n].attrs.get("long_name", n)) for n in names]
-    figure = make_subplots(
-        rows=rows, cols=1, shared_xaxes=True, subplot_titles=titles, vertical_spacing=min(0.08, 0.35 / rows)
-    )
-    arms = [str(a) for a in np.asarray(dataset["arm"].values).ravel()]
-    for row, name in enumerate(names, start=1):
-        variable = dataset[name]
-        for k, arm in enumerate(arms):
-            courses = variable.sel(arm=arm).transpose("patient", "time").values
-            outer, inner = band_over_patients(courses, 5.0, 95.0), band_over_patients(courses, 25.0, 75.0)
-            colour = _colour(k)
-            traces = band_traces(x, outer.median, outer.low, outer.high, name=arm, colour=colour, show_legend=row == 1)
-            if inner.low is not None and inner.high is not None:
-                middle = band_traces(x, inner.median, inner.low, inner.high, name=arm, colour=colour)[0]
-                middle.update(name=f"{arm} 25-75 %", fillcolor=rgba(colour, 0.35))
-                traces.insert(1, middle)
-            for trace in traces:
-                figure.add_trace(trace, row=row, col=1)
-        unit = str(variable.attrs.get("units", ""))
-        figure.update_yaxes(title_text=f"{name} ({unit})" if unit else name, row=row, col=1)
-    figure.update_xaxes(title_text=x_title, row=rows, col=1)
-    figure.update_layout(
-        height=120 + _PANEL_HEIGHT * rows,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "yref": "container", "y": 1, "yanchor": "top"},
-        template="plotly_white",
-    )
-    return figure
+def band_figure(dataset: Any, names: Sequence[str], *, labelled: bool = False) -> go.Figure:
+    """One panel per output: per arm the median with 25-75 % and 5-95 % bands across patients.
+
+    Times where none of an arm's patients has a value are left out of that arm's traces (on the dense plot grid
+    each arm has its own times).
+
+    ``labelled`` gives every panel its own time axis labels (the report page; see `stacked_figure`).
+    """
+    x_values, _, _ = time_axis(dataset["time"].values)
+
+    def arm_traces(variable: Any, arm: str, colour: str, first: bool) -> list[go.Scatter]:
+        courses = variable.sel(arm=arm).transpose("patient", "time").values
+        recorded = np.isfinite(courses).any(axis=0)  # arms recorded at their own times (the dense plot grid)
+        courses, x = courses[:, recorded], x_values[recorded]
+        outer, inner = band_over_patients(courses, 5.0, 95.0), band_over_patients(courses, 25.0, 75.0)
+        traces = band_traces(x, outer.median, outer.low, outer.high, name=arm, colour=colour, show_legend=first)
+        if inner.low is not None and inner.high is not None:
+            middle = band_traces(x, inner.median, inner.low, inner.high, name=arm, colour=colour)[0]
+            middle.update(name=f"{arm} 25-75 %", fillcolor=rgba(colour, 0.35))
+            traces.insert(1, middle)
+        return traces
+
+    return stacked_figure(dataset, names, arm_traces, panel_px=_PANEL_HEIGHT, labelled=labelled)
 
 
 def references_html(references: Sequence[Reference]) -> str:
@@ -230,10 +163,27 @@ def _overview(analysis: TrialAnalysis) -> str:
     )
 
 
-def trial_report_html(
-    analysis: TrialAnalysis, summary: dict[str, Any], dataset: Any, *, title: str, references: Sequence[Reference]
+def _plot_note(plotted: Any) -> str:
+    patients = int(plotted.sizes["patient"])
+    return (
+        f"The first {patients} patient(s) of each arm, drawn every few minutes after each dose and every 2 h "
+        "otherwise, whatever the protocol observes."
+    )
+
+
+def trial_report_body(
+    analysis: TrialAnalysis,
+    summary: dict[str, Any],
+    dataset: Any,
+    *,
+    references: Sequence[Reference],
+    plotted: Any | None = None,
 ) -> str:
-    """The complete report page as HTML text."""
+    """The body of the report page as HTML text (the page around it: `ketasim.report.page`).
+
+    ``plotted`` holds the drug levels and mechanism outputs of the first patients of each arm on the dense plot
+    grid; without it they are drawn from ``dataset`` (the observations).
+    """
     first = analysis.arms[0] if analysis.arms else ""
     kinds: dict[str, tuple[str, str]] = {
         name: (str(v.endpoint.kind), v.endpoint.measured) for name, v in analysis.values.get(first, {}).items()
@@ -250,16 +200,22 @@ def trial_report_html(
     if events:
         parts.append("<h2>Time to event (Kaplan-Meier)</h2>")
         parts.extend(f'<div class="plot">{figure_html(kaplan_meier_figure(analysis, name))}</div>' for name in events)
+    dense = plotted if plotted is not None else dataset
     groups = (
-        ("Rating scales", [s for s in SCALE_RANGES if s in dataset.data_vars]),
-        ("Mechanism", [m for m in MECHANISM_OUTPUTS if m in dataset.data_vars]),
+        ("Rating scales", dataset, [s for s in SCALE_RANGES if s in dataset.data_vars]),
+        ("Drug levels", dense, [d for d in DRUG_LEVEL_OUTPUTS if d in dense.data_vars]),
+        ("Mechanism", dense, [m for m in MECHANISM_OUTPUTS if m in dense.data_vars]),
     )
-    for heading, names in groups:
+    for heading, courses, names in groups:
         if names:
-            parts.append(f"<h2>{heading}: median, 25-75 % and 5-95 % of patients</h2>")
-            parts.append(f'<div class="plot">{figure_html(band_figure(dataset, names))}</div>')
+            parts.append(
+                f'<h2 id="{heading.lower().replace(" ", "-")}">{heading}: median, 25-75 % and 5-95 % of patients</h2>'
+            )
+            if courses is plotted:
+                parts.append(f"<p>{_plot_note(plotted)}</p>")
+            parts.append(f'<div class="plot">{figure_html(band_figure(courses, names, labelled=True))}</div>')
     parts.extend(["<h2>References</h2>", references_html(references)])
-    return offline_page(title, "\n".join(parts))
+    return "\n".join(parts)
 
 
 def write_trial_report(
@@ -270,9 +226,9 @@ def write_trial_report(
     *,
     title: str,
     references: Sequence[Reference] = (),
+    plotted: Any | None = None,
 ) -> Path:
-    """Write ``report.html`` of a trial and return its path (folders created)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(trial_report_html(analysis, summary, dataset, title=title, references=references), encoding="utf-8")
-    return out
+    """Write ``report.html`` of a trial (and the shared plotly.js beside it), each completely or not at all, and
+    return its path (folders created); ``plotted`` as in `trial_report_body`."""
+    body = trial_report_body(analysis, summary, dataset, references=references, plotted=plotted)
+    return write_page(path, title, body)

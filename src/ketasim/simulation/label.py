@@ -11,9 +11,17 @@ from ketasim.vocabulary import OUTPUTS
 
 
 def to_dataset(
-    protocol: Protocol, arms: list[str], per_arm: list[dict[str, np.ndarray]], patients: np.ndarray, seed: int
+    protocol: Protocol,
+    arms: list[str],
+    per_arm: list[dict[str, np.ndarray]],
+    patients: np.ndarray,
+    seed: int,
+    times_h: np.ndarray | None = None,
 ) -> xr.Dataset:
-    """Label per-arm output arrays as a Dataset with dims (arm, patient, time), covariates and monitoring times."""
+    """Label per-arm output arrays as a Dataset with dims (arm, patient, time), covariates and monitoring times.
+
+    ``times_h`` are the times the outputs were recorded at (default: the protocol's observations).
+    """
     data = {}
     doses = max(arm["monitoring_time"].shape[1] for arm in per_arm)
     for arm in per_arm:  # arms give different numbers of ketamine doses: pad with NaN
@@ -39,7 +47,9 @@ def to_dataset(
         "patient": patients,
         "dose": np.arange(doses),
         "time": xr.Variable(
-            "time", observation_times(protocol), {"units": "h", "long_name": "time since the first treatment"}
+            "time",
+            observation_times(protocol) if times_h is None else times_h,
+            {"units": "h", "long_name": "time since the first treatment"},
         ),
     }
     return xr.Dataset(data, coords=coords, attrs={"ketasim": __version__, "protocol": protocol.name, "seed": seed})

@@ -194,8 +194,12 @@ def simulate_range(
     batch: int,
     seed: int,
     parameter_sets: Sequence[ParameterSet] = (),
+    *,
+    outputs: tuple[str, ...] | None = None,
 ) -> dict[str, np.ndarray]:
     """Outputs of patients ``first`` .. ``first + count - 1`` of the planned arm, in engine batches of ``batch``.
+
+    ``outputs`` (default: the protocol's ``observe.outputs``) are recorded at the plan's observation times.
 
     The last batch is filled with further patients whose results are dropped, so every patient is computed in
     the same batch shape and position whatever the range: results do not depend on how a run is split.
@@ -206,7 +210,8 @@ def simulate_range(
 
     def one_batch(start: int) -> dict[str, np.ndarray]:
         cohort = make_patients(protocol.population, plan.index, start, batch, seed)
-        values = simulate_chunk(plan, cohort, tuple(protocol.observe.outputs), parameter_sets)
+        chosen = outputs if outputs is not None else tuple(protocol.observe.outputs)
+        values = simulate_chunk(plan, cohort, chosen, parameter_sets)
         keep = first + count - start
         return {name: array[:, :keep] if axis else array[:keep] for name, array in values.items()}
 

@@ -2,8 +2,10 @@
 
 Each chunk (a range of one arm's patients) is simulated and reduced at once to its rows of the
 per-patient table (endpoint values, covariates, failure flags), plus, for the first `REPORT_PATIENTS`
-patients of each arm, their time courses for the report's percentile bands. Finished chunks are written
-to ``DIR/.chunks/`` atomically as they arrive, so a run killed at any moment loses only the chunks in flight
+patients of each arm, their time courses for the report's percentile bands, and for the first `PLOT_PATIENTS`
+their drug levels and mechanism on the dense plot grid (`ketasim.simulation.plot_grid`). Finished chunks are written
+atomically as they arrive to ``.chunks/`` in the hidden folder the run fills (``.DIR.partial`` beside ``DIR``,
+see `ketasim.result_files`), so a run killed at any moment loses only the chunks in flight
 and `--resume` computes only the rest. The summary is computed from the table, in patient order, so it does
 not depend on the chunk size, the number of workers or the scheduler.
 """
@@ -24,17 +26,26 @@ from typing import Any
 
 import numpy as np
 
+from ketasim.analysis.drug_levels import plan_levels
 from ketasim.analysis.endpoints import arm_values, failed_patients
 from ketasim.analysis.summary import patient_table
 from ketasim.engine.grid import StepPolicy
+from ketasim.engine.run import bucket
 from ketasim.errors import InputError
+from ketasim.io.netcdf import write_timecourses
 from ketasim.protocol import load_protocol
+from ketasim.report.trial_report import MECHANISM_OUTPUTS
+from ketasim.result_files import named_errors, write_file, write_text
 from ketasim.simulation.label import to_dataset
 from ketasim.simulation.plan import plan_arm
+from ketasim.simulation.plot_grid import plot_plan
 from ketasim.simulation.run import ENGINE_THREADS_VARIABLE, batch_size, simulate_range
+from ketasim.vocabulary import DRUG_LEVEL_OUTPUTS
 
 CHUNK_DIR = ".chunks"
 REPORT_PATIENTS = 1000
+PLOT_PATIENTS = 100  # patients per arm whose drug levels and mechanism the report draws on the dense plot grid
+PLOT_OUTPUTS = (*DRUG_LEVEL_OUTPUTS, *MECHANISM_OUTPUTS)
 DEFAULT_TRIAL_CHUNK = 2048
 
 
@@ -56,11 +67,13 @@ class ChunkTask:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """What a chunk sends back: its table rows and (first patients only) its time courses."""
+    """What a chunk sends back: its table rows and (first patients only) its time courses on the observation and
+    on the plot grid."""
 
     task: ChunkTask
     table: Any
     timecourses: Any | None
+    plot_courses: Any | None = None
 
 
 def chunk_tasks(arms: int, patients: int, chunk_size: int, seed: int) -> list[ChunkTask]:
@@ -98,48 +111,68 @@ def run_chunk(source_json: str, task: ChunkTask, keep_all: bool = False) -> Chun
     arrays = simulate_range(protocol, _plan(source_json, task.arm), task.first, task.count, task.batch, task.seed)
     dataset = to_dataset(protocol, [arm], [arrays], np.arange(task.first, task.first + task.count), task.seed)
     failed = failed_patients(dataset)
-    values = {arm: {e.name: arm_values(dataset, arm, e, failed[0]) for e in protocol.endpoints}}
+    levels = plan_levels(protocol, _plan(source_json, task.arm), task.first, task.count, task.batch, task.seed)
+    values = {arm: {e.name: arm_values(dataset, arm, e, failed[0], levels) for e in protocol.endpoints}}
     kept = task.count if keep_all else max(0, min(task.count, REPORT_PATIENTS - task.first))
     timecourses = dataset.isel(patient=slice(0, kept)) if kept else None
-    return ChunkResult(task, patient_table(values, failed, dataset), timecourses)
+    table = patient_table(values, failed, dataset)
+    return ChunkResult(task, table, timecourses, plot_courses(protocol, _plan(source_json, task.arm), task))
 
 
-def _write_atomically(path: Path, write: Callable[[Path], Any]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    write(partial)
-    os.replace(partial, path)
+def plot_courses(protocol: Any, plan: Any, task: ChunkTask) -> Any | None:
+    """The chunk's patients among the arm's first `PLOT_PATIENTS`, simulated again recording the drug levels and
+    mechanism outputs the protocol observes at the dense plot times; None when the chunk has none of them."""
+    count = min(task.count, PLOT_PATIENTS - task.first)
+    outputs = tuple(name for name in PLOT_OUTPUTS if name in protocol.observe.outputs)
+    if count <= 0 or not outputs:
+        return None
+    dense = plot_plan(plan)
+    batch = min(task.batch, bucket(count))
+    arrays = simulate_range(protocol, dense, task.first, count, batch, task.seed, outputs=outputs)
+    times = plan.grid.times_h[dense.grid.observation_index]
+    patients = np.arange(task.first, task.first + count)
+    arm = protocol.arms[task.arm].name
+    dataset = to_dataset(protocol, [arm], [arrays], patients, task.seed, times)
+    return dataset[[name for name in outputs if name in dataset.data_vars]]
 
 
 def save_chunk(folder: Path, result: ChunkResult) -> None:
     """Write a finished chunk: table first, then time courses, then the marker that says it is complete."""
     stem = folder / result.task.name
-    _write_atomically(stem.with_suffix(".parquet"), lambda p: result.table.to_parquet(p, index=False))
-    timecourses = result.timecourses
-    if timecourses is not None:
-        _write_atomically(stem.with_suffix(".nc"), lambda p: timecourses.to_netcdf(p, engine="h5netcdf"))
-    _write_atomically(stem.with_suffix(".done"), lambda p: p.write_text(json.dumps(asdict(result.task))))
+    write_file(stem.with_suffix(".parquet"), lambda p: result.table.to_parquet(p, index=False))
+    if result.timecourses is not None:
+        write_timecourses(result.timecourses, stem.with_suffix(".nc"))
+    if result.plot_courses is not None:
+        write_timecourses(result.plot_courses, stem.with_suffix(".plot.nc"))
+    write_text(stem.with_suffix(".done"), json.dumps(asdict(result.task)))
 
 
-def prepare_folder(out: Path, fingerprint: dict[str, Any], resume: bool) -> Path:
-    """The chunk folder of a run: kept on resume when it belongs to the same run, else started afresh.
+def prepare_folder(staging: Path, fingerprint: dict[str, Any], resume: bool) -> Path:
+    """The chunk folder of a run in the folder it fills: kept on resume when it belongs to the same run, else
+    started afresh.
 
     Raises
     ------
     InputError
         On ``--resume`` when the folder holds a different run (other protocol, seed, size or chunking).
     """
-    folder = out / CHUNK_DIR
+    folder = staging / CHUNK_DIR
     stamp = folder / "run.json"
     if resume and stamp.exists():
-        if json.loads(stamp.read_text()) != fingerprint:
+        with named_errors(stamp):
+            kept = stamp.read_text(encoding="utf-8")
+        if kept != json.dumps(fingerprint):
             raise InputError(
-                "--resume", f"{out} holds a run of another protocol, seed, size or chunk size", "run without --resume"
+                "--resume",
+                f"the unfinished run kept in {staging} holds a run of another protocol, seed, size or chunk size",
+                "run without --resume",
             )
         return folder
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    stamp.write_text(json.dumps(fingerprint))
+    with named_errors(folder):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+    write_text(stamp, json.dumps(fingerprint))
     return folder
 
 
@@ -213,16 +246,31 @@ def run_chunks(
             progress(result.task.count)
 
 
-def collect(folder: Path, tasks: list[ChunkTask]) -> tuple[Any, Any]:
-    """The full per-patient table and the report's time courses (first patients of each arm) from the chunks."""
+def collect(folder: Path, tasks: list[ChunkTask]) -> tuple[Any, Any, Any | None]:
+    """The full per-patient table, the report's time courses (first patients of each arm) and their courses on the
+    plot grid (None when no chunk has any) from the chunks.
+
+    Every arm has its own plot times: joined over arms, an arm's courses are NaN at the times of the others only.
+    """
     import pandas as pd
     import xarray as xr
 
     table = pd.concat([pd.read_parquet(folder / f"{t.name}.parquet") for t in tasks], ignore_index=True)
+    observed = _per_arm(folder, tasks, ".nc")
+    dataset = xr.concat(observed, dim="arm", join="outer")
+    plotted = _per_arm(folder, tasks, ".plot.nc")
+    if not plotted:
+        return table, dataset, None
+    return table, dataset, xr.concat(plotted, dim="arm", join="outer")
+
+
+def _per_arm(folder: Path, tasks: list[ChunkTask], suffix: str) -> list[Any]:
+    """The saved courses with this suffix, joined over patients, one dataset per arm."""
+    import xarray as xr
+
     arms: dict[int, list[Any]] = {}
     for task in tasks:
-        path = folder / f"{task.name}.nc"
+        path = folder / f"{task.name}{suffix}"
         if path.exists():
             arms.setdefault(task.arm, []).append(xr.load_dataset(path, engine="h5netcdf"))
-    per_arm = [xr.concat(parts, dim="patient") for _, parts in sorted(arms.items())]
-    return table, xr.concat(per_arm, dim="arm", join="outer")
+    return [xr.concat(parts, dim="patient") for _, parts in sorted(arms.items())]

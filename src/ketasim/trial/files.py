@@ -1,4 +1,7 @@
-"""The files of a trial: ``summary.json`` (strict JSON) and ``patients.parquet`` (one row per patient)."""
+"""The files of a trial: ``summary.json`` (strict JSON) and ``patients.parquet`` (one row per patient).
+
+Each is written completely or not at all (`ketasim.result_files.write_file`); a failure names the file.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ketasim.result_files import write_file, write_text
+
 
 def write_summary(summary: dict[str, Any], path: str | Path) -> Path:
     """Write ``summary.json`` (strict JSON: no NaN) and return its path; folders are created."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return out
+    return write_text(path, json.dumps(summary, indent=2, allow_nan=False) + "\n")
 
 
 def write_patients(table: Any, path: str | Path) -> Path:
     """Write the per-patient table as Parquet and return its path; folders are created."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_parquet(out, index=False)
-    return out
+    return write_file(path, lambda hidden: table.to_parquet(hidden, index=False))

@@ -1,7 +1,9 @@
 """Run a virtual trial: simulate a protocol in chunks, compute its endpoints and write the trial's files.
 
 Files in ``out_dir``: ``summary.json`` (``spec/cli.md``), ``patients.parquet`` (one row per patient),
-``report.html`` and, when asked, ``timecourses.nc``.
+``report.html`` and, when asked, ``timecourses.nc``. The folder is filled as a hidden sibling and put in place
+when complete (`ketasim.result_files.result_folder`): it always holds one complete run, and a run that fails
+keeps its finished chunks beside it for ``resume``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from ketasim.analysis.summary import TrialAnalysis, analyse_values, summary_dict
 from ketasim.io.netcdf import write_timecourses
 from ketasim.parameters.registry import Reference
 from ketasim.protocol.parameter_choice import resolve_parameter_set
+from ketasim.protocol.run_size import check_trial_size
 from ketasim.protocol.schema import Protocol
 from ketasim.report.trial_report import write_trial_report
+from ketasim.result_files import named_errors, result_folder
 from ketasim.trial import chunks
 from ketasim.trial.files import write_patients, write_summary
 
@@ -63,8 +67,10 @@ def run_trial(
     workers: int = 1,
     scheduler: str | None = None,
     resume: bool = False,
+    force: bool = False,
     timecourses: bool = False,
     progress: ProgressCallback | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> TrialResult:
     """Simulate ``protocol`` chunk by chunk, compute every endpoint with 95 % intervals and the comparisons, and
     write the files. Results are identical for any ``chunk_size``, ``workers`` or ``scheduler``, and on resuming.
@@ -74,7 +80,8 @@ def run_trial(
     protocol
         A loaded protocol.
     out_dir
-        Folder for the files (created); finished chunks are kept in ``out_dir/.chunks`` until the run completes.
+        Folder for the files (created, or replaced when it holds an earlier trial of the same protocol);
+        finished chunks are kept in the hidden sibling ``.NAME.partial`` until the run completes.
     patients
         Patients per arm (default: ``population.size``).
     seed
@@ -86,11 +93,24 @@ def run_trial(
     scheduler
         Address of a running Dask scheduler to send the chunks to instead.
     resume
-        Keep the finished chunks of an interrupted run in ``out_dir`` and compute only the rest.
+        Keep the finished chunks of an interrupted run into ``out_dir`` and compute only the rest.
+    force
+        Replace ``out_dir`` even when it holds results of another protocol or command, or other files.
     timecourses
         Also write every patient's time courses to ``timecourses.nc``.
     progress
         Called with the number of patients finished after each chunk.
+    on_start
+        Called once the run's size, its folder and what ``resume`` keeps have been checked, before any work (a
+        command shows its first progress line then, so a refused run prints nothing but its error).
+
+    Raises
+    ------
+    InputError
+        When the run would not fit in memory (`ketasim.protocol.run_size`), another run is writing ``out_dir``,
+        or ``out_dir`` holds other results and ``force`` is not set.
+    OutputError
+        When a file cannot be written; ``out_dir`` keeps its previous content.
     """
 
     start = perf_counter()
@@ -98,36 +118,46 @@ def run_trial(
     root = seed if seed is not None else protocol.seed
     chunk = chunk_size or chunks.DEFAULT_TRIAL_CHUNK
     folder = Path(out_dir)
+    kept = size if timecourses else chunks.REPORT_PATIENTS
+    key = "population.size" if patients is None else "--patients"
+    check_trial_size(protocol, size, chunk, 0 if scheduler else workers, kept, key)
     tasks = chunks.chunk_tasks(len(protocol.arms), size, chunk, root)
     stamp = chunks.fingerprint(protocol.source, size, root, chunk, timecourses)
-    chunk_folder = chunks.prepare_folder(folder, stamp, resume)
-    chunks.run_chunks(
-        protocol.source,
-        tasks,
-        chunk_folder,
-        workers=workers,
-        scheduler=scheduler,
-        keep_all=timecourses,
-        progress=progress,
-    )
-    table, dataset = chunks.collect(chunk_folder, tasks)
-    arms = tuple(arm.name for arm in protocol.arms)
-    values, failed = values_from_table(protocol, table, arms)
-    analysis = analyse_values(protocol, arms, values, failed, root)
-    files = {"patients": write_patients(table, folder / "patients.parquet")}
-    if timecourses:
-        files["timecourses"] = write_timecourses(dataset, folder / "timecourses.nc")
-    summary = summary_dict(analysis, perf_counter() - start)
-    files["report"] = write_trial_report(
-        analysis,
-        summary,
-        dataset,
-        folder / "report.html",
-        title=f"ketasim trial: {protocol.name}",
-        references=trial_references(protocol),
-    )
-    seconds = perf_counter() - start
-    summary["seconds"] = round(seconds, 3)
-    files["summary"] = write_summary(summary, folder / "summary.json")
-    shutil.rmtree(chunk_folder)
+    identity = {"command": "trial", "input": protocol.name}
+    with result_folder(folder, identity, force=force, resume=resume, keep_on_failure=True) as staging:
+        chunk_folder = chunks.prepare_folder(staging, stamp, resume)
+        if on_start is not None:
+            on_start()
+        chunks.run_chunks(
+            protocol.source,
+            tasks,
+            chunk_folder,
+            workers=workers,
+            scheduler=scheduler,
+            keep_all=timecourses,
+            progress=progress,
+        )
+        table, dataset, plotted = chunks.collect(chunk_folder, tasks)
+        arms = tuple(arm.name for arm in protocol.arms)
+        values, failed = values_from_table(protocol, table, arms)
+        analysis = analyse_values(protocol, arms, values, failed, root)
+        names = {"patients": write_patients(table, staging / "patients.parquet").name}
+        if timecourses:
+            names["timecourses"] = write_timecourses(dataset, staging / "timecourses.nc").name
+        summary = summary_dict(analysis, perf_counter() - start)
+        names["report"] = write_trial_report(
+            analysis,
+            summary,
+            dataset,
+            staging / "report.html",
+            title=f"ketasim trial: {protocol.name}",
+            references=trial_references(protocol),
+            plotted=plotted,
+        ).name
+        seconds = perf_counter() - start
+        summary["seconds"] = round(seconds, 3)
+        names["summary"] = write_summary(summary, staging / "summary.json").name
+        with named_errors(chunk_folder):
+            shutil.rmtree(chunk_folder)
+    files = {key: folder / name for key, name in names.items()}
     return TrialResult(summary=summary, analysis=analysis, dataset=dataset, files=files, seconds=seconds)

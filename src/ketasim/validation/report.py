@@ -14,8 +14,12 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from ketasim.report.timecourse_plot import COLOURS, band_traces, figure_html, offline_page, time_axis, write_page
-from ketasim.validation.runner import TargetResult, ValidationRun
+from ketasim.report.numbers import format_interval, format_number
+from ketasim.report.page import data_table, figure_html, write_page
+from ketasim.report.timecourse_plot import COLOURS, CONCENTRATION_UNIT, add_log_switch, band_traces, time_axis
+from ketasim.validation.runner import Course, TargetResult, ValidationRun
+from ketasim.validation.targets import Target
+from ketasim.vocabulary import OUTPUTS
 
 EXPECTED_COLOUR = "#2e7d32"
 SIMULATED_COLOUR = "#222222"
@@ -23,13 +27,13 @@ LEGEND = "Green dashed line: expected value; green shading: its band; black dot 
 
 
 def write_report(run: ValidationRun, directory: str | Path) -> Path:
-    """Write ``report.html`` for a validation run into ``directory`` (created) and return its path."""
-    return write_page(Path(directory) / "report.html", report_html(run))
-
-
-def report_html(run: ValidationRun) -> str:
-    """The complete, self-contained HTML page of a validation run, its targets grouped by role."""
+    """Write ``report.html`` for a validation run (and the shared plotly.js) into ``directory``; return its path."""
     name = run.targets_file.name if run.targets_file is not None else "targets"
+    return write_page(Path(directory) / "report.html", f"ketasim validation: {name}", report_body(run))
+
+
+def report_body(run: ValidationRun) -> str:
+    """The body of the page of a validation run: the summary, then per role a table and one section per target."""
     summary = (
         f"<p>{_counts(run)} of {len(run.results)} targets "
         f"from <code>{html.escape(str(run.targets_file or ''))}</code>.</p>"
@@ -41,7 +45,7 @@ def report_html(run: ValidationRun) -> str:
         parts.append(f"<p>{ROLE_NOTES[role]} {_counts(part)}.</p>")
         parts.append(_table(part))
         parts.extend(_section(r) for r in part.results)
-    return offline_page(f"ketasim validation: {name}", "\n".join(parts))
+    return "\n".join(parts)
 
 
 ROLE_NOTES = {
@@ -64,7 +68,7 @@ def _badge(result: TargetResult) -> str:
 
 
 def _number(value: float | None) -> str:
-    return "–" if value is None else f"{value:.4g}"
+    return format_number(value, 4)
 
 
 def _anchor(result: TargetResult) -> str:
@@ -76,17 +80,16 @@ def _table(run: ValidationRun) -> str:
     for r in run.results:
         low, high = r.target.band
         rows.append(
-            "<tr>"
-            f'<td><a href="#{_anchor(r)}">{html.escape(r.target.id)}</a></td>'
-            f"<td>{html.escape(r.target.measure.describe())}</td>"
-            f'<td class="num">{_number(r.simulated)}</td>'
-            f'<td class="num">{_number(r.target.expected)}</td>'
-            f'<td class="num">{_number(low)} to {_number(high)}</td>'
-            f"<td>{_badge(r)}</td>"
-            "</tr>"
+            [
+                f'<a href="#{_anchor(r)}">{html.escape(r.target.id)}</a>',
+                html.escape(r.target.measure.describe()),
+                _number(r.simulated),
+                _number(r.target.expected),
+                format_interval(low, high, digits=4),
+                _badge(r),
+            ]
         )
-    head = "<tr><th>target</th><th>measure</th><th>simulated</th><th>expected</th><th>band</th><th></th></tr>"
-    return f'<div class="scroll"><table><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
+    return data_table(("target", "measure", "simulated", "expected", "band", "result"), rows, numeric=(2, 3, 4))
 
 
 def _section(result: TargetResult) -> str:
@@ -107,7 +110,7 @@ def _section(result: TargetResult) -> str:
         low, high = target.band
         lines.append(
             f"<p>simulated {_simulated_text(result)}, expected {_number(target.expected)} "
-            f"(band {_number(low)} to {_number(high)}), {result.seconds:.2f} s.</p>"
+            f"(band {format_interval(low, high, digits=4)}), {result.seconds:.2f} s.</p>"
         )
         lines.append(f'<div class="plot">{figure_html(target_figure(result))}</div>')
         lines.append(f'<p class="context">{LEGEND}</p>')
@@ -151,13 +154,23 @@ def target_figure(result: TargetResult) -> go.Figure:
             figure.add_hline(y=simulated, line_dash="dot", line_color=SIMULATED_COLOUR)
     figure.update_layout(
         height=340,
-        margin={"l": 60, "r": 20, "t": 30, "b": 50},
+        margin={"l": 70, "r": 20, "t": 30, "b": 50},
         xaxis_title=x_title,
-        yaxis_title=f"{course.label} ({course.unit})" if course.unit else course.label,
+        yaxis_title=_y_title(result.target, course),
         legend={"orientation": "h", "y": -0.3},
         template="plotly_white",
     )
+    if course.unit == CONCENTRATION_UNIT:
+        add_log_switch(figure, [1])
     return figure
+
+
+def _y_title(target: Target, course: Course) -> str:
+    """The output's axis title from the vocabulary; for areas, what the area is of, with its unit."""
+    output = target.measure.output or ""
+    if output in OUTPUTS and target.measure.statistic != "auc":
+        return OUTPUTS[output].axis
+    return f"{course.label} ({course.unit})" if course.unit else course.label
 
 
 def _simulated_marker(x: float, y: float) -> go.Scatter:

@@ -30,17 +30,22 @@ from ketasim.analysis.courses import (
     per_patient,
     window_courses,
 )
+from ketasim.analysis.drug_levels import dataset_levels, pk_statistic
 from ketasim.analysis.summary import endpoint_statistic, endpoint_value
 from ketasim.errors import KetasimError, TargetsError, UnsupportedError
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol import Protocol, load_protocol
 from ketasim.protocol.parameter_choice import resolve_parameter_set
+from ketasim.simulation.drug_levels import DrugLevels
 from ketasim.simulation.run import BATCH_SIZE, batch_size, engine_threads, simulate
-from ketasim.validation.targets import ROLES, Target, TargetsFile, load_targets
+from ketasim.validation.targets import PK_STATISTICS, ROLES, Target, TargetsFile, load_targets
 from ketasim.version import __version__
+from ketasim.vocabulary import OUTPUTS
 
 Overrides = Mapping[str, float]
 """Parameter values by name, each in its registry unit, put on top of a protocol's own parameter set."""
+OVERRIDDEN = "parameter_overrides"
+"""The dataset attribute that marks a simulation with overrides (1) for the measures that simulate again."""
 
 
 def simulate_with_overrides(protocol: Protocol, overrides: Sequence[Overrides], patients: int) -> list[Any]:
@@ -64,7 +69,8 @@ def simulate_with_overrides(protocol: Protocol, overrides: Sequence[Overrides], 
         for k, o in enumerate(overrides)
     ]
     dataset = simulate(protocol, patients=patients, parameter_sets=sets)
-    return [dataset.isel(parameter_set=k, drop=True) for k in range(len(sets))]
+    chosen = [dataset.isel(parameter_set=k, drop=True) for k in range(len(sets))]
+    return [one.assign_attrs({OVERRIDDEN: int(bool(o))}) for one, o in zip(chosen, overrides, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class Backend:
     endpoint_value: Callable[[Any, Any, str, str], float]
     endpoint_statistic: Callable[..., float]
     simulate_sets: Callable[[Any, Sequence[Overrides], int], list[Any]] = simulate_with_overrides
+    drug_levels: Callable[..., DrugLevels] = dataset_levels
 
 
 def default_backend() -> Backend:
@@ -394,6 +401,8 @@ def _measure(
         value = float(engine.endpoint_value(protocol, dataset, measure.arm, measure.endpoint))
         return _finite(value), None, None
     output = measure.output or ""
+    if measure.statistic in PK_STATISTICS:
+        return _measure_drug_level(target, protocol, dataset, engine)
     if output not in dataset.data_vars:
         raise UnsupportedError(f"output {output!r} is not simulated yet")
     courses = dataset[output].sel(arm=measure.arm).transpose("patient", "time")
@@ -405,6 +414,30 @@ def _measure(
     unit = str(courses.attrs.get("units", ""))
     label = str(courses.attrs.get("long_name", output))
     return value, _course(target, time_h, values, unit, label), None
+
+
+def _measure_drug_level(
+    target: Target, protocol: Any, dataset: Any, engine: Backend
+) -> tuple[float, Course | None, tuple[float, float] | None]:
+    """A PK statistic of a drug level, read off its exact dense course (`ketasim.analysis.drug_levels`).
+
+    The dense course is simulated again with the protocol's own parameter set, so it is refused for a dataset
+    simulated with parameter overrides (`simulate_with_overrides`) rather than measured with the wrong values.
+    """
+    measure = target.measure
+    if dataset.attrs.get(OVERRIDDEN):
+        raise UnsupportedError(
+            f"{target.key_path}.measure.statistic: {measure.statistic} is not measured under parameter overrides "
+            "(calibration); use max or auc on the observed times instead"
+        )
+    output, window = str(measure.output), measure.window_h
+    edges = np.array([t for t in window or () if math.isfinite(t)], dtype=float)
+    levels = engine.drug_levels(protocol, dataset, measure.arm, (output,), edges)
+    statistic = "auc" if measure.statistic == "auc_exact" else str(measure.statistic)
+    numbers = pk_statistic(statistic, levels, output, window, measure.above)
+    value = _finite(across_patients(numbers, measure.across_patients))
+    info = OUTPUTS[output]
+    return value, _course(target, levels.time_h, levels.values[output], info.unit, info.meaning), None
 
 
 def _check_arm(arm: str, arms: list[str], key_path: str) -> None:
@@ -423,7 +456,10 @@ def _finite(value: float) -> float:
 def _course(target: Target, time_h: FloatArray, values: FloatArray, unit: str, label: str) -> Course:
     """The median course and band over the target's window, or around its ``at`` time."""
     measure = target.measure
-    if measure.window_h is not None:
+    if measure.statistic in PK_STATISTICS:  # the whole run by default; an area to infinity is drawn to the end
+        start, end = measure.window_h or (float(time_h[0]), float(time_h[-1]))
+        span = (start, min(end, float(time_h[-1])))
+    elif measure.window_h is not None:
         span = measure.window_h
     else:
         at = float(measure.at_h or 0.0)
@@ -434,7 +470,7 @@ def _course(target: Target, time_h: FloatArray, values: FloatArray, unit: str, l
         times, cut = time_h[:1], values[:, :1]
     else:
         times, cut = window_courses(time_h, values, span)
-    if measure.statistic == "auc":
+    if measure.statistic in ("auc", "auc_exact"):
         cut = cumulative_auc(times, cut)
         unit = f"{unit}·h" if unit else "h"
         label = f"area under {label} since {span[0]:g} h"

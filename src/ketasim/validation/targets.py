@@ -22,13 +22,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ketasim.errors import InputError, TargetsError
 from ketasim.units import parse_quantity
-from ketasim.vocabulary import OUTPUTS
+from ketasim.vocabulary import DRUG_LEVEL_OUTPUTS, OUTPUTS
 
 VERSION = 1
 CONFIDENCES = ("high", "medium", "low")
 ROLES = ("calibration", "validation")
 DEFAULT_ROLE = "calibration"
-STATISTICS = ("value", "max", "min", "time_of_max", "mean", "auc")
+GRID_STATISTICS = ("value", "max", "min", "time_of_max", "mean", "auc")  # on the protocol's output grid
+PK_STATISTICS = ("cmax", "tmax", "auc_exact", "time_above")  # on a drug level's exact dense course
+STATISTICS = GRID_STATISTICS + PK_STATISTICS
+INFINITY = "infinity"  # the end of an `auc_exact` window that reaches infinity
 ENDPOINT_STATISTICS = ("sd", "fraction_below", "fraction_above")
 ACROSS_PATIENTS = ("median", "mean")
 
@@ -52,6 +55,7 @@ class Measure:
     across_patients: str = "median"
     control: str | None = None
     threshold: float | None = None
+    above: float | None = None
 
     def describe(self) -> str:
         """What is measured, in a few words, e.g. ``ketamine - midazolam: change_24h``."""
@@ -123,6 +127,7 @@ class _MeasureShape(_Shape):
     at: Any = None
     window: list[Any] | None = None
     across_patients: str | None = None
+    above: Any = None
 
 
 class _TargetShape(_Shape):
@@ -284,6 +289,10 @@ def _check_measure(shape: _MeasureShape, where: str) -> Measure:
         )
     across = shape.across_patients or "median"
     _check_choice(across, ACROSS_PATIENTS, f"{where}.across_patients")
+    if shape.statistic in PK_STATISTICS:
+        return _check_pk_measure(shape, shape.arm, across, where)
+    if shape.above is not None:
+        raise TargetsError(f"{where}.above", f"does not apply to statistic `{shape.statistic}`", "remove `above`")
     at_h = window_h = None
     if shape.statistic == "value":
         if shape.window is not None:
@@ -311,9 +320,32 @@ def _check_measure(shape: _MeasureShape, where: str) -> Measure:
     )
 
 
+def _check_pk_measure(shape: _MeasureShape, arm: str, across: str, where: str) -> Measure:
+    """A PK statistic of a drug level: optional window (the whole run by default), ``above`` for time_above."""
+    statistic = str(shape.statistic)
+    _check_choice(str(shape.output), DRUG_LEVEL_OUTPUTS, f"{where}.output")
+    if shape.at is not None:
+        raise TargetsError(f"{where}.at", f"does not apply to statistic `{statistic}`", "use `window: [start, end]`")
+    window_h = None
+    if shape.window is not None:
+        window_h = _check_window(shape.window, f"{where}.window", open_end=statistic == "auc_exact")
+    above = None
+    if statistic == "time_above":
+        if shape.above is None:
+            raise TargetsError(
+                f"{where}.above", "statistic `time_above` needs a concentration", "add `above: 100 ng/mL`"
+            )
+        above = parse_quantity(shape.above, "concentration", f"{where}.above", TargetsError)
+    elif shape.above is not None:
+        raise TargetsError(f"{where}.above", f"does not apply to statistic `{statistic}`", "remove `above`")
+    return Measure(
+        arm=arm, output=shape.output, statistic=statistic, window_h=window_h, across_patients=across, above=above
+    )
+
+
 def _check_endpoint_measure(shape: _MeasureShape, arm: str, where: str) -> Measure:
     """An endpoint in one arm: its estimate, or with ``statistic`` a statistic of its per-patient values."""
-    for key in ("at", "window", "across_patients"):
+    for key in ("at", "window", "across_patients", "above"):
         if getattr(shape, key) is not None:
             raise TargetsError(f"{where}.{key}", "does not apply to an endpoint", f"remove `{key}`")
     statistic = shape.statistic
@@ -356,7 +388,7 @@ def _check_contrast(shape: _MeasureShape, where: str) -> Measure:
         raise TargetsError(
             f"{where}.output", "does not apply to a contrast", "a contrast compares an endpoint: name it in `endpoint`"
         )
-    for key in ("statistic", "threshold", "at", "window", "across_patients"):
+    for key in ("statistic", "threshold", "at", "window", "across_patients", "above"):
         if getattr(shape, key) is not None:
             raise TargetsError(f"{where}.{key}", "does not apply to a contrast", f"remove `{key}`")
     if len(contrast) != 2:
@@ -378,10 +410,13 @@ def _check_contrast(shape: _MeasureShape, where: str) -> Measure:
     return Measure(arm=arm, control=control, endpoint=shape.endpoint)
 
 
-def _check_window(window: list[Any], where: str) -> tuple[float, float]:
+def _check_window(window: list[Any], where: str, *, open_end: bool = False) -> tuple[float, float]:
+    """A window in hours; with ``open_end`` its end may be `INFINITY`."""
     if len(window) != 2:
         raise TargetsError(where, f"needs two times, got {len(window)}", "write e.g. `[0 h, 4 h]`")
     start = parse_quantity(window[0], "time", f"{where}[0]", TargetsError)
+    if open_end and window[1] == INFINITY:
+        return start, math.inf
     end = parse_quantity(window[1], "time", f"{where}[1]", TargetsError)
     if not start < end:
         raise TargetsError(where, "the window ends before it starts", "write the earlier time first")

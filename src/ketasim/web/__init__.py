@@ -6,6 +6,7 @@ when this package is.
 """
 
 from ketasim.web.app import create_app, serve
-from ketasim.web.form import MAX_PATIENTS_PER_RUN, FormValues, build_protocol
+from ketasim.web.form import FormValues, build_protocol
+from ketasim.web.limits import MAX_PATIENTS_PER_RUN
 
 __all__ = ["MAX_PATIENTS_PER_RUN", "FormValues", "build_protocol", "create_app", "serve"]

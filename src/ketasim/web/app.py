@@ -1,7 +1,7 @@
 """The explorer's Dash application and the server behind ``ketasim serve``.
 
 Dash serves its own scripts (plotly.js included) from the installed package, and the style sheet is inlined, so
-the page works without a network.
+the page works without a network. Request bodies are capped at `ketasim.web.limits.MAX_REQUEST_BYTES`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,20 @@ from dash import Dash
 from ketasim.errors import KetasimError
 from ketasim.web.callbacks import register
 from ketasim.web.layout import page
+from ketasim.web.limits import MAX_REQUEST_BYTES, RUN_TIME_LIMIT_S
 from ketasim.web.style import INDEX
 
 TITLE = "ketasim explorer"
 
 
-def create_app() -> Dash:
-    """A new explorer application (layout and callbacks), ready for ``app.run`` or a WSGI server (``app.server``)."""
+def create_app(run_time_limit_s: float = RUN_TIME_LIMIT_S) -> Dash:
+    """A new explorer application (layout and callbacks), ready for ``app.run`` or a WSGI server (``app.server``).
+
+    Parameters
+    ----------
+    run_time_limit_s
+        A run still going after this long is stopped at the end of its current chunk of patients.
+    """
     app = Dash(
         __name__,
         title=TITLE,
@@ -30,7 +37,8 @@ def create_app() -> Dash:
     )
     app.index_string = INDEX
     app.layout = page()
-    register(app)
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # larger bodies: HTTP 413, before they are read
+    register(app, run_time_limit_s)
     return app
 
 
@@ -52,7 +60,10 @@ def check_address(host: str, port: int) -> None:
         raise KetasimError(f"cannot listen on {host}:{port}: {reason} (choose another --port or --host)") from None
 
 
-def serve(host: str = "127.0.0.1", port: int = 8050, *, debug: bool = False) -> None:
-    """Start the explorer on ``http://host:port`` and serve until interrupted."""
+def serve(
+    host: str = "127.0.0.1", port: int = 8050, *, run_time_limit_s: float = RUN_TIME_LIMIT_S, debug: bool = False
+) -> None:
+    """Start the explorer on ``http://host:port`` and serve until interrupted (``run_time_limit_s``: see
+    `create_app`)."""
     check_address(host, port)
-    create_app().run(host=host, port=port, debug=debug)
+    create_app(run_time_limit_s).run(host=host, port=port, debug=debug)

@@ -74,3 +74,21 @@ CONTEXT = (
     "Research and education tool. These are simulated patients of a model, not a prediction for any person "
     "and not medical advice: do not use them to choose a treatment."
 )
+CHAIN = (
+    "Each step drives the next. After a run, every box shows what the middle patient of the first arm reached: "
+    "the highest value (the lowest for brain-network coupling and symptoms)."
+)
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("Pharmacokinetics (PK)", "How the body takes up, spreads and clears a drug: the drug level over time."),
+    ("NMDA receptor", "A gate on nerve cells opened by glutamate; ketamine plugs it."),
+    ("Glutamate", "The brain's main excitatory ('go') messenger."),
+    ("BDNF", "Brain-derived neurotrophic factor, a growth signal for nerve cells and their connections."),
+    ("mTOR", "The cell's protein-building switch that BDNF turns on; it makes the parts of new synapses."),
+    ("Dendritic spine", "A tiny bud on a nerve cell where a synapse (connection) sits."),
+    ("Default mode network (DMN)", "Brain regions active when the mind wanders; too tightly coupled in depression."),
+    ("Plasticity window", "Days after a dose when the brain learns new patterns more easily."),
+    ("MADRS, HAM-D, CAPS-5, ...", "Rating scales: questionnaires scored by a clinician or the patient."),
+    ("Rater noise", "Two ratings of the same state differ by a few points; 'without rater noise' leaves it out."),
+    ("Median, bands", "The middle simulated patient; the bands hold half and nine in ten of the patients."),
+)
+"""(term, short meaning) for the explorer's glossary."""

@@ -14,12 +14,17 @@ from typing import Any
 
 from ketasim.errors import ProtocolError
 from ketasim.protocol import Protocol, arm_events, load_protocol
-from ketasim.vocabulary import INFUSION_ROUTES
+from ketasim.vocabulary import INFUSION_ROUTES, SCALES
+from ketasim.web.limits import MAX_DOSES_PER_ARM, MAX_FIELD_CHARACTERS, MAX_PATIENTS_PER_RUN
 
-MAX_PATIENTS_PER_RUN = 5000
-"""Patients simulated per request of the explorer, over all arms; larger runs belong to ``ketasim trial``."""
 DEFAULT_PATIENTS = 100
 NO_THERAPY = "none"
+TIMINGS = ("after", "during")
+"""When the form's therapy sessions are: after or during each dose."""
+RATER_NOISE = ("on", "off")
+"""The form's rater-noise choices: scores as a rater records them, or with every rater's noise set to 0."""
+NOISE_FREE = {f"{scale}_rater_noise_sd_points": "0 points" for scale in SCALES}
+"""The parameter overrides of a run without rater noise (``<scale>_rater_noise_sd_points``, `ketasim.models.scales`)."""
 MAIN_ARM = "treatment"
 PLACEBO = "placebo"
 
@@ -77,6 +82,7 @@ class FormValues:
     timing: str = "after"
     delay: str = "24 h"
     comparator: str = "placebo"
+    rater_noise: str = "on"
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -85,14 +91,28 @@ class FormValues:
 
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> FormValues:
-        """Values from the page's inputs; a whole-number field that is empty or not whole is a `ProtocolError`."""
+        """Values from the page's inputs.
+
+        Raises
+        ------
+        ProtocolError
+            At the field's key path: a whole-number field that is empty or not whole, a text longer than
+            `MAX_FIELD_CHARACTERS`, or more dose times than `MAX_DOSES_PER_ARM`.
+        """
         values: dict[str, Any] = {}
         for name, default in cls().as_dict().items():
             raw = inputs.get(name)
-            if isinstance(default, int):
-                values[name] = _whole_number(raw, name)
-            else:
-                values[name] = "" if raw is None else str(raw).strip()
+            values[name] = _whole_number(raw, name) if isinstance(default, int) else _text(raw)
+        count = len(split_times(values["schedule"]))
+        if count > MAX_DOSES_PER_ARM:
+            raise ProtocolError(
+                FIELD_KEYS["schedule"],
+                f"{count} dose times, over the explorer's limit of {MAX_DOSES_PER_ARM}",
+                "give fewer, or run the schedule with `ketasim trial`",
+            )
+        for name, value in values.items():
+            if isinstance(value, str) and len(value) > MAX_FIELD_CHARACTERS:
+                raise ProtocolError(FIELD_KEYS[name], f"is {len(value)} characters long", "write it shorter")
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
@@ -100,8 +120,12 @@ class FormValues:
         return asdict(self)
 
 
+def _text(raw: Any) -> str:
+    return "" if raw is None else str(raw).strip()
+
+
 def _whole_number(raw: Any, name: str) -> int:
-    key = _KEY_OF_FIELD[name]
+    key = FIELD_KEYS[name]
     if raw is None or raw == "":
         raise ProtocolError(key, "is empty or not a number", "write a whole number, e.g. 100")
     try:
@@ -113,7 +137,24 @@ def _whole_number(raw: Any, name: str) -> int:
     return int(number)
 
 
-_KEY_OF_FIELD = {"patients": "population.size", "seed": "seed"}
+FIELD_KEYS = {
+    "condition": "population.condition",
+    "patients": "population.size",
+    "seed": "seed",
+    "duration": "duration",
+    "drug": "arms[0].treatments[0].drug",
+    "route": "arms[0].treatments[0].route",
+    "dose": "arms[0].treatments[0].dose",
+    "infusion": "arms[0].treatments[0].infusion",
+    "schedule": "arms[0].treatments[0].at",
+    "therapy": "arms[0].treatments[1].therapy",
+    "session": "arms[0].treatments[1].session",
+    "timing": "arms[0].treatments[1]",
+    "delay": "arms[0].treatments[1].after_each_dose",
+    "comparator": "arms[1]",
+    "rater_noise": "population.parameters",
+}
+"""The protocol key path each form field writes."""
 
 
 FIELD_LABELS: tuple[tuple[str, str], ...] = (
@@ -130,6 +171,7 @@ FIELD_LABELS: tuple[tuple[str, str], ...] = (
     (r"^arms\[0\]\.treatments\[1\]\.after_each_dose", "Delay after dose"),
     (r"^arms\[0\]\.treatments\[1\]", "Therapy"),
     (r"^arms\[1\]", "Comparator arm"),
+    (r"^population\.parameters", "Rating scores"),
 )
 """Which form field a protocol key path points at (first match wins)."""
 
@@ -191,6 +233,8 @@ def _drug_item(values: FormValues) -> dict[str, Any]:
 def _therapy_item(values: FormValues) -> dict[str, Any] | None:
     if values.therapy == NO_THERAPY:
         return None
+    if values.timing not in TIMINGS:
+        raise ProtocolError(FIELD_KEYS["timing"], f"unknown timing {values.timing!r}", f"choose {' or '.join(TIMINGS)}")
     item: dict[str, Any] = {"therapy": values.therapy, "session": values.session}
     if values.timing == "during":
         item["during_each_dose"] = True
@@ -235,12 +279,19 @@ def protocol_mapping(values: FormValues, session_times_h: list[float] | None = N
     comparator = COMPARATORS[values.comparator]
     if comparator is not None:
         arms.append({"name": values.comparator, "treatments": _comparator_items(values, comparator, session_times_h)})
+    population: dict[str, Any] = {"size": values.patients, "condition": values.condition}
+    if values.rater_noise not in RATER_NOISE:
+        raise ProtocolError(
+            "population.parameters", f"unknown rater-noise choice {values.rater_noise!r}", "choose on or off"
+        )
+    if values.rater_noise == "off":
+        population["parameters"] = {"set": "default", "override": dict(NOISE_FREE)}
     mapping: dict[str, Any] = {
         "ketasim": 1,
         "name": protocol_name(values),
         "seed": values.seed,
         "duration": values.duration,
-        "population": {"size": values.patients, "condition": values.condition},
+        "population": population,
         "arms": arms,
     }
     endpoints = _endpoints(values)
@@ -327,6 +378,7 @@ def values_from_protocol(protocol: Protocol) -> tuple[FormValues, bool]:
         "duration": str(source.get("duration", defaults.duration)),
         "therapy": NO_THERAPY,
         "comparator": "none",
+        "rater_noise": "off" if protocol.population.parameters.override == NOISE_FREE else "on",
     }
     drug_index = next((i for i, item in enumerate(items) if "drug" in item), None)
     if drug_index is not None:

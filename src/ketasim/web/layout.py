@@ -15,9 +15,12 @@ from ketasim.parameters.catalogue import default_catalogue
 from ketasim.version import __version__
 from ketasim.vocabulary import CONDITIONS, SCALE_RANGES, THERAPIES
 from ketasim.web import explain
+from ketasim.web.chain import step_values
 from ketasim.web.figures import empty_figure
-from ketasim.web.form import COMPARATORS, MAX_PATIENTS_PER_RUN, NO_THERAPY, FormValues
+from ketasim.web.form import COMPARATORS, NO_THERAPY, FormValues
+from ketasim.web.limits import MAX_PATIENTS_PER_RUN, MAX_UPLOAD_BYTES
 from ketasim.web.results import default_scale
+from ketasim.web.scenarios import MAX_KEPT
 
 CONDITION_LABELS = {
     "trd": "Treatment-resistant depression",
@@ -86,6 +89,13 @@ def text_input(name: str, value: str, placeholder: str = "") -> dcc.Input:
     return dcc.Input(id=name, type="text", value=value, placeholder=placeholder, debounce=True)
 
 
+def radios(name: str, labels: dict[str, str], value: str) -> html.Div:
+    """Inline radio buttons (value → label) with the test hook ``name``."""
+    return testid(
+        name, dcc.RadioItems(id=name, options=_options(labels, list(labels)), value=value, inline=True), "radios"
+    )
+
+
 def _options(labels: dict[str, str], values: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
     return [{"label": labels.get(v, v), "value": v} for v in values]
 
@@ -132,6 +142,12 @@ def _patients_card(v: FormValues) -> html.Section:
                 testid("duration", text_input("duration", v.duration, "28 d")),
                 "Simulated time from the first dose, e.g. 28 d or 12 w.",
                 for_id="duration",
+            ),
+            field(
+                "Rating scores",
+                radios("rater_noise", {"on": "as a rater records them", "off": "without rater noise"}, v.rater_noise),
+                "Without rater noise, the median follows the patients' true state instead of jittering by a few "
+                "points (every scale's rater noise set to 0).",
             ),
         ],
         className="card",
@@ -221,19 +237,7 @@ def _therapy_card(v: FormValues) -> html.Section:
             ),
             field(
                 "Timing",
-                testid(
-                    "timing",
-                    dcc.RadioItems(
-                        id="timing",
-                        options=[
-                            {"label": "after each dose", "value": "after"},
-                            {"label": "during each dose", "value": "during"},
-                        ],
-                        value=v.timing,
-                        inline=True,
-                    ),
-                    "radios",
-                ),
+                radios("timing", {"after": "after each dose", "during": "during each dose"}, v.timing),
             ),
         ],
         className="card",
@@ -268,6 +272,22 @@ def _actions() -> html.Section:
                         title="Save the protocol as a YAML file for `ketasim trial`",
                         **hook("download-protocol"),
                     ),
+                    html.Button(
+                        "Download data (CSV)",
+                        id="download-data",
+                        n_clicks=0,
+                        className="btn",
+                        title="The plotted time courses (median and bands per arm) of this run and the kept runs",
+                        **hook("download-data"),
+                    ),
+                    html.Button(
+                        "Keep this run",
+                        id="keep-run",
+                        n_clicks=0,
+                        className="btn",
+                        title=f"Draw this run over the next runs' plots (up to {MAX_KEPT})",
+                        **hook("keep-run"),
+                    ),
                     testid(
                         "upload-protocol",
                         dcc.Upload(
@@ -275,13 +295,23 @@ def _actions() -> html.Section:
                             children=html.Div("Load protocol"),
                             className="upload",
                             accept=".yaml,.yml,.json,.toml",
-                            max_size=1_000_000,
+                            max_size=4 * MAX_UPLOAD_BYTES,  # the server says why a file over its limit is refused
                         ),
                     ),
                 ],
                 className="actions",
             ),
+            html.A(
+                "Link to this run",
+                id="share-link",
+                href="",
+                className="share hidden",
+                title="Opens the same scenario for anyone who has this explorer running",
+                **hook("share-link"),
+            ),
+            html.Div(id="kept-list", className="kept", **hook("kept-list")),
             dcc.Download(id="download"),
+            dcc.Download(id="data-file"),
         ],
         className="card actions-card",
     )
@@ -302,6 +332,37 @@ def _cascade_notes() -> html.Div:
     return html.Div(
         [html.Div([html.H3(heading), html.P(text)], className="note") for _, heading, text in explain.STAGES],
         className="notes",
+    )
+
+
+def chain_boxes(steps: list[tuple[str, str]]) -> list[html.Div]:
+    """The boxes of the chain from dose to rating scales, each with what the run reached (lit after a run)."""
+    boxes = []
+    for k, (heading, reached) in enumerate(steps):
+        if k:
+            boxes.append(html.Div("→", className="arrow"))
+        boxes.append(
+            html.Div(
+                [html.Div(heading, className="step-name"), html.Div(reached or "–", className="step-value")],
+                className="step lit" if reached else "step",
+            )
+        )
+    return boxes
+
+
+def _chain_and_glossary() -> html.Section:
+    glossary = html.Details(
+        [
+            html.Summary("Glossary"),
+            html.Dl([part for term, text in explain.GLOSSARY for part in (html.Dt(term), html.Dd(text))]),
+        ],
+        **hook("glossary"),
+    )
+    return _section(
+        "From dose to symptoms",
+        explain.CHAIN,
+        html.Div(chain_boxes(step_values(None)), id="chain", className="chain", **hook("chain")),
+        glossary,
     )
 
 
@@ -347,6 +408,7 @@ def _views() -> html.Main:
     return html.Main(
         [
             _status_bar(),
+            _chain_and_glossary(),
             _section("Drug in the blood", explain.CONCENTRATION, _graph("plot-concentration", press)),
             _section(
                 "Safety: acute effects and monitoring",
@@ -422,5 +484,7 @@ def page() -> html.Div:
                 className="shell",
             ),
             dcc.Store(id="state"),
+            dcc.Store(id="kept", data=[]),
+            dcc.Location(id="url", refresh=False),
         ]
     )

@@ -83,6 +83,19 @@ input:disabled { background: #eef2f5; color: #8a99a5; }
 .slider-row { display: flex; align-items: center; gap: 0.8rem; margin: 0.4rem 0; }
 .slider-row .label { font-size: 0.82rem; color: var(--muted); white-space: nowrap; }
 .slider-row > div:last-child { flex: 1; }
+.share { display: block; margin-top: 0.5rem; font-size: 0.86rem; color: var(--accent); word-break: break-all; }
+.kept { display: flex; flex-direction: column; gap: 0.3rem; margin-top: 0.4rem; font-size: 0.8rem; }
+.kept .kept-run { display: flex; gap: 0.4rem; align-items: center; }
+.kept .kept-run span { flex: 1; }
+.chain { display: flex; flex-wrap: wrap; align-items: stretch; gap: 0.3rem; margin-bottom: 0.5rem; }
+.chain .step { border: 1px solid var(--line); border-radius: 6px; padding: 0.3rem 0.5rem; min-width: 92px;
+               background: #f7f9fa; color: var(--muted); font-size: 0.8rem; }
+.chain .step.lit { border-color: var(--brand-2); background: #e6f4f6; color: var(--ink); }
+.chain .step-name { font-weight: 600; }
+.chain .step-value { font-variant-numeric: tabular-nums; }
+.chain .arrow { align-self: center; color: var(--muted); }
+details dt { font-weight: 600; margin-top: 0.3rem; }
+details dd { margin: 0 0 0 1rem; color: var(--muted); }
 .footer { color: var(--muted); font-size: 0.78rem; text-align: center; padding: 0.5rem 0 1.2rem 0; }
 @media (max-width: 1100px) {
   .with-notes { grid-template-columns: 1fr; }
