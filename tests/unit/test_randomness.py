@@ -121,14 +121,18 @@ def test_between_patient_deviates_are_standard_normal() -> None:
 
 @pytest.fixture(scope="module")
 def untreated_courses() -> dict[int, object]:
-    """Sixty-four untreated TRD patients rated daily for 40 days, with seeds 1 and 2 and the protocol's seed 1."""
+    """Sixty-four untreated TRD patients rated daily for 40 days, with seeds 1 and 2 and the protocol's seed 1.
+
+    Their natural course is switched off (no drift of the symptom load), so their expected scores stay at baseline.
+    """
+    still = {"natural_course_relief_mean": "0", "natural_course_relief_sd": "0"}
     protocol = ketasim.build_protocol(
         {
             "ketasim": 1,
             "name": "untreated, rated daily",
             "seed": 1,
             "duration": "40 d",
-            "population": {"size": 64, "condition": "trd"},
+            "population": {"size": 64, "condition": "trd", "parameters": {"set": "default", "override": still}},
             "arms": [{"name": "none", "treatments": []}],
             "observe": {"every": "1 d", "outputs": ["madrs", "hamd17"]},
         }
