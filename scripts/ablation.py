@@ -44,7 +44,10 @@ def response(protocol: dict, overrides: dict[str, str], patients: int) -> tuple[
     with tempfile.TemporaryDirectory() as out:
         summary = run_trial(load_protocol(chosen), out_dir=Path(out) / "run", patients=patients).summary
     arms = summary["arms"]
-    return (arms["ketamine"]["endpoints"]["response_24h"]["value"], arms["saline"]["endpoints"]["response_24h"]["value"])
+    return (
+        arms["ketamine"]["endpoints"]["response_24h"]["value"],
+        arms["saline"]["endpoints"]["response_24h"]["value"],
+    )
 
 
 def table(patients: int) -> str:
