@@ -27,7 +27,6 @@ from ketasim.models.math import Math, Value
 from ketasim.models.stage import Quantity, Stage, Values
 from ketasim.parameters.registry import ParameterSet
 
-
 USE = "natural_course"
 """The name of the patient's normal deviate that sets their untreated course (`Patients.normals`)."""
 
