@@ -110,7 +110,8 @@ def test_the_fit_recovers_the_values_the_targets_were_made_with(tmp_path: Path) 
     assert [entry["id"] for entry in provenance["fit"]] == ["madrs-2h", "peak"]
     fitted = parameter_set(str(written))
     assert fitted[RELIEF] == result.values[RELIEF] and fitted.name == "fitted"
-    assert "calibrated by ketasim calibrate" in fitted.parameter(RELIEF).note
+    assert fitted.parameter(RELIEF).source == "KETASIM-CALIBRATE"
+    assert f"Fitted: {pset[RELIEF]:g} before calibration" in fitted.parameter(RELIEF).note
 
 
 def test_the_budget_caps_the_batched_evaluations_and_central_differences_step_both_ways(tmp_path: Path) -> None:

@@ -128,6 +128,57 @@ def test_disinhibition_drive_is_a_hill_curve_of_occupancy(fraction: float, load:
     assert drive == pytest.approx(fraction * PSET["glutamate_surge_max_fraction"], rel=1e-12)
 
 
+@pytest.mark.parametrize(("occupancy", "fraction"), [(0.25 * (3.0 / 7.0) ** 0.5, 0.3), (0.5, 0.8)])
+def test_disinhibition_reaches_the_documented_fractions_of_its_maximum(occupancy: float, fraction: float) -> None:
+    """docs/model.md: a Hill curve with n = 2 and half-maximum at 25 % occupancy, written out here, not read from
+    the registry: 0.25 √(3/7) ≈ 16 % occupancy gives 30 % of the largest drive, 50 % occupancy gives 80 %. A changed
+    exponent or half-maximum moves both answers."""
+    p = cascade_parameters("trd")
+    drive = float(CASCADE.values(ARRAYS, at_rest(p, occupancy))["glutamate_drive"][0])
+    assert drive / PSET["glutamate_surge_max_fraction"] == pytest.approx(fraction, rel=1e-12)
+
+
+@pytest.mark.parametrize("occupancy", [0.3, 0.8])
+def test_a_held_occupancy_has_the_documented_steady_state(occupancy: float) -> None:
+    """Under a constant occupancy O every state of docs/model.md section 2 sits still at its closed form:
+    A = D/(D + K_A), G = D (1 − A), B = B₀ (1 + b tanh(G/g_s)), M = B, P = B₀ (1 + κ H(M/B₀ − 1)), F = P,
+    S = S₀ (1 + k (F/B₀ − 1)), with D = g Oⁿ/(Oⁿ + O₅₀ⁿ). The rates there are zero, and the spines are raised."""
+    p = cascade_parameters("trd")
+    q = {name: float(value[0]) if np.ndim(value) else float(value) for name, value in p.items()}
+    b0, s0, n, m = (
+        q["bdnf_baseline"],
+        q["spine_baseline"],
+        q["glutamate_hill_coefficient"],
+        q["synaptic_protein_hill_coefficient"],
+    )
+    drive = q["glutamate_surge_max_fraction"] * occupancy**n / (occupancy**n + q["glutamate_half_max_occupancy"] ** n)
+    adaptation = drive / (drive + q["glutamate_adaptation_half_drive_fraction"])
+    glutamate = drive * (1.0 - adaptation)
+    bdnf = b0 * (1.0 + q["bdnf_release_max_fraction"] * np.tanh(glutamate / q["bdnf_glutamate_scale_fraction"]))
+    excess = bdnf / b0 - 1.0
+    protein = b0 * (
+        1.0 + q["synaptic_protein_gain"] * excess**m / (excess**m + q["synaptic_protein_threshold_fraction"] ** m)
+    )
+    spines = s0 * (1.0 + q["spine_formation_gain"] * (protein / b0 - 1.0))
+    state = {
+        "glutamate": glutamate,
+        "glutamate_adaptation": adaptation,
+        "bdnf": bdnf,
+        "mtorc1": bdnf,
+        "synaptic_protein": protein,
+        "spine_formation": protein,
+        "spines": spines,
+    }
+    assert set(state) == set(NAMES)
+    values = {**p, **{k: jnp.array([v]) for k, v in state.items()}, "nmda_occupancy": occupancy}
+    rates = state_rates(ALONE, values)
+    for name in NAMES:
+        assert abs(float(rates[name][0])) <= 1e-12, name
+    assert spines > s0 and bdnf > b0
+    change = float(CASCADE.values(ARRAYS, values)["spine_density_change"][0])
+    assert change == pytest.approx(100.0 * (spines / s0 - 1.0), rel=1e-12)
+
+
 def test_every_state_relaxes_to_its_documented_target_away_from_baseline() -> None:
     """d(state)/dt = (target − state)/τ with each target as the module documents it, at an arbitrary treated state."""
     p = cascade_parameters("trd")

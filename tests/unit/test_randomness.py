@@ -16,7 +16,7 @@ from scipy import stats
 import ketasim
 from ketasim.parameters import get_parameter_set
 from ketasim.population import make_patients
-from ketasim.population.streams import uniforms
+from ketasim.population.streams import GOLDEN, _mix, uniforms
 from ketasim.protocol import load_protocol
 
 ALPHA = 1e-3
@@ -35,6 +35,70 @@ def population(condition: str = "trd", **covariates: object) -> object:
             "arms": [{"name": "a", "treatments": []}, {"name": "b", "treatments": []}],
         }
     ).population
+
+
+def test_the_finaliser_is_splitmix64() -> None:
+    """The first outputs of Vigna's reference SplitMix64 from state 0 (the finaliser of states k x 0x9E3779B97F4A7C15),
+    written out here: a changed shift or constant gives other numbers even where the draws still look random."""
+    with np.errstate(over="ignore"):
+        got = [int(_mix(np.uint64(k) * GOLDEN)) for k in (1, 2, 3)]
+    assert got == [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F]
+
+
+def reference_uniform(seed: int, arm: int, patient: int, stream: int, draw: int) -> float:
+    """One uniform keyed as `ketasim.population.streams` documents it, in Python integers (no numpy)."""
+    golden, mask = 0x9E3779B97F4A7C15, 2**64 - 1
+
+    def mix(x: int) -> int:
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+        return x ^ (x >> 31)
+
+    key = mix((seed * golden + arm) & mask)
+    key = mix(key ^ ((stream * golden) & mask))
+    base = mix(key ^ ((patient * golden) & mask))
+    return ((mix((base + draw * golden) & mask) >> 11) + 0.5) / 2.0**53
+
+
+@pytest.mark.parametrize(("seed", "arm"), [(0, 0), (12345, 1)])
+def test_uniforms_are_the_keyed_splitmix64_stream(seed: int, arm: int) -> None:
+    """Every uniform equals its independent computation exactly: a changed key, counter or offset changes the
+    numbers of every published seed even where they still look random."""
+    patients, stream = np.array([0, 3, 7]), 5
+    expected = [[reference_uniform(seed, arm, int(i), stream, d) for d in (1, 2)] for i in patients]
+    np.testing.assert_array_equal(uniforms(seed, arm, patients, stream, 2), expected)
+
+
+def test_a_patient_gets_the_same_deviates_in_any_chunk() -> None:
+    """Patients 5..9 drawn as their own chunk get the deviates they get inside a chunk of patients 0..9."""
+    varied = load_protocol(
+        {
+            "ketasim": 1,
+            "name": "varied",
+            "duration": "1 d",
+            "population": {"size": 10, "condition": "trd"},
+            "arms": [{"name": "a", "treatments": []}],
+        }
+    ).population
+    whole, tail = make_patients(varied, 0, 0, 10, 9), make_patients(varied, 0, 5, 5, 9)
+    for use in ("pk_clearance", "natural_course"):
+        np.testing.assert_array_equal(tail.normals(use, 2), whole.normals(use, 2)[5:])
+    np.testing.assert_array_equal(tail.weight_kg, whole.weight_kg[5:])
+
+
+def test_the_protocols_baseline_scores_reach_the_patients() -> None:
+    given = load_protocol(
+        {
+            "ketasim": 1,
+            "name": "given baselines",
+            "duration": "1 d",
+            "population": {"size": 4, "condition": "trd", "baseline": {"madrs": {"mean": 37, "sd": 5.6}}},
+            "arms": [{"name": "a", "treatments": []}],
+        }
+    ).population
+    drawn = make_patients(given, 0, 0, 4, 1)
+    assert set(drawn.baseline) == {"madrs"}
+    assert drawn.baseline["madrs"] == given.baseline["madrs"]
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -121,14 +185,18 @@ def test_between_patient_deviates_are_standard_normal() -> None:
 
 @pytest.fixture(scope="module")
 def untreated_courses() -> dict[int, object]:
-    """Sixty-four untreated TRD patients rated daily for 40 days, with seeds 1 and 2 and the protocol's seed 1."""
+    """Sixty-four untreated TRD patients rated daily for 40 days, with seeds 1 and 2 and the protocol's seed 1.
+
+    Their natural course is switched off (no drift of the symptom load), so their expected scores stay at baseline.
+    """
+    still = {"natural_course_relief_mean": "0", "natural_course_relief_sd": "0"}
     protocol = ketasim.build_protocol(
         {
             "ketasim": 1,
             "name": "untreated, rated daily",
             "seed": 1,
             "duration": "40 d",
-            "population": {"size": 64, "condition": "trd"},
+            "population": {"size": 64, "condition": "trd", "parameters": {"set": "default", "override": still}},
             "arms": [{"name": "none", "treatments": []}],
             "observe": {"every": "1 d", "outputs": ["madrs", "hamd17"]},
         }

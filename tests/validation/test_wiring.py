@@ -54,7 +54,8 @@ def responded(scores: np.ndarray, at: int, drop: float = 0.5) -> np.ndarray:
 
 def test_placebo_pills_for_8_weeks() -> None:
     """Daily placebo pills for 8 weeks in major depression: HAM-D17 response (50 % drop) in 35-40 % of patients
-    (Furukawa 2016, 252 trials), growing with trial length; an untreated typical patient stays at baseline.
+    (Furukawa 2016, 252 trials), growing with trial length; an untreated typical patient moves only by the natural course, which alone
+    does not make them respond.
 
     512 patients: two standard errors of a rate near 0.37 are 0.043, so the band is [0.30, 0.45]. Without the
     conditioned expectancy of the pill ritual the response is about 0.
@@ -76,8 +77,12 @@ def test_placebo_pills_for_8_weeks() -> None:
     assert week4 < week8
 
     untreated = {**protocol, "population": typical("mdd"), "arms": [{"name": "none", "treatments": []}]}
+    drifting = simulate(untreated).hamd17.values[0, 0]
+    assert not responded(drifting, 2)  # the natural course alone does not make the typical patient respond
+    still = {"natural_course_relief_mean": "0", "natural_course_relief_sd": "0"}
+    untreated["population"] = {**typical("mdd"), "parameters": {"set": "default", "override": still}}
     course = simulate(untreated).hamd17.values[0, 0]
-    np.testing.assert_allclose(course, course[0], atol=1e-4)
+    np.testing.assert_allclose(course, course[0], atol=1e-4)  # without it, nothing moves an untreated patient
 
 
 def test_escitalopram_onset_over_six_weeks() -> None:
