@@ -80,7 +80,9 @@ def _registry() -> dict[str, ParameterSet]:
     if len(named) != len(sets):
         raise ParameterError("two parameter sets share a name")
     prior = merge(PRIOR, "Every parameter the model uses, merged from all sources, before calibration", *sets)
-    fitted = _with_file(prior, CALIBRATED_FILE) if CALIBRATED_FILE.is_file() else prior  # before the first fit
+    fitted = (  # the prior set itself before the first fit
+        _with_fitted(prior, _read(CALIBRATED_FILE), CALIBRATED_FILE) if CALIBRATED_FILE.is_file() else prior
+    )
     default = replace(fitted, name=DEFAULT, description=_DEFAULT_DESCRIPTION)
     return {DEFAULT: default, PRIOR: prior, **named}
 
@@ -125,8 +127,9 @@ def load_parameter_file(path: str) -> ParameterSet:
     file = Path(path)
     if not file.is_file():
         raise ParameterError(f"parameter file {path!r} does not exist")
-    base_name = _read(file).get("based_on", DEFAULT)
-    return replace(_with_file(parameter_set(str(base_name)), file), name=file.stem)
+    document = _read(file)
+    base = parameter_set(str(document.get("based_on", DEFAULT)))
+    return replace(_with_fitted(base, document, file), name=file.stem)
 
 
 def _read(file: Path) -> dict[str, Any]:
@@ -142,9 +145,9 @@ def _read(file: Path) -> dict[str, Any]:
     return document
 
 
-def _with_file(base: ParameterSet, file: Path) -> ParameterSet:
-    """``base`` with the values of the parameter file ``file``, each noted as fitted by ``ketasim calibrate``."""
-    document = _read(file)
+def _with_fitted(base: ParameterSet, document: dict[str, Any], file: Path) -> ParameterSet:
+    """``base`` with the values of the parameter file ``file`` (read as ``document``), each noted as fitted by
+    ``ketasim calibrate``."""
     try:
         values = {name: float(entry["value"]) for name, entry in document["values"].items()}
         provenance = document.get("provenance", {})
