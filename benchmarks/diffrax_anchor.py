@@ -22,13 +22,13 @@ import time
 
 import diffrax
 import jax
-import jax.numpy as jnp
 import numpy as np
 from sbml_vs_engine import benchmark_protocol
 
 from ketasim.engine.grid import StepPolicy
 from ketasim.engine.jax_setup import configured
-from ketasim.engine.run import LinearProblem, Schedule, run
+from ketasim.engine.reference import diffrax_solver
+from ketasim.engine.run import LinearProblem, run
 from ketasim.models.model import Model, build_model
 from ketasim.population import make_patients
 from ketasim.protocol.parameter_choice import resolve_parameter_set
@@ -53,77 +53,9 @@ def engine_outputs(plan: ArmPlan, problem: LinearProblem, model: Model) -> dict[
     return run(problem, plan.schedule, plan.grid, model, OUTPUTS, plan.derivative_dtype)
 
 
-def diffrax_solver(plan: ArmPlan, problem: LinearProblem, model: Model, solver: diffrax.AbstractSolver):
-    """A jitted function of (rtol, atol) solving every patient with diffrax: (patients, observations) per output.
-
-    The state is (modal linear states, nonlinear states); doses are jumps of the modal states at the start of each
-    segment between doses, and the controller restarts at every edge of the therapy signals.
-    """
-    schedule: Schedule = plan.schedule
-    times = plan.grid.times_h
-    observed = times[plan.grid.observation_index]
-    dose_steps = np.flatnonzero(schedule.boluses.any(axis=1))
-    edges = np.flatnonzero(np.diff(schedule.signals, axis=0).any(axis=1)) + 1
-    starts = [0, *[int(k) for k in dose_steps if k > 0], len(times) - 1]
-    modal_readout = jnp.asarray(np.einsum("prs,pst->prt", problem.readout, problem.system.from_modal))
-    kind_modal = jnp.asarray(np.einsum("pst,kpt->pks", problem.system.to_modal, problem.kind_vectors))
-    eigenvalues = jnp.asarray(problem.system.eigenvalues)
-    step_times = jnp.asarray(times[:-1])
-    signals = jnp.asarray(schedule.signals)
-    boluses = jnp.asarray(schedule.boluses)
-    names = problem.readout_names
-
-    def one_patient(rtol, atol, lam, readout, kinds, parameters):
-        patient = Model(model.composition, parameters, model.observed)
-
-        def readouts(z):
-            values = readout @ z
-            return {name: values[i] for i, name in enumerate(names)}
-
-        def field(t, state, _args):
-            z, y = state
-            k = jnp.clip(jnp.searchsorted(step_times, t, side="right") - 1, 0, step_times.shape[0] - 1)
-            return lam * z, patient.derivative(y, readouts(z), signals[k])
-
-        def observe(z, y):
-            linear = readouts(z)
-            values = {**linear, **patient.observe(y, linear)}
-            return jnp.stack([values[name] for name in OUTPUTS])
-
-        state = (jnp.zeros_like(lam), patient.initial_state())
-        pieces = []
-        for first, last in zip(starts[:-1], starts[1:], strict=True):
-            z, y = state
-            state = (z + boluses[first] @ kinds, y)
-            t0, t1 = float(times[first]), float(times[last])
-            inside = observed[(observed >= t0) & ((observed < t1) | (last == len(times) - 1))]
-            jumps = [float(times[e]) for e in edges if t0 < times[e] < t1]
-            solution = diffrax.diffeqsolve(
-                diffrax.ODETerm(field),
-                solver,
-                t0,
-                t1,
-                None,
-                state,
-                saveat=diffrax.SaveAt(ts=jnp.asarray(inside), t1=True),
-                stepsize_controller=diffrax.ClipStepSizeController(
-                    diffrax.PIDController(rtol=rtol, atol=atol), jump_ts=jumps or None
-                ),
-                max_steps=1_000_000,
-            )
-            zs, ys = solution.ys
-            pieces.append(jax.vmap(observe)(zs[:-1], ys[:-1]))
-            state = (zs[-1], ys[-1])
-        return jnp.concatenate(pieces)
-
-    @jax.jit
-    def solve(rtol, atol):
-        result = jax.vmap(one_patient, in_axes=(None, None, 0, 0, 0, 0))(
-            rtol, atol, eigenvalues, modal_readout, kind_modal, model.parameters
-        )
-        return {name: result[:, :, i] for i, name in enumerate(OUTPUTS)}
-
-    return solve
+def inputs(plan: ArmPlan, problem: LinearProblem, model: Model) -> tuple:
+    """The arguments of `diffrax_solver` before the solver."""
+    return problem, plan.schedule, plan.grid, model, OUTPUTS
 
 
 def timed(function, *args) -> tuple[dict[str, np.ndarray], float]:
@@ -153,14 +85,14 @@ def main() -> None:
 
     plan, problem, model = prepare(args.patients)
     few = prepare(args.reference_patients)
-    reference, seconds = timed(diffrax_solver(*few, diffrax.Kvaerno5()), 1e-10, 1e-10)
+    reference, seconds = timed(diffrax_solver(*inputs(*few), diffrax.Kvaerno5()), 1e-10, 1e-10)
     print(f"reference: diffrax Kvaerno5 rtol=atol=1e-10, {args.reference_patients} patients, {seconds:.1f} s")
 
     engine_outputs(plan, problem, model)  # compiles
     engine, engine_seconds = timed(lambda: engine_outputs(plan, problem, model))
     rows = [("ketasim (ETDRK4, default steps)", engine_seconds, errors(engine, reference))]
     for tolerance in TOLERANCES:
-        solve = diffrax_solver(plan, problem, model, diffrax.Tsit5())
+        solve = diffrax_solver(*inputs(plan, problem, model), diffrax.Tsit5())
         solve(tolerance, tolerance)  # compiles
         result, seconds = timed(solve, tolerance, tolerance)
         rows.append((f"diffrax Tsit5 rtol=atol={tolerance:g}", seconds, errors(result, reference)))
