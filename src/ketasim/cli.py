@@ -197,19 +197,44 @@ def trial(
         bool, typer.Option("--resume", help="Continue an interrupted run in the same --out, keeping finished chunks.")
     ] = False,
     timecourses: Annotated[bool, typer.Option("--timecourses", help="Also write DIR/timecourses.nc.")] = False,
+    uncertainty: Annotated[
+        int | None,
+        typer.Option(
+            "--uncertainty",
+            help="Also run N posterior draws of the calibrated parameters (e.g. 64): every endpoint and comparison "
+            "gets pi95, the predictive interval over parameters and patients.",
+        ),
+    ] = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior", help="Posterior ensemble for --uncertainty (default: the packaged one).", dir_okay=False
+        ),
+    ] = None,
     force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Run a virtual trial; write DIR/summary.json, DIR/patients.parquet and DIR/report.html."""
     with _errors_to_exit(debug):
+        from ketasim.errors import InputError
+        from ketasim.parameters.posterior import load_posterior
         from ketasim.protocol import load_protocol
         from ketasim.trial.run import run_trial
 
         _check_seed(seed)
+        if posterior is not None and uncertainty is None:
+            raise InputError("--posterior", "is only read with --uncertainty", "add e.g. --uncertainty 64")
+        ensemble = load_posterior(posterior) if uncertainty is not None else None
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         size = patients if patients is not None else loaded.population.size
+        phase = ["simulating"]
+
+        def draws_start(total: int) -> None:
+            phase[0] = f"{uncertainty} posterior draws"
+            bar.stage(f"{phase[0]} ({COMPILING})", total=total)
+
         with progress_display(quiet) as bar:
             result = run_trial(
                 loaded,
@@ -222,8 +247,11 @@ def trial(
                 resume=resume,
                 force=force,
                 timecourses=timecourses,
-                progress=lambda done: bar.advance(done, "simulating"),
+                progress=lambda done: bar.advance(done, phase[0]),
                 on_start=lambda: bar.stage(COMPILING, total=size * len(loaded.arms)),
+                uncertainty=uncertainty,
+                posterior=ensemble,
+                on_draws=draws_start,
             )
         if result.summary["failed_patients"]:
             typer.echo(
@@ -248,19 +276,26 @@ def _print_table(columns: Sequence[Column], rows: list[list[str]], title: str = 
 
 def _print_endpoints(summary: dict[str, Any]) -> None:
     """The endpoints grouped by endpoint (arms side by side), then the comparisons of arms."""
-    from ketasim.report.summary_rows import comparison_rows, endpoint_rows, summary_kinds
+    from ketasim.report.summary_rows import (
+        comparison_header,
+        comparison_rows,
+        endpoint_header,
+        endpoint_rows,
+        summary_kinds,
+    )
     from ketasim.report.terminal import Column
 
     order = list(summary_kinds(summary))
     rows = sorted(endpoint_rows(summary), key=lambda row: order.index(row[1]))
-    columns = [Column("endpoint"), Column("arm"), Column("value", numeric=True)]
-    columns += [Column("95 % interval", numeric=True), Column("patients", numeric=True), Column("kind", beneath=True)]
+    intervals = [Column(name, numeric=True) for name in endpoint_header(summary)[4:-1]]
+    columns = [Column("endpoint"), Column("arm"), Column("value", numeric=True), *intervals]
+    columns += [Column("patients", numeric=True), Column("kind", beneath=True)]
     if rows:
-        _print_table(columns, [[r[1], r[0], r[3], r[4], r[5], r[2]] for r in rows])
+        _print_table(columns, [[r[1], r[0], *r[3:], r[2]] for r in rows])
     differences = comparison_rows(summary, summary_kinds(summary))
     if differences:
-        columns = [Column("endpoint"), Column("arms"), Column("difference", numeric=True)]
-        columns += [Column("95 % interval", numeric=True), Column("Hedges g", numeric=True)]
+        columns = [Column("endpoint"), Column("arms")]
+        columns += [Column(name, numeric=True) for name in comparison_header(summary)[2:]]
         _print_table(columns, differences, title="differences between arms (rates in percentage points, pp)")
 
 

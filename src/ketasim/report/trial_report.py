@@ -21,7 +21,13 @@ from ketasim.analysis.endpoints import TIME_KINDS
 from ketasim.analysis.summary import TrialAnalysis
 from ketasim.parameters.registry import Reference
 from ketasim.report.page import data_table, figure_html, write_page
-from ketasim.report.summary_rows import COMPARISON_HEADER, ENDPOINT_HEADER, comparison_rows, endpoint_rows
+from ketasim.report.summary_rows import (
+    comparison_header,
+    comparison_rows,
+    endpoint_header,
+    endpoint_rows,
+    predictive,
+)
 from ketasim.report.timecourse_plot import COLOURS, band_traces, rgba, stacked_figure, time_axis
 from ketasim.vocabulary import DRUG_LEVEL_OUTPUTS, SCALE_RANGES
 
@@ -55,11 +61,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequen
 
 
 def endpoint_table(summary: dict[str, Any], dataset: Any) -> str:
-    """The endpoint table: one row per arm and endpoint, with value, 95 % interval and counts."""
+    """The endpoint table: one row per arm and endpoint, with value, 95 % interval (and predictive interval) and
+    counts."""
     rows = endpoint_rows(summary, _simulated_units(dataset))
     if not rows:
         return "<p>The protocol defines no endpoints.</p>"
-    return _table(ENDPOINT_HEADER, rows, numeric=(3, 4, 5))
+    header = endpoint_header(summary)
+    return _table(header, rows, numeric=tuple(range(3, len(header))))
 
 
 def comparison_table(summary: dict[str, Any], kinds: Mapping[str, tuple[str, str]], dataset: Any) -> str:
@@ -68,7 +76,8 @@ def comparison_table(summary: dict[str, Any], kinds: Mapping[str, tuple[str, str
     rows = comparison_rows(summary, kinds, _simulated_units(dataset))
     if not rows:
         return "<p>No comparisons (one arm, or no endpoints).</p>"
-    return _table(COMPARISON_HEADER, rows, numeric=(2, 3, 4))
+    header = comparison_header(summary)
+    return _table(header, rows, numeric=tuple(range(2, len(header))))
 
 
 def kaplan_meier_figure(analysis: TrialAnalysis, endpoint: str) -> go.Figure:
@@ -163,6 +172,19 @@ def _overview(analysis: TrialAnalysis) -> str:
     )
 
 
+def _uncertainty_note(summary: dict[str, Any]) -> str:
+    """What the predictive intervals are, in a run with ``--uncertainty``; nothing otherwise."""
+    if not predictive(summary):
+        return ""
+    uncertainty = summary["uncertainty"]
+    return (
+        f"<p>95 % predictive: over {uncertainty['draws']} posterior draws of the calibrated parameters "
+        f"({html.escape(str(uncertainty.get('method', '')))}), each with the same patients: parameter and patient "
+        "uncertainty together (ketasim.analysis.predictive). The value and the 95 % interval are those of the "
+        "protocol's parameter set (patient sampling only).</p>"
+    )
+
+
 def _plot_note(plotted: Any) -> str:
     patients = int(plotted.sizes["patient"])
     return (
@@ -191,6 +213,7 @@ def trial_report_body(
     parts = [
         f'<p style="{_BANNER_STYLE}"><strong>{html.escape(BANNER)}</strong></p>',
         _overview(analysis),
+        _uncertainty_note(summary),
         "<h2>Endpoints</h2>",
         endpoint_table(summary, dataset),
         "<h2>Comparisons</h2>",
