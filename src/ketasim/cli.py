@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     import xarray as xr
 
+    from ketasim.parameters.posterior import Posterior
     from ketasim.protocol import Protocol
     from ketasim.report.terminal import Column
 
@@ -217,15 +218,11 @@ def trial(
 ) -> None:
     """Run a virtual trial; write DIR/summary.json, DIR/patients.parquet and DIR/report.html."""
     with _errors_to_exit(debug):
-        from ketasim.errors import InputError
-        from ketasim.parameters.posterior import load_posterior
         from ketasim.protocol import load_protocol
         from ketasim.trial.run import run_trial
 
         _check_seed(seed)
-        if posterior is not None and uncertainty is None:
-            raise InputError("--posterior", "is only read with --uncertainty", "add e.g. --uncertainty 64")
-        ensemble = load_posterior(posterior) if uncertainty is not None else None
+        ensemble = _ensemble(uncertainty, posterior)
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         size = patients if patients is not None else loaded.population.size
@@ -322,6 +319,19 @@ def validate(
         Path | None, typer.Option("--report", help="Folder for an HTML report with one plot per target.")
     ] = None,
     role: Annotated[str, typer.Option("--role", help="Which targets to run: calibration, validation or all.")] = "all",
+    uncertainty: Annotated[
+        int | None,
+        typer.Option(
+            "--uncertainty",
+            help="Also run N posterior draws: each target's predicted interval and whether it covers the band.",
+        ),
+    ] = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior", help="Posterior ensemble for --uncertainty (default: the packaged one).", dir_okay=False
+        ),
+    ] = None,
     force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -329,9 +339,10 @@ def validate(
     """Run every target of a targets file. Exit 0: all ran; 1: some could not run; 2: bad command line or file."""
     with _errors_to_exit(debug):
         from ketasim.result_files import check_writable, write_file
-        from ketasim.validation import load_targets, run_targets, with_role, write_results_json
+        from ketasim.validation import load_targets, run_targets, with_predictions, with_role, write_results_json
         from ketasim.validation.report import write_report
 
+        ensemble = _ensemble(uncertainty, posterior)
         loaded = with_role(load_targets(targets), role)
         check_writable(json_out)
         identity = {"command": "validate", "input": targets.name}
@@ -345,6 +356,9 @@ def validate(
                     ),
                 )
                 bar.update(len(loaded.targets), "validated")
+                if ensemble is not None and uncertainty is not None:
+                    bar.stage(f"{uncertainty} posterior draws of every target ({COMPILING})")
+                    run = with_predictions(run, loaded, ensemble.overrides(uncertainty))
             _warn(run.warnings)
             roles = run.roles()
             if not quiet:
@@ -358,12 +372,31 @@ def validate(
                     part = run.of_role(name)
                     typer.echo(f"{name}: {part.passed} passed, {part.failed} failed, {part.errors} could not run")
             typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
+            if run.draws is not None:
+                typer.echo(
+                    f"{run.covered} of {len(run.results)} predicted intervals ({run.draws} draws) cover the band"
+                )
             typer.echo(f"wrote {write_file(json_out, lambda hidden: write_results_json(run, hidden))}")
             page = write_report(run, staging).name if staging is not None else None
         if report is not None and page is not None:
             typer.echo(f"wrote {report / page}")
     if run.errors:
         raise typer.Exit(1)
+
+
+def _ensemble(uncertainty: int | None, posterior: Path | None) -> Posterior | None:
+    """The ensemble ``--uncertainty`` draws from (``--posterior``, default: the packaged one), its draw count
+    checked; None without ``--uncertainty``."""
+    from ketasim.errors import InputError
+    from ketasim.parameters.posterior import interval_draws, load_posterior
+
+    if uncertainty is None:
+        if posterior is not None:
+            raise InputError("--posterior", "is only read with --uncertainty", "add e.g. --uncertainty 64")
+        return None
+    ensemble = load_posterior(posterior)
+    interval_draws(ensemble, uncertainty)
+    return ensemble
 
 
 @app.command()

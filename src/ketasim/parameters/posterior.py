@@ -77,6 +77,19 @@ class Posterior:
         return [dict(zip(self.names, (float(v) for v in self.draws[row]), strict=True)) for row in rows]
 
 
+def interval_draws(posterior: Posterior, count: int) -> list[dict[str, float]]:
+    """``count`` draws of the ensemble for a predictive interval (`Posterior.overrides`), refusing fewer than 2.
+
+    Raises
+    ------
+    InputError
+        At ``--uncertainty``: fewer than 2 draws (no interval) or more than the ensemble holds.
+    """
+    if count < 2:
+        raise InputError(UNCERTAINTY_OPTION, f"{count} draw(s) give no interval", f"ask for 2 to {posterior.size}")
+    return posterior.overrides(count)
+
+
 def load_posterior(path: Path | str | None = None, registry: ParameterSet | None = None) -> Posterior:
     """Read and check a posterior ensemble file (default: the packaged `POSTERIOR_FILE`).
 

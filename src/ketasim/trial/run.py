@@ -19,7 +19,7 @@ from ketasim.analysis.endpoints import cutoff_references
 from ketasim.analysis.predictive import predictive_intervals
 from ketasim.analysis.summary import TrialAnalysis, analyse_values, summary_dict, values_from_table
 from ketasim.io.netcdf import write_timecourses
-from ketasim.parameters.posterior import Posterior, load_posterior
+from ketasim.parameters.posterior import Posterior, interval_draws, load_posterior
 from ketasim.parameters.registry import Reference
 from ketasim.protocol.parameter_choice import resolve_parameter_set
 from ketasim.protocol.run_size import check_trial_size
@@ -28,7 +28,7 @@ from ketasim.report.trial_report import write_trial_report
 from ketasim.result_files import named_errors, result_folder
 from ketasim.trial import chunks
 from ketasim.trial.files import write_patients, write_summary
-from ketasim.trial.uncertainty import check_draws_size, chosen_draws, simulate_draws
+from ketasim.trial.uncertainty import check_draws_size, simulate_draws
 
 ProgressCallback = Callable[[int], None]  # called with the number of patients finished
 
@@ -141,7 +141,7 @@ def run_trial(
     ensemble = posterior
     if uncertainty is not None:
         ensemble = ensemble if ensemble is not None else load_posterior()
-        draws = chosen_draws(ensemble, uncertainty)
+        draws = interval_draws(ensemble, uncertainty)
         check_draws_size(protocol, size, len(draws))
     tasks = chunks.chunk_tasks(len(protocol.arms), size, chunk, root)
     stamp = chunks.fingerprint(protocol.source, size, root, chunk, timecourses)

@@ -19,8 +19,6 @@ from typing import Any
 from ketasim.analysis.predictive import DrawValues
 from ketasim.analysis.summary import values_from_table
 from ketasim.engine.grid import StepPolicy
-from ketasim.errors import InputError
-from ketasim.parameters.posterior import UNCERTAINTY_OPTION, Posterior
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol.run_size import check_trial_size
 from ketasim.protocol.schema import Protocol
@@ -31,13 +29,6 @@ from ketasim.trial.chunks import ChunkTask, patient_rows
 DEFAULT_DRAWS = 64
 """Posterior draws of ``ketasim trial --uncertainty`` when a caller needs a number (documented cost:
 ``docs/calibration.md``)."""
-
-
-def chosen_draws(posterior: Posterior, count: int) -> list[dict[str, float]]:
-    """``count`` draws of the ensemble (`Posterior.overrides`), refusing fewer than 2 (no interval)."""
-    if count < 2:
-        raise InputError(UNCERTAINTY_OPTION, f"{count} draw(s) give no interval", f"ask for 2 to {posterior.size}")
-    return posterior.overrides(count)
 
 
 def draw_sets(pset: ParameterSet, draws: Sequence[Mapping[str, float]], fixed: Sequence[str]) -> list[ParameterSet]:
