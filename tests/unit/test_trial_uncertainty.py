@@ -95,19 +95,24 @@ def test_pi95_is_at_least_as_wide_as_ci95_where_the_draws_differ(runs: tuple[Tri
     assert width(change["pi95"]) >= width(change["ci95"])
     report = uncertain.files["report"].read_text(encoding="utf-8")
     assert "95 % predictive" in report and f"over {DRAWS} posterior draws" in report
+    assert "ketamine median, 95 % over posterior draws" in report  # the rating scales' plot
 
 
 def test_a_draw_without_values_is_the_protocols_own_run(runs: tuple[TrialResult, TrialResult]) -> None:
     plain, _ = runs
     protocol = load_protocol(PROTOCOL)
     relief = load_posterior(ENSEMBLE).overrides(2)[1]
-    unchanged, moved = simulate_draws(protocol, [{}, relief], patients=16, seed=protocol.seed)
+    run = simulate_draws(protocol, [{}, relief], patients=16, seed=protocol.seed)
+    unchanged, moved = run.values
     for arm in ("ketamine", "saline"):
         for name, values in unchanged[arm].items():
             expected = plain.analysis.values[arm][name]
             np.testing.assert_allclose(values.values, expected.values, rtol=1e-9)
             np.testing.assert_array_equal(values.included, expected.included)
     assert not np.allclose(moved["ketamine"]["change_d3"].values, unchanged["ketamine"]["change_d3"].values)
+    madrs = plain.dataset["madrs"].sel(arm="ketamine").median("patient").values
+    np.testing.assert_allclose(run.medians["ketamine"]["madrs"][0], madrs, rtol=1e-9)
+    assert run.medians["ketamine"]["madrs"].shape == (2, madrs.size)
 
 
 @pytest.mark.parametrize(

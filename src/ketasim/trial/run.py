@@ -163,12 +163,12 @@ def run_trial(
         arms = tuple(arm.name for arm in protocol.arms)
         values, failed = values_from_table(protocol, table, arms)
         analysis = analyse_values(protocol, arms, values, failed, root)
-        predictive = None
+        predictive, draw_run = None, None
         if draws:
             if on_draws is not None:
                 on_draws(len(draws) * size * len(arms))
-            per_draw = simulate_draws(protocol, draws, patients=size, seed=root, progress=progress)
-            predictive = predictive_intervals(protocol, arms, per_draw, root)
+            draw_run = simulate_draws(protocol, draws, patients=size, seed=root, progress=progress)
+            predictive = predictive_intervals(protocol, arms, draw_run.values, root)
         names = {"patients": write_patients(table, staging / "patients.parquet").name}
         if timecourses:
             names["timecourses"] = write_timecourses(dataset, staging / "timecourses.nc").name
@@ -183,6 +183,7 @@ def run_trial(
             title=f"ketasim trial: {protocol.name}",
             references=trial_references(protocol),
             plotted=plotted,
+            draw_medians=draw_run.medians if draw_run is not None else None,
         ).name
         seconds = perf_counter() - start
         summary["seconds"] = round(seconds, 3)

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
+from ketasim.analysis.courses import band_over_patients
 from ketasim.analysis.predictive import DrawValues
 from ketasim.analysis.summary import values_from_table
 from ketasim.engine.grid import StepPolicy
@@ -24,7 +27,8 @@ from ketasim.protocol.run_size import check_trial_size
 from ketasim.protocol.schema import Protocol
 from ketasim.simulation.plan import plan_arm
 from ketasim.simulation.run import BATCH_SIZE, batch_size, engine_threads, simulate_range
-from ketasim.trial.chunks import ChunkTask, patient_rows
+from ketasim.trial.chunks import REPORT_PATIENTS, ChunkTask, patient_rows
+from ketasim.vocabulary import SCALES
 
 DEFAULT_DRAWS = 64
 """Posterior draws of ``ketasim trial --uncertainty`` when a caller needs a number (documented cost:
@@ -51,6 +55,15 @@ def _per_call(patients: int) -> int:
     return max(1, BATCH_SIZE // batch_size(patients))
 
 
+@dataclass(frozen=True)
+class DrawRun:
+    """What a trial over posterior draws keeps: every draw's endpoint values and, per arm and rating scale, each
+    draw's median course over the arm's first `REPORT_PATIENTS` patients, shape (draws, observations)."""
+
+    values: list[DrawValues]
+    medians: dict[str, dict[str, np.ndarray]]
+
+
 def simulate_draws(
     protocol: Protocol,
     draws: Sequence[Mapping[str, float]],
@@ -58,8 +71,9 @@ def simulate_draws(
     patients: int,
     seed: int,
     progress: Callable[[int], None] | None = None,
-) -> list[DrawValues]:
-    """Every patient's endpoint values under each draw, the same patients for every draw.
+) -> DrawRun:
+    """Every patient's endpoint values under each draw, the same patients for every draw, and the draws' median
+    courses of the rating scales.
 
     Parameters
     ----------
@@ -88,24 +102,41 @@ def simulate_draws(
         for a, b in zip(edges, edges[1:], strict=False)
     ]
 
-    def one_call(item: tuple[ChunkTask, int, int]) -> list[Any]:
+    scales = [name for name in SCALES if name in protocol.observe.outputs]
+
+    def one_call(item: tuple[ChunkTask, int, int]) -> list[tuple[Any, dict[str, np.ndarray]]]:
         task, a, b = item
         plan = plans[task.arm]
         chosen = sets[task.arm][a:b]
         arrays = simulate_range(protocol, plan, task.first, task.count, task.batch, task.seed, chosen)
-        return [
-            patient_rows(protocol, replace(plan, pset=pset), task, {name: v[k] for name, v in arrays.items()})[0]
-            for k, pset in enumerate(chosen)
-        ]
+        shown = max(0, min(task.count, REPORT_PATIENTS - task.first))
+        results = []
+        for k, pset in enumerate(chosen):
+            one = {name: values[k] for name, values in arrays.items()}
+            table, _ = patient_rows(protocol, replace(plan, pset=pset), task, one)
+            results.append((table, {name: one[name][:shown] for name in scales}))
+        return results
 
     tables: list[list[Any]] = [[] for _ in draws]
+    courses: dict[tuple[int, str, str], list[np.ndarray]] = {}
     with ThreadPoolExecutor(engine_threads()) as pool:
         for (task, a, b), rows in zip(work, pool.map(one_call, work), strict=True):
-            for k, table in enumerate(rows, start=a):
+            for k, (table, shown) in enumerate(rows, start=a):
                 tables[k].append(table)
+                for name, values in shown.items():
+                    courses.setdefault((k, arms[task.arm], name), []).append(values)
             if progress is not None:
                 progress(task.count * (b - a))
-    return [_values(protocol, arms, parts) for parts in tables]
+    medians = {
+        arm: {
+            name: np.stack(
+                [band_over_patients(np.concatenate(courses[(k, arm, name)])).median for k in range(len(draws))]
+            )
+            for name in scales
+        }
+        for arm in arms
+    }
+    return DrawRun([_values(protocol, arms, parts) for parts in tables], medians)
 
 
 def _values(protocol: Protocol, arms: tuple[str, ...], parts: list[Any]) -> DrawValues:
