@@ -33,6 +33,7 @@ from ketasim.parameters.posterior import POSTERIOR_FILE, Posterior, load_posteri
 from ketasim.protocol import load_protocol
 from ketasim.simulation import run as simulation_run
 from ketasim.trial.run import run_trial
+from ketasim.trial.uncertainty import DEFAULT_DRAWS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "kap-clinic-course.yaml"
@@ -60,13 +61,13 @@ class BuildTimer:
         self.build_model = simulation_run.build_model
 
     def __enter__(self) -> BuildTimer:
-        simulation_run.linear_problem = self._timed(self.linear_problem, count=True)  # type: ignore[assignment]
-        simulation_run.build_model = self._timed(self.build_model, count=False)  # type: ignore[assignment]
+        simulation_run.linear_problem = self._timed(self.linear_problem, count=True)
+        simulation_run.build_model = self._timed(self.build_model, count=False)
         return self
 
     def __exit__(self, *_: object) -> None:
-        simulation_run.linear_problem = self.linear_problem  # type: ignore[assignment]
-        simulation_run.build_model = self.build_model  # type: ignore[assignment]
+        simulation_run.linear_problem = self.linear_problem
+        simulation_run.build_model = self.build_model
 
     def _timed(self, function: Any, *, count: bool) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -82,7 +83,7 @@ class BuildTimer:
 def main() -> None:
     """Time both runs and print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--draws", type=int, default=64)
+    parser.add_argument("--draws", type=int, default=DEFAULT_DRAWS)
     parser.add_argument("--patients", type=int, default=32, help="patients per arm of the trial over draws")
     arguments = parser.parse_args()
     draws, patients = arguments.draws, arguments.patients

@@ -43,6 +43,12 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an e
 Force = Annotated[
     bool, typer.Option("--force", help="Replace the folder even when it holds other results or other files.")
 ]
+PosteriorPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--posterior", help="Posterior ensemble for --uncertainty (default: the packaged one).", dir_okay=False
+    ),
+]
 ProtocolPath = Annotated[
     Path, typer.Argument(help="Protocol file (YAML, JSON or TOML).", exists=True, dir_okay=False, readable=True)
 ]
@@ -202,16 +208,11 @@ def trial(
         int | None,
         typer.Option(
             "--uncertainty",
-            help="Also run N posterior draws of the calibrated parameters (e.g. 64): every endpoint and comparison "
-            "gets pi95, the predictive interval over parameters and patients.",
+            help="Also run N posterior draws of the calibrated parameters (64 is a good choice): every endpoint "
+            "and comparison gets pi95, the predictive interval over parameters and patients.",
         ),
     ] = None,
-    posterior: Annotated[
-        Path | None,
-        typer.Option(
-            "--posterior", help="Posterior ensemble for --uncertainty (default: the packaged one).", dir_okay=False
-        ),
-    ] = None,
+    posterior: PosteriorPath = None,
     force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -326,12 +327,7 @@ def validate(
             help="Also run N posterior draws: each target's predicted interval and whether it covers the band.",
         ),
     ] = None,
-    posterior: Annotated[
-        Path | None,
-        typer.Option(
-            "--posterior", help="Posterior ensemble for --uncertainty (default: the packaged one).", dir_okay=False
-        ),
-    ] = None,
+    posterior: PosteriorPath = None,
     force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -389,10 +385,13 @@ def _ensemble(uncertainty: int | None, posterior: Path | None) -> Posterior | No
     checked; None without ``--uncertainty``."""
     from ketasim.errors import InputError
     from ketasim.parameters.posterior import interval_draws, load_posterior
+    from ketasim.trial.uncertainty import DEFAULT_DRAWS
 
     if uncertainty is None:
         if posterior is not None:
-            raise InputError("--posterior", "is only read with --uncertainty", "add e.g. --uncertainty 64")
+            raise InputError(
+                "--posterior", "is only read with --uncertainty", f"add e.g. --uncertainty {DEFAULT_DRAWS}"
+            )
         return None
     ensemble = load_posterior(posterior)
     interval_draws(ensemble, uncertainty)

@@ -13,8 +13,7 @@ import yaml
 from ketasim.errors import InputError
 from ketasim.parameters import CALIBRATED_FILE, get_parameter_set
 from ketasim.parameters.posterior import POSTERIOR_FILE, load_posterior, parse_posterior
-
-SMALL = Path(__file__).parents[1] / "data" / "posterior-small.yaml"
+from uncertainty_cases import ENSEMBLE
 
 
 def ensemble(rows: int = 5) -> dict[str, Any]:
@@ -37,7 +36,7 @@ def test_the_packaged_ensemble_sits_beside_the_calibrated_values() -> None:
 
 
 def test_the_test_ensemble_reads_with_its_columns_in_order() -> None:
-    posterior = load_posterior(SMALL)
+    posterior = load_posterior(ENSEMBLE)
     assert posterior.names[0] == "ketamine_relief_max"
     assert posterior.units == ("1",) * 4
     assert posterior.draws.shape == (12, 4)

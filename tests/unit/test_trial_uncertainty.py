@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -20,31 +19,20 @@ from ketasim.parameters.posterior import load_posterior
 from ketasim.protocol import load_protocol
 from ketasim.trial.run import TrialResult, run_trial
 from ketasim.trial.uncertainty import simulate_draws
+from uncertainty_cases import ENSEMBLE, infusion_trial
 
 runner = CliRunner()
-ENSEMBLE = Path(__file__).parents[1] / "data" / "posterior-small.yaml"
-PROTOCOL: dict[str, Any] = {
-    "ketasim": 1,
-    "name": "small uncertain trial",
-    "seed": 8,
-    "duration": "3 d",
-    "population": {"size": 16, "condition": "trd"},
-    "arms": [
-        {
-            "name": "ketamine",
-            "treatments": [
-                {"drug": "ketamine", "route": "iv", "dose": "0.5 mg/kg", "infusion": "40 min", "at": ["0 h"]}
-            ],
-        },
-        {"name": "saline", "treatments": [{"drug": "placebo", "route": "iv", "infusion": "40 min", "at": ["0 h"]}]},
-    ],
-    "observe": {"every": "1 d"},
-    "endpoints": [
+PROTOCOL = infusion_trial(
+    "small uncertain trial",
+    duration="3 d",
+    size=16,
+    observe={"every": "1 d"},
+    endpoints=[
         {"name": "response_24h", "kind": "response", "scale": "madrs", "at": "24 h"},
         {"name": "change_d3", "kind": "mean_change", "scale": "madrs", "at": "3 d"},
         {"name": "response_time", "kind": "time_to_response", "scale": "madrs"},
     ],
-}
+)
 DRAWS = 4
 
 

@@ -14,27 +14,16 @@ from typer.testing import CliRunner
 from ketasim.cli import app
 from ketasim.parameters.posterior import load_posterior
 from ketasim.validation import TargetsFile, parse_targets, run_targets, with_predictions
+from uncertainty_cases import ENSEMBLE, infusion_trial
 
 runner = CliRunner()
-ENSEMBLE = Path(__file__).parents[1] / "data" / "posterior-small.yaml"
-PROTOCOL: dict[str, Any] = {
-    "ketasim": 1,
-    "name": "one infusion",
-    "seed": 5,
-    "duration": "1 d",
-    "population": {"size": 4, "condition": "trd"},
-    "arms": [
-        {
-            "name": "ketamine",
-            "treatments": [
-                {"drug": "ketamine", "route": "iv", "dose": "0.5 mg/kg", "infusion": "40 min", "at": ["0 h"]}
-            ],
-        },
-        {"name": "saline", "treatments": [{"drug": "placebo", "route": "iv", "infusion": "40 min", "at": ["0 h"]}]},
-    ],
-    "observe": {"every": "4 h", "outputs": ["madrs"]},
-    "endpoints": [{"name": "change_24h", "kind": "mean_change", "scale": "madrs", "at": "24 h"}],
-}
+PROTOCOL = infusion_trial(
+    "one infusion",
+    duration="1 d",
+    size=4,
+    observe={"every": "4 h", "outputs": ["madrs"]},
+    endpoints=[{"name": "change_24h", "kind": "mean_change", "scale": "madrs", "at": "24 h"}],
+)
 MEASURE = {"arm": "ketamine", "endpoint": "change_24h"}
 TARGETS: dict[str, Any] = {
     "ketasim-targets": 1,
