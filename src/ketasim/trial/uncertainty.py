@@ -32,7 +32,7 @@ from ketasim.vocabulary import SCALES
 
 DEFAULT_DRAWS = 64
 """Posterior draws of ``ketasim trial --uncertainty`` when a caller needs a number (documented cost:
-``docs/calibration.md``)."""
+``docs/reading-the-report.md``)."""
 
 
 def draw_sets(pset: ParameterSet, draws: Sequence[Mapping[str, float]], fixed: Sequence[str]) -> list[ParameterSet]:
