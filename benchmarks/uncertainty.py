@@ -84,6 +84,14 @@ class BuildTimer:
         return timed
 
 
+def wider_intervals(summary: dict[str, Any]) -> tuple[int, int]:
+    """How many of the summary's intervals with both ends have ``pi95`` wider than ``ci95``, and how many there are."""
+    entries = [e for arm in summary["arms"].values() for e in arm["endpoints"].values()] + summary["comparisons"]
+    bounded = [e for e in entries if None not in (*e["ci95"], *e["pi95"])]
+    wider = sum(1 for e in bounded if e["pi95"][1] - e["pi95"][0] > e["ci95"][1] - e["ci95"][0])
+    return wider, len(bounded)
+
+
 def main() -> None:
     """Time both runs and print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -102,7 +110,9 @@ def main() -> None:
         run_trial(protocol, out_dir=out / "warm-one", patients=min((draws + 1) * patients, simulation_run.BATCH_SIZE))
         clock = Clock()
         with BuildTimer() as build:
-            run_trial(protocol, out_dir=out / "draws", patients=patients, uncertainty=draws, posterior=posterior)
+            result = run_trial(
+                protocol, out_dir=out / "draws", patients=patients, uncertainty=draws, posterior=posterior
+            )
         uncertain = clock.read()
         clock = Clock()
         run_trial(protocol, out_dir=out / "one", patients=(draws + 1) * patients)
@@ -112,6 +122,8 @@ def main() -> None:
     print(f"  trial --uncertainty {draws}, {patients} patients: {uncertain[0]:.1f} s wall, {uncertain[1]:.1f} s CPU")
     print(f"  one parameter set, {(draws + 1) * patients} patients: {single[0]:.1f} s wall, {single[1]:.1f} s CPU")
     print(f"  ratio (wall): {uncertain[0] / single[0]:.2f}; ratio (CPU): {uncertain[1] / single[1]:.2f}")
+    wider, intervals = wider_intervals(result.summary)
+    print(f"  pi95 wider than ci95: {wider} of {intervals} endpoint and comparison intervals with both ends")
     per_set = 1000 * build.cpu / max(build.sets, 1)
     print(
         f"  building parameter arrays in the draws run: {build.cpu:.1f} s CPU ({build.wall:.1f} s wall summed over "
