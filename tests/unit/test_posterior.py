@@ -1,0 +1,197 @@
+"""The posterior ensemble: on a toy model linear in log(value) the finite-difference surrogate is exact and the
+NUTS draws recover the Bayesian linear regression's posterior; the file has the agreed keys; the command refuses
+bad input in one line."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from ketasim.cli import app
+from ketasim.errors import InputError, TargetsError
+from ketasim.inference.calibrate import CONFIDENCE_WEIGHTS, FreeParameter
+from ketasim.inference.posterior import make_posterior, posterior_document, write_posterior
+from ketasim.inference.sensitivity import CONFIDENCE_SPREAD
+from ketasim.inference.surrogate import Z95, LinearSurrogate
+from ketasim.parameters import get_parameter_set
+from ketasim.parameters.registry import ParameterSet
+from ketasim.validation import TargetsFile, parse_targets
+from ketasim.validation.runner import Backend
+
+NAMES = ["depression_time_constant_h", "ketamine_relief_max", "total_relief_max"]
+SLOPES = np.array([[4.0, 0.0, 0.0], [1.0, 3.0, 0.0], [0.0, 1.0, 1.0], [2.0, -2.0, 0.0]])  # d simulated / d log(value)
+EXPECTED = np.array([0.5, -0.2, 0.1, 0.3])
+HALF_BAND = np.array([0.5, 0.25, 1.0, 0.5])
+CONFIDENCE = ["high", "medium", "low", "high"]
+
+
+def toy_entries(role: str = "calibration") -> dict[str, Any]:
+    """Four targets of one fake protocol; target k reads endpoint ``e{k}``; the last has ``role``."""
+    entries = [
+        {
+            "id": f"t{k}",
+            "title": f"toy target {k}",
+            "source": "this test",
+            "confidence": CONFIDENCE[k],
+            "role": role if k == 3 else "calibration",
+            "protocol": {"name": "toy"},
+            "measure": {"arm": "a", "endpoint": f"e{k}"},
+            "expected": float(EXPECTED[k]),
+            "band": [float(EXPECTED[k] - HALF_BAND[k]), float(EXPECTED[k] + HALF_BAND[k])],
+        }
+        for k in range(len(EXPECTED))
+    ]
+    return {"ketasim-targets": 1, "targets": entries}
+
+
+def toy_targets(role: str = "calibration") -> TargetsFile:
+    """The toy targets, parsed."""
+    return parse_targets(toy_entries(role))
+
+
+def toy_backend(prior: ParameterSet) -> tuple[Backend, list[int]]:
+    """Endpoint k = SLOPES[k] · log(value / prior value): linear in calibrate's coordinates. Counts runner calls."""
+    calls: list[int] = []
+
+    def simulate_sets(protocol: Any, overrides: Any, patients: int) -> list[Any]:
+        calls.append(len(overrides))
+        logs = [np.array([math.log(o[n] / prior[n]) for n in NAMES]) for o in overrides]
+        return [{"arm": SimpleNamespace(values=np.array(["a"])), "logs": x} for x in logs]
+
+    def endpoint_value(protocol: Any, dataset: Any, arm: str, endpoint: str) -> float:
+        return float(SLOPES[int(endpoint[1:])] @ dataset["logs"])
+
+    def unused(*args: Any, **keys: Any) -> Any:
+        raise AssertionError("not used by the toy")
+
+    population = SimpleNamespace(size=8)
+    backend = Backend(
+        load_protocol=lambda *a, **k: SimpleNamespace(population=population, warnings=[]),
+        simulate=unused,
+        endpoint_value=endpoint_value,
+        endpoint_statistic=unused,
+        simulate_sets=simulate_sets,
+    )
+    return backend, calls
+
+
+def shifted(prior: ParameterSet, factors: list[float]) -> ParameterSet:
+    """The prior set with ``NAMES`` multiplied by ``factors``: the toy's calibrated optimum."""
+    values = {name: prior[name] * f for name, f in zip(NAMES, factors, strict=True)}
+    return replace(prior, name="default", parameters=prior.with_overrides(values).parameters)
+
+
+def regression_posterior(prior: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
+    """The exact posterior of log(value / prior value), computed here from the toy's definition."""
+    sd_targets = HALF_BAND / (Z95 * np.sqrt([CONFIDENCE_WEIGHTS[c] for c in CONFIDENCE]))
+    sd_prior = np.array([math.log(CONFIDENCE_SPREAD[prior.parameter(n).confidence]) / Z95 for n in NAMES])
+    precision = SLOPES.T @ np.diag(sd_targets**-2) @ SLOPES + np.diag(sd_prior**-2)
+    covariance = np.linalg.inv(precision)
+    return covariance @ (SLOPES.T @ (EXPECTED / sd_targets**2)), covariance
+
+
+def test_nuts_on_the_measured_surrogate_recovers_the_exact_posterior_of_a_linear_model() -> None:
+    prior = get_parameter_set("prior")
+    backend, calls = toy_backend(prior)
+    optimum = shifted(prior, [1.1, 0.9, 1.05])
+    result = make_posterior(toy_targets(), prior, optimum, NAMES, draws=1024, check=8, seed=3, backend=backend)
+    assert calls == [2 * len(NAMES) + 1, 8]  # the optimum and every difference point in one call; then the check
+    surrogate = result.measured.surrogate
+    x0 = np.log([optimum[n] for n in NAMES])
+    np.testing.assert_allclose(surrogate.x0, x0)
+    weights = np.sqrt([CONFIDENCE_WEIGHTS[c] for c in CONFIDENCE])
+    np.testing.assert_allclose(surrogate.jacobian, weights[:, None] * SLOPES / HALF_BAND[:, None], rtol=1e-9)
+    mean, covariance = regression_posterior(prior)
+    shift = np.log([prior[n] for n in NAMES])
+    closed_mean, closed_covariance = surrogate.gaussian_posterior()
+    np.testing.assert_allclose(closed_mean - shift, mean, atol=1e-9)
+    np.testing.assert_allclose(closed_covariance, covariance, atol=1e-12)
+    draws = result.ensemble.draws - shift
+    sd = np.sqrt(np.diag(covariance))
+    assert np.all(np.abs(draws.mean(axis=0) - mean) < 4 * sd / np.sqrt(result.ensemble.ess))
+    np.testing.assert_allclose(np.cov(draws.T), covariance, rtol=0.25, atol=0.05 * sd.max() ** 2)
+    assert result.ensemble.ess.min() > 200 and result.ensemble.r_hat.max() < 1.05
+    # the toy is linear, so the surrogate predicts the simulated residuals exactly
+    check = result.check
+    assert check is not None
+    np.testing.assert_allclose(check.real, check.predicted, atol=1e-9)
+    np.testing.assert_array_equal(check.indices, np.linspace(0, 1023, 8).round())
+
+
+def test_the_file_has_the_agreed_keys_and_values_in_registry_units(tmp_path: Path) -> None:
+    prior = get_parameter_set("prior")
+    backend, _ = toy_backend(prior)
+    optimum = shifted(prior, [1.0, 1.0, 1.0])
+    result = make_posterior(toy_targets(), prior, optimum, NAMES, draws=16, check=2, backend=backend)
+    written = write_posterior(posterior_document(result, optimum, toy_targets()), tmp_path / "posterior.yaml")
+    document = yaml.safe_load(written.read_text(encoding="utf-8"))
+    assert list(document)[:6] == ["ketasim-posterior", "based_on", "method", "parameters", "draws", "diagnostics"]
+    assert document["ketasim-posterior"] == 1 and document["based_on"] == "default"
+    assert document["parameters"] == [{"name": n, "unit": prior.parameter(n).unit} for n in NAMES]
+    draws = np.array(document["draws"])
+    assert draws.shape == (16, 3)
+    np.testing.assert_allclose(draws, np.exp(result.ensemble.draws), rtol=1e-5)
+    assert set(document["diagnostics"]["ess"]) == set(document["diagnostics"]["r_hat"]) == set(NAMES)
+    assert len(document["diagnostics"]["surrogate_check"]["real_objective"]) == 2
+    assert {"ketasim", "date", "targets_sha256", "patients_per_arm"} <= set(document["provenance"])
+
+
+def test_profile_and_combinations_of_a_surrogate_follow_from_its_jacobian() -> None:
+    free = tuple(FreeParameter(n, 0.5, 2.0) for n in ("a", "b", "c"))
+    jacobian = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 2.0]])  # a and b enter only as a + b
+    surrogate = LinearSurrogate(
+        free, ("r1", "r2"), np.zeros(3), np.array([0.5, -1.0]), jacobian, np.zeros(3), np.ones(3)
+    )
+    assert surrogate.profile_half_width(0) == math.inf  # b makes up for a
+    assert surrogate.profile_half_width(2) == pytest.approx(0.5)  # the objective rises by 1 at c ± 1/2
+    # a + b absorb the first residual; the second is -1 + 2 c whatever a and b are
+    np.testing.assert_allclose(surrogate.profile(2, np.array([0.0, 0.5, 1.0])), [1.0, 0.0, 1.0], atol=1e-12)
+    best, middle, worst = surrogate.combinations()
+    assert best.singular_value == pytest.approx(2 * Z95)
+    assert abs(best.loadings[2]) == pytest.approx(1.0)
+    np.testing.assert_allclose(np.abs(middle.loadings), [2**-0.5, 2**-0.5, 0.0], atol=1e-12)
+    assert worst.singular_value == 0.0 and worst.shrinkage == 1.0
+    np.testing.assert_allclose(np.abs(worst.loadings), [2**-0.5, 2**-0.5, 0.0], atol=1e-12)
+    assert LinearSurrogate.from_json(surrogate.to_json()).to_json() == surrogate.to_json()
+
+
+def test_bad_requests_are_refused_before_anything_runs() -> None:
+    prior = get_parameter_set("prior")
+    backend, calls = toy_backend(prior)
+    with pytest.raises(TargetsError, match="may not be fitted"):
+        make_posterior(toy_targets("validation"), prior, prior, NAMES, backend=backend)
+    with pytest.raises(InputError, match="--draws"):
+        make_posterior(toy_targets(), prior, prior, NAMES, draws=10, backend=backend)
+    with pytest.raises(InputError, match="--check"):
+        make_posterior(toy_targets(), prior, prior, NAMES, draws=16, check=17, backend=backend)
+    assert calls == []
+
+
+def test_the_command_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
+    def written(name: str, role: str) -> str:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(toy_entries(role)), encoding="utf-8")
+        return str(path)
+
+    good, held_out = written("good.yaml", "calibration"), written("held-out.yaml", "validation")
+    out = str(tmp_path / "posterior.yaml")
+    cases = {
+        (good, "--out", str(tmp_path / "posterior.txt")): "error: --out: ",
+        (good, "--out", out, "--draws", "6"): "error: --draws: 6 draws do not split into 4 chains of at least 4",
+        (good, "--out", out, "--draws", "16", "--check", "17"): "error: --check: 17 checked draws of 16",
+        (held_out, "--out", out): "error: targets[3].role: validation target 't3' may not be fitted",
+    }
+    for (targets, *options), message in cases.items():
+        result = CliRunner().invoke(app, ["posterior", "--targets", targets, *options])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+    assert not Path(out).exists()
