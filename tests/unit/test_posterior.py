@@ -4,6 +4,7 @@ bad input in one line."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -17,15 +18,17 @@ from typer.testing import CliRunner
 
 from ketasim.cli import app
 from ketasim.errors import InputError, TargetsError
-from ketasim.inference.calibrate import CONFIDENCE_WEIGHTS, FreeParameter
+from ketasim.inference.calibrate import CONFIDENCE_WEIGHTS, FreeParameter, calibrated_names
 from ketasim.inference.posterior import make_posterior, posterior_document, write_posterior
 from ketasim.inference.sensitivity import CONFIDENCE_SPREAD
 from ketasim.inference.surrogate import Z95, LinearSurrogate
-from ketasim.parameters import get_parameter_set
+from ketasim.parameters import CALIBRATED_FILE, DEFAULT, get_parameter_set
 from ketasim.parameters.registry import ParameterSet
 from ketasim.validation import TargetsFile, parse_targets
 from ketasim.validation.runner import Backend
 
+ROOT = Path(__file__).resolve().parents[2]
+POSTERIOR_FILE = CALIBRATED_FILE.with_name("posterior.yaml")
 NAMES = ["depression_time_constant_h", "ketamine_relief_max", "total_relief_max"]
 SLOPES = np.array([[4.0, 0.0, 0.0], [1.0, 3.0, 0.0], [0.0, 1.0, 1.0], [2.0, -2.0, 0.0]])  # d simulated / d log(value)
 EXPECTED = np.array([0.5, -0.2, 0.1, 0.3])
@@ -195,3 +198,19 @@ def test_the_command_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(message), result.stderr
     assert not Path(out).exists()
+
+
+def test_the_committed_ensemble_sits_on_the_committed_calibration() -> None:
+    document = yaml.safe_load(POSTERIOR_FILE.read_text(encoding="utf-8"))
+    based_on = get_parameter_set(document["based_on"])
+    assert document["based_on"] == DEFAULT
+    names = calibrated_names(based_on)
+    assert [p["name"] for p in document["parameters"]] == names
+    assert [p["unit"] for p in document["parameters"]] == [based_on.parameter(n).unit for n in names]
+    provenance = document["provenance"]
+    assert provenance["calibrated_sha256"] == hashlib.sha256(CALIBRATED_FILE.read_bytes()).hexdigest()
+    targets = ROOT / provenance["targets_file"]
+    assert provenance["targets_sha256"] == hashlib.sha256(targets.read_bytes()).hexdigest()
+    draws = np.array(document["draws"], dtype=float)
+    assert draws.shape == (256, len(names)) and np.isfinite(draws).all()
+    assert set(document["diagnostics"]["ess"]) == set(names)

@@ -33,6 +33,7 @@ import yaml
 from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 from numpyro.infer import MCMC, NUTS
 
+from ketasim.engine.jax_setup import configured
 from ketasim.errors import InputError
 from ketasim.inference.calibrate import (
     DIFFERENCES,
@@ -94,10 +95,14 @@ def _surrogate_model(surrogate: LinearSurrogate) -> None:
     numpyro.factor("targets", -0.5 * Z95**2 * jnp.dot(r, r))
 
 
+@configured
 def sample_surrogate(
     surrogate: LinearSurrogate, *, draws: int = 256, chains: int = CHAINS, warmup: int = WARMUP, seed: int = 0
 ) -> Ensemble:
-    """``draws`` NUTS draws of the surrogate's posterior in ``chains`` chains (``draws`` a multiple of ``chains``)."""
+    """``draws`` NUTS draws of the surrogate's posterior in ``chains`` chains (``draws`` a multiple of ``chains``).
+
+    JAX runs in float64 (`configured`): the Jacobian's columns differ by orders of magnitude.
+    """
     start = perf_counter()
     kernel = NUTS(_surrogate_model, dense_mass=True, target_accept_prob=0.85)
     mcmc = MCMC(
@@ -307,10 +312,8 @@ def make_posterior(
 
     Raises
     ------
-    InputError
-        Bad ``draws``, ``check`` or ``scheme``, or no parameter to sample.
-    TargetsError
-        ``targets`` holds validation targets.
+    KetasimError
+        A request `check_request` refuses.
     """
     check_request(targets, names, draws=draws, check=check, scheme=scheme)
     say = on_stage if on_stage is not None else (lambda line: None)
