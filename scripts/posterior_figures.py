@@ -73,7 +73,7 @@ def marginals(surrogate: LinearSurrogate, draws: np.ndarray) -> None:
     axes[0].legend(fontsize=6)
     figure.suptitle("Posterior marginals: log(value / calibrated value)")
     figure.tight_layout()
-    figure.savefig(OUT / "marginals.png", dpi=90)
+    figure.savefig(OUT / "marginals.png", dpi=72)
     plt.close(figure)
 
 
@@ -82,10 +82,23 @@ def leading(combination: Combination) -> list[int]:
     return [int(k) for k in np.argsort(-np.abs(combination.loadings))[:PAIRED]]
 
 
-def pairs(surrogate: LinearSurrogate, draws: np.ndarray, best: Combination, worst: Combination) -> None:
-    """Pair plots of the leading parameters of the best- and the worst-identified combination."""
-    figure, axes = plt.subplots(2, PAIRED, figsize=(4.0 * PAIRED, 8.0))
-    for row, (combination, label) in enumerate(((best, "best identified"), (worst, "worst identified"))):
+def pairs(surrogate: LinearSurrogate, draws: np.ndarray, found: list[Combination]) -> None:
+    """Top row: the draws along the two best- and the two worst-identified combinations, in prior sd (the prior's
+    95 % circle dotted). Below: pairs of the leading parameters of the best and of the worst combination."""
+    figure, axes = plt.subplots(3, PAIRED, figsize=(4.0 * PAIRED, 12.0))
+    scaled = (draws + surrogate.x0 - surrogate.prior_mean) / surrogate.prior_sd
+    circle = np.linspace(0, 2 * math.pi, 200)
+    for column, (first, second, label) in enumerate(((0, 1, "best"), (-2, -1, "worst"))):
+        ax = axes[0, column]
+        ax.scatter(scaled @ found[first].loadings, scaled @ found[second].loadings, s=4, alpha=0.6)
+        ax.plot(1.96 * np.cos(circle), 1.96 * np.sin(circle), "k:", lw=1)
+        ax.set_aspect("equal")
+        ax.set_xlabel(f"combination {first % len(found) + 1} (s = {found[first].singular_value:.3g})", fontsize=7)
+        ax.set_ylabel(f"combination {second % len(found) + 1} (s = {found[second].singular_value:.3g})", fontsize=7)
+        ax.set_title(f"the two {label}-identified combinations, prior sd", fontsize=8)
+        ax.tick_params(labelsize=6)
+    axes[0, 2].set_visible(False)
+    for row, (combination, label) in enumerate(((found[0], "best identified"), (found[-1], "worst identified")), 1):
         chosen = leading(combination)
         for column, (a, b) in enumerate([(chosen[0], chosen[1]), (chosen[0], chosen[2]), (chosen[1], chosen[2])]):
             ax = axes[row, column]
@@ -98,9 +111,9 @@ def pairs(surrogate: LinearSurrogate, draws: np.ndarray, best: Combination, wors
             fontsize=8,
             loc="left",
         )
-    figure.suptitle("Pairs of draws, log(value / calibrated value)")
+    figure.suptitle("Posterior draws: combinations (top), leading parameters as log(value / calibrated value)")
     figure.tight_layout()
-    figure.savefig(OUT / "pairs.png", dpi=90)
+    figure.savefig(OUT / "pairs.png", dpi=80)
     plt.close(figure)
 
 
@@ -118,7 +131,7 @@ def profiles(surrogate: LinearSurrogate) -> None:
         ax.tick_params(labelsize=6)
     figure.suptitle("Profile of the objective (surrogate, no prior) over log(value / calibrated value); dotted: +1")
     figure.tight_layout()
-    figure.savefig(OUT / "profiles.png", dpi=90)
+    figure.savefig(OUT / "profiles.png", dpi=72)
     plt.close(figure)
 
 
@@ -183,7 +196,7 @@ def main() -> None:
     document, surrogate, draws = load()
     found = surrogate.combinations()
     marginals(surrogate, draws)
-    pairs(surrogate, draws, found[0], found[-1])
+    pairs(surrogate, draws, found)
     profiles(surrogate)
     if "surrogate_check" in document["diagnostics"]:
         check_figure(document["diagnostics"]["surrogate_check"])
