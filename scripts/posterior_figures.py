@@ -1,6 +1,6 @@
 """Figures and tables of the posterior ensemble for docs/calibration.md ("Posterior ensemble"), from the committed
-ensemble (src/ketasim/parameters/posterior.yaml) and its surrogate (docs/posterior/surrogate.json), both written by
-``make posterior``.
+ensemble (src/ketasim/parameters/posterior.yaml, written by ``make posterior``) and its surrogate
+(docs/posterior/surrogate.json, written by ``make posterior-surrogate``).
 
 Writes docs/posterior/{marginals,pairs,profiles,check}.png and prints the section's tables (markdown) on stdout.
 Every draw and curve is shown as log(value / calibrated value), the coordinate the surrogate is linear in.
@@ -36,7 +36,9 @@ def load() -> tuple[dict[str, Any], LinearSurrogate, np.ndarray]:
     surrogate = LinearSurrogate.from_json(json.loads(SURROGATE.read_text(encoding="utf-8")))
     names = [p["name"] for p in document["parameters"]]
     if names != list(surrogate.names):
-        raise SystemExit("the ensemble and the surrogate name different parameters: run `make posterior` again")
+        raise SystemExit(
+            "the ensemble and the surrogate name different parameters: run `make posterior-surrogate posterior`"
+        )
     draws = np.array([[p.to_search(v) for p, v in zip(surrogate.free, row, strict=True)] for row in document["draws"]])
     return document, surrogate, draws - surrogate.x0
 
@@ -120,8 +122,7 @@ def pairs(surrogate: LinearSurrogate, draws: np.ndarray, found: list[Combination
 def profiles(surrogate: LinearSurrogate) -> None:
     """The surrogate's profile of the objective over each parameter (exact: a parabola), ± 2 prior sd."""
     figure, axes = grid(len(surrogate.names))
-    unexplained = surrogate.r0 - surrogate.jacobian @ np.linalg.lstsq(surrogate.jacobian, surrogate.r0, rcond=None)[0]
-    floor = float(unexplained @ unexplained)  # the surrogate's least objective, the bottom of every profile
+    floor = float(surrogate.objective(surrogate.x0))  # the objective at the calibrated values, every profile's least
     for i, (ax, name) in enumerate(zip(axes, surrogate.names, strict=False)):
         steps = np.linspace(-2 * surrogate.prior_sd[i], 2 * surrogate.prior_sd[i], 101)
         values = surrogate.profile(i, surrogate.x0[i] + steps)
@@ -168,6 +169,13 @@ def tables(document: dict[str, Any], surrogate: LinearSurrogate, draws: np.ndarr
     drift = np.abs(draws.mean(axis=0) - (mean - surrogate.x0)) / sd
     spread = draws.std(axis=0, ddof=1) / sd
     print(f"draws vs closed form: |mean diff|/sd max {drift.max():.2f}; sd ratio {spread.min():.2f}-{spread.max():.2f}")
+    shift, pull = np.abs(draws.mean(axis=0)), np.abs(surrogate.prior_mean - surrogate.x0)
+    print(
+        f"mean of the draws - calibrated, |log|: median {np.median(shift):.3f}, max {shift.max():.3f} "
+        f"({surrogate.names[int(np.argmax(shift))]}); closed form: median {np.median(np.abs(mean - surrogate.x0)):.3f}, "
+        f"max {np.abs(mean - surrogate.x0).max():.3f}; prior mean - calibrated: median {np.median(pull):.3f}, "
+        f"max {pull.max():.3f}"
+    )
     print("\n| parameter | ESS | r-hat | posterior sd / prior sd | profile 95 % half width |")
     print("|---|---|---|---|---|")
     for i, name in enumerate(surrogate.names):

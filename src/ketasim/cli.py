@@ -423,12 +423,24 @@ def posterior(
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the sampler.")] = 0,
     surrogate_json: Annotated[
         Path | None,
-        typer.Option("--surrogate-json", help="Also write the surrogate (Jacobian, residuals, prior) as JSON."),
+        typer.Option(
+            "--surrogate-json", help="Also write the surrogate (Jacobian, residuals, prior, how measured) as JSON."
+        ),
+    ] = None,
+    from_surrogate: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-surrogate",
+            help="Sample a surrogate saved by --surrogate-json instead of measuring the Jacobian.",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """Posterior draws of the calibrated parameters given the calibration targets (linearised likelihood, NUTS)."""
+    """Posterior draws of the calibrated parameters given the calibration targets (Laplace-centred linearised
+    likelihood, NUTS)."""
     with _errors_to_exit(debug):
         import json
 
@@ -452,7 +464,6 @@ def posterior(
         names = calibrated_names(prior)
         check_request(loaded, names, draws=draws, check=check)
         with progress_display(quiet) as bar:
-            bar.stage(f"posterior ({COMPILING})")
             result = make_posterior(
                 loaded,
                 prior,
@@ -462,6 +473,7 @@ def posterior(
                 draws=draws,
                 check=check,
                 seed=seed,
+                surrogate_file=from_surrogate,
                 on_stage=lambda line: bar.stage(line),
             )
         ensemble = result.ensemble
@@ -479,7 +491,7 @@ def posterior(
         document = posterior_document(result, optimum, loaded, CALIBRATED_FILE)
         typer.echo(f"wrote {write_file(out, lambda hidden: write_posterior(document, hidden))}")
         if surrogate_json is not None:
-            text = json.dumps(result.measured.surrogate.to_json(), indent=1) + "\n"
+            text = json.dumps(result.measured.to_json(), indent=1) + "\n"
             typer.echo(f"wrote {write_text(surrogate_json, text)}")
 
 

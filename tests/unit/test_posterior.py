@@ -1,11 +1,14 @@
-"""The posterior ensemble: on a toy model linear in log(value) the finite-difference surrogate is exact and the
-NUTS draws recover the Bayesian linear regression's posterior; the file has the agreed keys; the command refuses
-bad input in one line."""
+"""The posterior ensemble: on a toy model linear in log(value), calibrated at its least-squares optimum, the
+finite-difference surrogate is exact and the NUTS draws recover the Bayesian linear regression's posterior; the
+surrogate is centred at the optimum whatever its residuals there; a saved surrogate is sampled without simulating
+and refused for another calibration; the file has the agreed keys; the command refuses bad input in one line."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,6 +32,7 @@ from ketasim.validation.runner import Backend
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTERIOR_FILE = CALIBRATED_FILE.with_name("posterior.yaml")
+SURROGATE_FILE = Path("docs/posterior/surrogate.json")
 NAMES = ["depression_time_constant_h", "ketamine_relief_max", "total_relief_max"]
 SLOPES = np.array([[4.0, 0.0, 0.0], [1.0, 3.0, 0.0], [0.0, 1.0, 1.0], [2.0, -2.0, 0.0]])  # d simulated / d log(value)
 EXPECTED = np.array([0.5, -0.2, 0.1, 0.3])
@@ -92,9 +96,20 @@ def shifted(prior: ParameterSet, factors: list[float]) -> ParameterSet:
     return replace(prior, name="default", parameters=prior.with_overrides(values).parameters)
 
 
+def target_sd() -> np.ndarray:
+    """Each toy target's standard deviation: its band as a 95 % interval, widened by its confidence weight."""
+    return HALF_BAND / (Z95 * np.sqrt([CONFIDENCE_WEIGHTS[c] for c in CONFIDENCE]))
+
+
+def least_squares_factors() -> list[float]:
+    """exp of the toy's least-squares optimum in log(value / prior value): where calibrate would stop."""
+    weights = 1.0 / target_sd()
+    return np.exp(np.linalg.lstsq(SLOPES * weights[:, None], EXPECTED * weights, rcond=None)[0]).tolist()
+
+
 def regression_posterior(prior: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
     """The exact posterior of log(value / prior value), computed here from the toy's definition."""
-    sd_targets = HALF_BAND / (Z95 * np.sqrt([CONFIDENCE_WEIGHTS[c] for c in CONFIDENCE]))
+    sd_targets = target_sd()
     sd_prior = np.array([math.log(CONFIDENCE_SPREAD[prior.parameter(n).confidence]) / Z95 for n in NAMES])
     precision = SLOPES.T @ np.diag(sd_targets**-2) @ SLOPES + np.diag(sd_prior**-2)
     covariance = np.linalg.inv(precision)
@@ -104,7 +119,7 @@ def regression_posterior(prior: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
 def test_nuts_on_the_measured_surrogate_recovers_the_exact_posterior_of_a_linear_model() -> None:
     prior = get_parameter_set("prior")
     backend, calls = toy_backend(prior)
-    optimum = shifted(prior, [1.1, 0.9, 1.05])
+    optimum = shifted(prior, least_squares_factors())  # the slope there is zero, so Laplace's centring is exact
     result = make_posterior(toy_targets(), prior, optimum, NAMES, draws=1024, check=8, seed=3, backend=backend)
     assert calls == [2 * len(NAMES) + 1, 8]  # the optimum and every difference point in one call; then the check
     surrogate = result.measured.surrogate
@@ -122,10 +137,12 @@ def test_nuts_on_the_measured_surrogate_recovers_the_exact_posterior_of_a_linear
     assert np.all(np.abs(draws.mean(axis=0) - mean) < 4 * sd / np.sqrt(result.ensemble.ess))
     np.testing.assert_allclose(np.cov(draws.T), covariance, rtol=0.25, atol=0.05 * sd.max() ** 2)
     assert result.ensemble.ess.min() > 200 and result.ensemble.r_hat.max() < 1.05
-    # the toy is linear, so the surrogate predicts the simulated residuals exactly
+    # the toy is linear and x0 its least-squares optimum, so the surrogate predicts residuals and objective exactly
     check = result.check
     assert check is not None
     np.testing.assert_allclose(check.real, check.predicted, atol=1e-9)
+    np.testing.assert_allclose(check.predicted_objective, np.sum(check.real**2, axis=1), rtol=1e-9)
+    assert check.predicted_objective.min() > float(surrogate.r0 @ surrogate.r0)
     np.testing.assert_array_equal(check.indices, np.linspace(0, 1023, 8).round())
 
 
@@ -147,6 +164,54 @@ def test_the_file_has_the_agreed_keys_and_values_in_registry_units(tmp_path: Pat
     assert {"ketasim", "date", "targets_sha256", "patients_per_arm"} <= set(document["provenance"])
 
 
+def test_the_surrogate_is_centred_at_the_optimum_whatever_the_residuals_there() -> None:
+    free = tuple(FreeParameter(n, 0.5, 2.0) for n in ("a", "b"))
+    jacobian = np.array([[2.0, 0.0], [1.0, 1.0], [0.0, 3.0]])
+    x0, wide = np.array([0.3, -0.2]), np.full(2, 1e6)  # a prior too wide to matter
+
+    def surrogate(r0: list[float]) -> LinearSurrogate:
+        return LinearSurrogate(free, ("r1", "r2", "r3"), x0, np.array(r0), jacobian, np.zeros(2), wide)
+
+    mean, covariance = surrogate([1.0, -2.0, 0.5]).gaussian_posterior()  # J^T r0 = (0, -0.5): a slope at x0
+    np.testing.assert_allclose(mean, x0, atol=1e-9)
+    np.testing.assert_allclose(covariance, np.linalg.inv(Z95**2 * jacobian.T @ jacobian), rtol=1e-6)
+    np.testing.assert_allclose(surrogate([0.0, 0.0, 0.0]).gaussian_posterior()[0], mean, atol=1e-9)
+    objective = surrogate([1.0, -2.0, 0.5]).objective(np.array([x0, x0 + [0.1, 0.0]]))
+    np.testing.assert_allclose(objective, [5.25, 5.25 + 0.04 + 0.01])
+
+
+def test_a_saved_surrogate_is_sampled_without_simulating_and_refused_for_another_calibration(tmp_path: Path) -> None:
+    prior = get_parameter_set("prior")
+    backend, calls = toy_backend(prior)
+    optimum = shifted(prior, [1.1, 0.9, 1.05])
+    measured = make_posterior(toy_targets(), prior, optimum, NAMES, draws=16, check=0, seed=1, backend=backend)
+    saved = tmp_path / "surrogate.json"
+    saved.write_text(json.dumps(measured.measured.to_json()), encoding="utf-8")
+    calls.clear()
+    read = make_posterior(
+        toy_targets(), prior, optimum, NAMES, draws=16, check=0, seed=1, surrogate_file=saved, backend=backend
+    )
+    assert calls == []
+    np.testing.assert_array_equal(read.ensemble.draws, measured.ensemble.draws)
+    assert read.measured.to_json() == measured.measured.to_json()
+    document = posterior_document(read, optimum, toy_targets())
+    assert document["provenance"]["jacobian"]["file"] == str(saved)
+    assert document["provenance"]["jacobian"]["sets"] == 2 * len(NAMES) + 1
+    other_targets = parse_targets({**toy_entries(), "targets": toy_entries()["targets"][:3]})
+    refused = {
+        "values than the calibrated set": (toy_targets(), shifted(prior, [1.0, 0.9, 1.05]), NAMES),
+        "parameters (or bounds) than the calibrated set": (toy_targets(), optimum, NAMES[:2]),
+        "targets than the targets file": (other_targets, optimum, NAMES),
+    }
+    for problem, (targets, calibrated, names) in refused.items():
+        with pytest.raises(InputError, match=f"^--from-surrogate: .* was measured for other {re.escape(problem)}"):
+            make_posterior(targets, prior, calibrated, names, draws=16, check=0, surrogate_file=saved, backend=backend)
+    (tmp_path / "broken.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match="is not a surrogate file"):
+        make_posterior(toy_targets(), prior, optimum, NAMES, surrogate_file=tmp_path / "broken.json", backend=backend)
+    assert calls == []
+
+
 def test_profile_and_combinations_of_a_surrogate_follow_from_its_jacobian() -> None:
     free = tuple(FreeParameter(n, 0.5, 2.0) for n in ("a", "b", "c"))
     jacobian = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 2.0]])  # a and b enter only as a + b
@@ -155,8 +220,9 @@ def test_profile_and_combinations_of_a_surrogate_follow_from_its_jacobian() -> N
     )
     assert surrogate.profile_half_width(0) == math.inf  # b makes up for a
     assert surrogate.profile_half_width(2) == pytest.approx(0.5)  # the objective rises by 1 at c ± 1/2
-    # a + b absorb the first residual; the second is -1 + 2 c whatever a and b are
-    np.testing.assert_allclose(surrogate.profile(2, np.array([0.0, 0.5, 1.0])), [1.0, 0.0, 1.0], atol=1e-12)
+    # |r0|² = 1.25 at x0; a step in c moves the second residual by 2 c whatever a and b are
+    np.testing.assert_allclose(surrogate.profile(2, np.array([0.0, 0.5, 1.0])), [1.25, 2.25, 5.25], atol=1e-12)
+    np.testing.assert_allclose(surrogate.profile(0, np.array([-1.0, 2.0])), [1.25, 1.25], atol=1e-12)
     best, middle, worst = surrogate.combinations()
     assert best.singular_value == pytest.approx(2 * Z95)
     assert abs(best.loadings[2]) == pytest.approx(1.0)
@@ -191,6 +257,7 @@ def test_the_command_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
         (good, "--out", out, "--draws", "6"): "error: --draws: 6 draws do not split into 4 chains of at least 4",
         (good, "--out", out, "--draws", "16", "--check", "17"): "error: --check: 17 checked draws of 16",
         (held_out, "--out", out): "error: targets[3].role: validation target 't3' may not be fitted",
+        (good, "--out", out, "--from-surrogate", str(ROOT / SURROGATE_FILE)): "error: --from-surrogate: ",
     }
     for (targets, *options), message in cases.items():
         result = CliRunner().invoke(app, ["posterior", "--targets", targets, *options])
@@ -214,3 +281,6 @@ def test_the_committed_ensemble_sits_on_the_committed_calibration() -> None:
     draws = np.array(document["draws"], dtype=float)
     assert draws.shape == (256, len(names)) and np.isfinite(draws).all()
     assert set(document["diagnostics"]["ess"]) == set(names)
+    surrogate = provenance["jacobian"]
+    assert surrogate["file"] == str(SURROGATE_FILE)  # make posterior samples the committed surrogate
+    assert surrogate["file_sha256"] == hashlib.sha256((ROOT / SURROGATE_FILE).read_bytes()).hexdigest()

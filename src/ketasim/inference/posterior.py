@@ -3,9 +3,10 @@ against the real model, written as the ensemble file of ``spec/cli.md`` (``ketas
 
 **Why a surrogate.** One evaluation of every calibration target costs seconds of simulation per parameter set, and
 a sampler over the full model needs tens of thousands, each with its own patients' noise; the linearised
-likelihood (`ketasim.inference.surrogate`) costs one batched evaluation of 2p + 1 sets. Its posterior is what the
-targets say about the parameters near the optimum, as far as the model is linear there: `check_surrogate`
-simulates some draws for real and compares their objective with the surrogate's prediction.
+likelihood (`ketasim.inference.surrogate`) costs one batched evaluation of 2p + 1 sets, and a saved surrogate
+(``--from-surrogate``) none. Its posterior is what the targets say about the parameters near the optimum, as far
+as the model is linear there, centred at the optimum (Laplace): `check_surrogate` simulates some draws for real
+and compares their objective with the surrogate's prediction.
 
 **Sampling.** numpyro's NUTS over the standardised coordinates u = (x - prior mean) / prior sd (dense mass matrix,
 ``chains`` chains of ``draws / chains`` after ``warmup`` steps each); effective sample size and split r-hat per
@@ -50,8 +51,10 @@ from ketasim.inference.surrogate import (
     MeasuredSurrogate,
     confidence_prior,
     measure_surrogate,
+    read_surrogate,
 )
 from ketasim.parameters.registry import ParameterSet
+from ketasim.report.progress import COMPILING
 from ketasim.validation.runner import Backend, BatchRunner
 from ketasim.validation.targets import TargetsFile
 from ketasim.version import __version__
@@ -89,10 +92,10 @@ class Ensemble:
 def _surrogate_model(surrogate: LinearSurrogate) -> None:
     """The surrogate's prior and likelihood over the standardised coordinates ``u``."""
     mean, sd = jnp.asarray(surrogate.prior_mean), jnp.asarray(surrogate.prior_sd)
-    jacobian, r0, x0 = jnp.asarray(surrogate.jacobian), jnp.asarray(surrogate.r0), jnp.asarray(surrogate.x0)
+    jacobian, x0 = jnp.asarray(surrogate.jacobian), jnp.asarray(surrogate.x0)
     u = numpyro.sample("u", dist.Normal(0.0, 1.0).expand([len(surrogate.free)]).to_event(1))
-    r = r0 + jacobian @ (mean + sd * u - x0)
-    numpyro.factor("targets", -0.5 * Z95**2 * jnp.dot(r, r))
+    change = jacobian @ (mean + sd * u - x0)  # Laplace: the objective's rise from the optimum's, no slope there
+    numpyro.factor("targets", -0.5 * Z95**2 * jnp.dot(change, change))
 
 
 @configured
@@ -124,18 +127,15 @@ def sample_surrogate(
 
 @dataclass(frozen=True)
 class SurrogateCheck:
-    """Real against predicted residuals at some draws (rows: the draws ``indices`` of the ensemble)."""
+    """Real against predicted residuals at some draws (rows: the draws ``indices`` of the ensemble), and the
+    surrogate's objective there (`LinearSurrogate.objective`)."""
 
     indices: np.ndarray
     predicted: np.ndarray
     real: np.ndarray
+    predicted_objective: np.ndarray
     target_ids: tuple[str, ...]
     seconds: float
-
-    @property
-    def predicted_objective(self) -> np.ndarray:
-        """The surrogate's objective at each checked draw."""
-        return np.sum(self.predicted**2, axis=1)
 
     @property
     def real_objective(self) -> np.ndarray:
@@ -173,8 +173,9 @@ def check_surrogate(ensemble: Ensemble, targets: TargetsFile, runner: BatchRunne
     points = ensemble.draws[indices]
     runs = runner.run([search_overrides(ensemble.surrogate.free, x) for x in points])
     real = np.array([residuals(run, targets) for run in runs])
-    predicted = ensemble.surrogate.residuals(points)
-    return SurrogateCheck(indices, predicted, real, ensemble.surrogate.target_ids, perf_counter() - start)
+    surrogate = ensemble.surrogate
+    predicted, objective = surrogate.residuals(points), surrogate.objective(points)
+    return SurrogateCheck(indices, predicted, real, objective, surrogate.target_ids, perf_counter() - start)
 
 
 def _sha256(path: Path | None) -> str:
@@ -188,9 +189,11 @@ def posterior_document(
     measured, ensemble = result.measured, result.ensemble
     names = ensemble.surrogate.names
     method = (
-        "NUTS (numpyro) on a linear-Gaussian surrogate of the calibration targets' likelihood at the calibrated "
-        f"optimum ({measured.scheme}-difference Jacobian, step {measured.step:g} in log(value), "
-        f"{result.patients} patients per arm; bands as 95 % intervals, priors from registry confidence)"
+        "NUTS (numpyro) on a linear-Gaussian surrogate of the calibration targets' likelihood, Laplace's at the "
+        "calibrated optimum x0: the objective |r0|^2 + |J (x - x0)|^2, without the slope J^T r0 (least squares "
+        f"stopped at x0, so the slope is taken for noise; {measured.scheme}-difference Jacobian, step "
+        f"{measured.step:g} in log(value), {measured.patients} patients per arm; bands as 95 % intervals, priors "
+        "from registry confidence)"
     )
     diagnostics: dict[str, Any] = {
         "ess": {name: round(float(v), 1) for name, v in zip(names, ensemble.ess, strict=True)},
@@ -202,7 +205,9 @@ def posterior_document(
     }
     if result.check is not None:
         diagnostics["surrogate_check"] = result.check.to_json()
-    jacobian = {"scheme": measured.scheme, "step": measured.step, "sets": measured.sets}
+    jacobian = measured.to_json()["measurement"]
+    if result.surrogate_file is not None:
+        jacobian |= {"file": str(result.surrogate_file), "file_sha256": _sha256(result.surrogate_file)}
     return {
         "ketasim-posterior": FORMAT,
         "based_on": based_on.name,
@@ -218,7 +223,7 @@ def posterior_document(
             "calibrated_file": calibrated_file.name if calibrated_file is not None else None,
             "calibrated_sha256": _sha256(calibrated_file),
             "patients_per_arm": result.patients,
-            "jacobian": {**jacobian, "seconds": round(measured.seconds, 1)},
+            "jacobian": jacobian,
             "sampler": {"seed": ensemble.seed, "seconds": round(ensemble.seconds, 1)},
         },
     }
@@ -233,12 +238,14 @@ def write_posterior(document: dict[str, Any], path: Path) -> Path:
 
 @dataclass(frozen=True)
 class PosteriorResult:
-    """The measured surrogate, the ensemble drawn from it, and the check against the model (None if skipped)."""
+    """The surrogate (measured, or read from ``surrogate_file``), the ensemble drawn from it, and the check against
+    the model (None if skipped) with ``patients`` per arm."""
 
     measured: MeasuredSurrogate
     ensemble: Ensemble
     check: SurrogateCheck | None
     patients: int
+    surrogate_file: Path | None
 
 
 def check_request(
@@ -280,10 +287,12 @@ def make_posterior(
     seed: int = 0,
     scheme: str = "central",
     step: float = JACOBIAN_STEP,
+    surrogate_file: Path | None = None,
     backend: Backend | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> PosteriorResult:
-    """Linearise the calibration at ``optimum``, sample the surrogate's posterior, and check it against the model.
+    """Linearise the calibration at ``optimum`` (or read the surrogate ``surrogate_file`` holds), sample the
+    surrogate's posterior, and check it against the model.
 
     Parameters
     ----------
@@ -296,7 +305,7 @@ def make_posterior(
     names
         The calibrated parameters.
     patients
-        Patients per arm in every simulated set.
+        Patients per arm in every simulated set (the Jacobian's, unless read from ``surrogate_file``, and the check's).
     draws
         Draws in the ensemble, a multiple of `CHAINS`.
     check
@@ -305,6 +314,9 @@ def make_posterior(
         Seed of the sampler.
     scheme, step
         Finite differences of the Jacobian (`measure_surrogate`).
+    surrogate_file
+        A surrogate saved by ``--surrogate-json`` to sample instead of measuring one (`read_surrogate`: refused
+        unless measured for these parameters, calibrated values, prior and targets).
     backend
         The runner's simulator (tests pass fakes).
     on_stage
@@ -313,7 +325,7 @@ def make_posterior(
     Raises
     ------
     KetasimError
-        A request `check_request` refuses.
+        A request `check_request` refuses, or a surrogate `read_surrogate` refuses.
     """
     check_request(targets, names, draws=draws, check=check, scheme=scheme)
     say = on_stage if on_stage is not None else (lambda line: None)
@@ -321,13 +333,18 @@ def make_posterior(
     x0 = np.array([p.to_search(optimum[p.name]) for p in free])
     ranges = confidence_prior(free, sensitivity_ranges(prior, names))
     runner = BatchRunner(targets, patients=patients, backend=backend)
-    sets = len(free) * (2 if scheme == "central" else 1) + 1
-    say(f"Jacobian: {sets} parameter sets, {patients} patients per arm, in one batched evaluation")
-    measured = measure_surrogate(targets, runner, free, x0, ranges, scheme=scheme, step=step)
-    say(f"Jacobian took {measured.seconds:.0f} s; sampling {draws} draws with NUTS")
+    if surrogate_file is not None:
+        measured = read_surrogate(surrogate_file, free, x0, ranges, [target.id for target in targets.targets])
+        say(f"surrogate read from {surrogate_file}; sampling {draws} draws with NUTS")
+    else:
+        sets = len(free) * (2 if scheme == "central" else 1) + 1
+        say(f"Jacobian: {sets} parameter sets, {patients} patients per arm, in one batched evaluation ({COMPILING})")
+        measured = measure_surrogate(targets, runner, free, x0, ranges, scheme=scheme, step=step)
+        say(f"Jacobian took {measured.seconds:.0f} s; sampling {draws} draws with NUTS")
     ensemble = sample_surrogate(measured.surrogate, draws=draws, seed=seed)
     checked = None
     if check:
-        say(f"sampled in {ensemble.seconds:.0f} s; simulating {check} draws to check the surrogate")
+        compiling = f" ({COMPILING})" if surrogate_file is not None else ""
+        say(f"sampled in {ensemble.seconds:.0f} s; simulating {check} draws to check the surrogate{compiling}")
         checked = check_surrogate(ensemble, targets, runner, check)
-    return PosteriorResult(measured, ensemble, checked, patients)
+    return PosteriorResult(measured, ensemble, checked, patients, surrogate_file)

@@ -5,9 +5,12 @@
 **Likelihood.** The residuals of `ketasim.inference.calibrate.residuals` (confidence-weighted misses in half-band
 units) are linearised at the optimum x0: r(x) ≈ r0 + J (x - x0), J by finite differences whose points all run
 in one batched evaluation (common random numbers). Each target's band is read as a 95 % interval of its
-measurement, its standard deviation the half band / (`Z95` sqrt(confidence weight)): then
--2 log L = `Z95`² Σ r² is calibrate's objective times `Z95`², and the posterior's mode under a flat prior is
-calibrate's optimum.
+measurement, its standard deviation the half band / (`Z95` sqrt(confidence weight)), so that -2 log L is
+calibrate's objective times `Z95`². The likelihood is Laplace's at a least-squares optimum: the objective's
+quadratic f(x0) + |J (x - x0)|², centred at x0. Least squares stopped at x0, so the slope there (J^T r0) is taken
+for noise: at 64 patients per arm rate targets move in steps of 1/64, and the slope that steps leave shifted the
+posterior away from the calibrated values while promising a fit the model does not give. Under a flat prior the
+posterior's mode is calibrate's optimum.
 
 **Prior.** Each parameter's range from its registry confidence (`sensitivity_ranges`, the ranges of
 ``ketasim sensitivity``) read as a 95 % interval in search coordinates: a normal prior centred in the range.
@@ -20,14 +23,17 @@ prior (`combinations`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 
 import numpy as np
 from scipy.stats import norm
 
+from ketasim.errors import InputError
 from ketasim.inference.calibrate import (
     FreeParameter,
     difference_points,
@@ -36,7 +42,7 @@ from ketasim.inference.calibrate import (
     search_bounds,
     search_overrides,
 )
-from ketasim.validation.runner import BatchRunner, ValidationRun
+from ketasim.validation.runner import BatchRunner
 from ketasim.validation.targets import TargetsFile
 
 Z95 = float(norm.ppf(0.975))
@@ -68,6 +74,9 @@ class Combination:
 class LinearSurrogate:
     """r(x) = r0 + J (x - x0) in calibrate's residual units, with a normal prior per parameter.
 
+    The objective is Laplace's quadratic at the optimum, |r0|² + |J (x - x0)|² (`objective`), and so are the
+    posterior (`gaussian_posterior`) and the profiles (`profile`): r0 enters them only as a constant.
+
     ``free`` gives the coordinates (calibrate's), ``x0`` the optimum in them, ``r0`` the residuals measured there
     (one per target of ``target_ids``), ``jacobian`` dr/dx (targets × parameters), ``prior_mean`` and
     ``prior_sd`` the prior in the same coordinates.
@@ -87,18 +96,19 @@ class LinearSurrogate:
         return tuple(p.name for p in self.free)
 
     def residuals(self, x: np.ndarray) -> np.ndarray:
-        """Predicted residuals at points ``x`` (..., parameters) in search coordinates."""
+        """Each target's linearised residual at points ``x`` (..., parameters) in search coordinates."""
         return self.r0 + (np.asarray(x, dtype=float) - self.x0) @ self.jacobian.T
 
     def objective(self, x: np.ndarray) -> np.ndarray:
-        """Predicted calibration objective (sum of squared residuals) at points ``x``."""
-        return np.sum(self.residuals(x) ** 2, axis=-1)
+        """Predicted calibration objective at points ``x``: |r0|² + |J (x - x0)|², no slope at the optimum."""
+        steps = (np.asarray(x, dtype=float) - self.x0) @ self.jacobian.T
+        return float(self.r0 @ self.r0) + np.sum(steps**2, axis=-1)
 
     def gaussian_posterior(self) -> tuple[np.ndarray, np.ndarray]:
         """The surrogate posterior's mean and covariance in search coordinates (it is normal)."""
         prior_precision = 1.0 / self.prior_sd**2
         precision = Z95**2 * self.jacobian.T @ self.jacobian + np.diag(prior_precision)
-        shift = Z95**2 * self.jacobian.T @ (self.jacobian @ self.x0 - self.r0) + prior_precision * self.prior_mean
+        shift = Z95**2 * self.jacobian.T @ (self.jacobian @ self.x0) + prior_precision * self.prior_mean
         covariance = np.linalg.inv(precision)
         return covariance @ shift, (covariance + covariance.T) / 2.0
 
@@ -116,19 +126,15 @@ class LinearSurrogate:
     def profile(self, index: int, values: np.ndarray) -> np.ndarray:
         """The objective at each value of parameter ``index`` (search coordinates), minimised over the others.
 
-        Exact for the surrogate: the squared norm of the residuals' part that the other columns cannot absorb,
-        a parabola in the value (flat where the other parameters can make up for this one). No prior.
+        Exact for the surrogate: |r0|² plus the squared step times the squared norm of the part of the parameter's
+        column that the other columns cannot absorb, a parabola with its least value at x0 (flat where the other
+        parameters can make up for this one). No prior.
         """
         others = np.delete(self.jacobian, index, axis=1)
         column = self.jacobian[:, index]
-
-        def unexplained(vector: np.ndarray) -> np.ndarray:
-            fitted = others @ np.linalg.lstsq(others, vector, rcond=None)[0] if others.size else 0.0
-            return vector - fitted
-
-        constant, slope = unexplained(self.r0), unexplained(column)
+        fitted = others @ np.linalg.lstsq(others, column, rcond=None)[0] if others.size else 0.0
         steps = np.asarray(values, dtype=float) - self.x0[index]
-        return np.sum((constant[None, :] + steps[:, None] * slope[None, :]) ** 2, axis=1)
+        return float(self.r0 @ self.r0) + steps**2 * float(np.sum((column - fitted) ** 2))
 
     def profile_half_width(self, index: int) -> float:
         """Half width of the profile's 95 % interval in search coordinates: where the objective rises by 1.
@@ -177,14 +183,69 @@ def confidence_prior(free: Sequence[FreeParameter], ranges: Sequence[FreeParamet
 
 @dataclass(frozen=True)
 class MeasuredSurrogate:
-    """The surrogate, the run at the optimum, how it was measured and what that cost (parameter sets, seconds)."""
+    """The surrogate, how it was measured (difference scheme and step, patients per arm: None for each protocol's
+    own) and what that cost (parameter sets, seconds)."""
 
     surrogate: LinearSurrogate
-    run: ValidationRun
     scheme: str
     step: float
+    patients: int | None
     sets: int
     seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """`LinearSurrogate.to_json` with a ``measurement`` entry: what `read_surrogate` reads back."""
+        measurement = {
+            "scheme": self.scheme,
+            "step": self.step,
+            "patients_per_arm": self.patients,
+            "sets": self.sets,
+            "seconds": round(self.seconds, 1),
+        }
+        return {**self.surrogate.to_json(), "measurement": measurement}
+
+
+def read_surrogate(
+    path: Path,
+    free: Sequence[FreeParameter],
+    x0: np.ndarray,
+    prior: tuple[np.ndarray, np.ndarray],
+    target_ids: Sequence[str],
+) -> MeasuredSurrogate:
+    """The surrogate `MeasuredSurrogate.to_json` wrote to ``path``, if it was measured for these parameters
+    (``free``, at ``x0``, with ``prior``) and these targets.
+
+    Raises
+    ------
+    InputError
+        ``path`` is not such a file, or it was measured for other parameters, values, prior or targets.
+    """
+    fix = "measure it again: ketasim posterior without --from-surrogate, with --surrogate-json FILE"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        record = document["measurement"]
+        saved = MeasuredSurrogate(
+            LinearSurrogate.from_json(document),
+            str(record["scheme"]),
+            float(record["step"]),
+            record["patients_per_arm"],
+            int(record["sets"]),
+            float(record["seconds"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError("--from-surrogate", f"{path} is not a surrogate file ({error!r})", fix) from None
+    surrogate = saved.surrogate
+    if surrogate.free != tuple(free):
+        mismatch = "parameters (or bounds) than the calibrated set"
+    elif surrogate.target_ids != tuple(target_ids):
+        mismatch = "targets than the targets file"
+    elif not np.allclose(surrogate.x0, x0, rtol=0.0, atol=1e-9):
+        mismatch = "values than the calibrated set"
+    elif not (np.allclose(surrogate.prior_mean, prior[0]) and np.allclose(surrogate.prior_sd, prior[1])):
+        mismatch = "prior than the registry's confidence gives"
+    else:
+        return saved
+    raise InputError("--from-surrogate", f"{path} was measured for other {mismatch}", fix)
 
 
 def measure_surrogate(
@@ -219,9 +280,8 @@ def measure_surrogate(
     start = perf_counter()
     ups, downs = difference_points(x0, free, scheme, step, search_bounds(free))
     points = [np.asarray(x0, dtype=float), *ups, *(downs if scheme == "central" else [])]
-    runs = runner.run([search_overrides(free, point) for point in points])
-    found = [residuals(run, targets) for run in runs]
+    found = [residuals(run, targets) for run in runner.run([search_overrides(free, point) for point in points])]
     jacobian = difference_quotients(found[0], found[1:], ups, downs, scheme)
     ids = tuple(target.id for target in targets.targets)
     surrogate = LinearSurrogate(tuple(free), ids, np.asarray(x0, dtype=float), found[0], jacobian, *prior)
-    return MeasuredSurrogate(surrogate, runs[0], scheme, step, len(points), perf_counter() - start)
+    return MeasuredSurrogate(surrogate, scheme, step, runner.patients, len(points), perf_counter() - start)
