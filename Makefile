@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 
-.PHONY: setup run test test-slow lint bench docs calibrate mutate wheel-check clean
+.PHONY: setup run test test-slow lint bench docs calibrate posterior posterior-surrogate mutate wheel-check clean
 
 setup: $(STAMP)
 
@@ -48,6 +48,20 @@ bench: setup
 calibrate: setup
 	$(BIN)/ketasim calibrate --targets data/calibration-targets.yaml --out src/ketasim/parameters/calibrated.yaml \
 		--patients 64 --max-evaluations 14
+
+# The posterior ensemble of the calibrated parameters beside the defaults (NUTS on the likelihood linearised at the
+# calibrated values, Laplace-centred there), sampled from the saved surrogate docs/posterior/surrogate.json, 16 draws
+# simulated to check it (about 5 minutes on 2 cores), and the figures of docs/calibration.md
+# (scripts/posterior_figures.py). After make calibrate or a change of the targets the saved surrogate is refused:
+# `make posterior-surrogate posterior` measures it again first (81 parameter sets, about 17 minutes more).
+posterior: setup
+	$(BIN)/ketasim posterior --targets data/calibration-targets.yaml --from-surrogate docs/posterior/surrogate.json \
+		--out src/ketasim/parameters/posterior.yaml --draws 256 --patients 64 --check 16
+	$(BIN)/python scripts/posterior_figures.py
+
+posterior-surrogate: setup
+	$(BIN)/ketasim posterior --targets data/calibration-targets.yaml --out results/posterior-measured.yaml \
+		--draws 256 --patients 64 --check 0 --surrogate-json docs/posterior/surrogate.json
 
 # Mutation testing of the model, the engine and the population layer against the fast science tests (config:
 # [tool.mutmut] in pyproject.toml; score, survivors and run time in docs/testing.md). Hours for all three folders

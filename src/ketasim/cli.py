@@ -476,6 +476,92 @@ def calibrate(
         typer.echo(f"wrote {written}")
 
 
+@app.command()
+def posterior(
+    targets: Annotated[
+        Path, typer.Option("--targets", help="Calibration targets file (spec/targets.md).", exists=True, dir_okay=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Ensemble file to write (.yaml).", dir_okay=False)],
+    draws: Annotated[int, typer.Option("--draws", min=1, help="Posterior draws, a multiple of 4 (4 chains).")] = 256,
+    patients: Annotated[int, typer.Option("--patients", min=1, help="Patients per arm in each evaluation.")] = 64,
+    check: Annotated[
+        int, typer.Option("--check", min=0, help="Draws simulated to check the surrogate against the model (0: none).")
+    ] = 16,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the sampler.")] = 0,
+    surrogate_json: Annotated[
+        Path | None,
+        typer.Option(
+            "--surrogate-json", help="Also write the surrogate (Jacobian, residuals, prior, how measured) as JSON."
+        ),
+    ] = None,
+    from_surrogate: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-surrogate",
+            help="Sample a surrogate saved by --surrogate-json instead of measuring the Jacobian.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Posterior draws of the calibrated parameters given the calibration targets (Laplace-centred linearised
+    likelihood, NUTS)."""
+    with _errors_to_exit(debug):
+        import json
+
+        import numpy as np
+
+        from ketasim.errors import InputError
+        from ketasim.inference.calibrate import calibrated_names
+        from ketasim.inference.posterior import check_request, make_posterior, posterior_document, write_posterior
+        from ketasim.parameters import CALIBRATED_FILE, DEFAULT, get_parameter_set
+        from ketasim.report.numbers import format_number
+        from ketasim.result_files import check_writable, write_file, write_text
+        from ketasim.validation import load_targets
+
+        if out.suffix not in (".yaml", ".yml"):
+            raise InputError("--out", f"{out} is not a .yaml file", "write e.g. --out posterior.yaml")
+        check_writable(out)
+        if surrogate_json is not None:
+            check_writable(surrogate_json)
+        loaded = load_targets(targets)
+        prior, optimum = get_parameter_set("prior"), get_parameter_set(DEFAULT)
+        names = calibrated_names(prior)
+        check_request(loaded, names, draws=draws, check=check)
+        with progress_display(quiet) as bar:
+            result = make_posterior(
+                loaded,
+                prior,
+                optimum,
+                names,
+                patients=patients,
+                draws=draws,
+                check=check,
+                seed=seed,
+                surrogate_file=from_surrogate,
+                on_stage=lambda line: bar.stage(line),
+            )
+        ensemble = result.ensemble
+        typer.echo(
+            f"ESS min {format_number(float(ensemble.ess.min()), 3)}, median "
+            f"{format_number(float(np.median(ensemble.ess)), 3)} of {len(ensemble.draws)} draws; r-hat max "
+            f"{format_number(float(ensemble.r_hat.max()), 4)}; {ensemble.divergences} divergences"
+        )
+        if result.check is not None:
+            predicted, real = result.check.predicted_objective, result.check.real_objective
+            typer.echo(
+                f"surrogate check ({len(real)} draws): objective predicted median {format_number(float(np.median(predicted)), 3)}, "
+                f"real median {format_number(float(np.median(real)), 3)}"
+            )
+        document = posterior_document(result, optimum, loaded, CALIBRATED_FILE)
+        typer.echo(f"wrote {write_file(out, lambda hidden: write_posterior(document, hidden))}")
+        if surrogate_json is not None:
+            text = json.dumps(result.measured.to_json(), indent=1) + "\n"
+            typer.echo(f"wrote {write_text(surrogate_json, text)}")
+
+
 def _describe(progress: Any) -> str:
     """What one batched evaluation of a calibration found, for its progress line."""
     from ketasim.report.numbers import format_number

@@ -109,6 +109,52 @@ def objective(run: ValidationRun, targets: TargetsFile) -> float:
     return float(np.sum(residuals(run, targets) ** 2))
 
 
+def search_overrides(free: Sequence[FreeParameter], point: np.ndarray) -> dict[str, float]:
+    """The parameter values at a point in search coordinates, as overrides by name."""
+    return {p.name: p.from_search(float(c)) for p, c in zip(free, point, strict=True)}
+
+
+def search_bounds(free: Sequence[FreeParameter]) -> tuple[np.ndarray, np.ndarray]:
+    """The lower and upper bounds of ``free`` in search coordinates."""
+    return np.array([p.to_search(p.lower) for p in free]), np.array([p.to_search(p.upper) for p in free])
+
+
+def difference_points(
+    x: np.ndarray, free: Sequence[FreeParameter], scheme: str, relative: float, bounds: tuple[np.ndarray, np.ndarray]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The points of a finite-difference Jacobian around ``x``: one pair (up, down) per coordinate.
+
+    Forward differences step each coordinate up (down where that leaves the bounds) and keep ``x`` as the other
+    end; central differences step it both ways, each way cut at the bound. ``relative`` is the step of
+    `FreeParameter.step`.
+    """
+    lower, upper = bounds
+    ups, downs = [], []
+    for i, parameter in enumerate(free):
+        h = parameter.step(relative)
+        up, down = np.array(x, dtype=float), np.array(x, dtype=float)
+        if scheme == "central":
+            up[i], down[i] = min(x[i] + h, upper[i]), max(x[i] - h, lower[i])
+        else:
+            up[i] = x[i] + h if x[i] + h <= upper[i] else x[i] - h
+        ups.append(up)
+        downs.append(down)
+    return ups, downs
+
+
+def difference_quotients(
+    center: np.ndarray, found: Sequence[np.ndarray], ups: Sequence[np.ndarray], downs: Sequence[np.ndarray], scheme: str
+) -> np.ndarray:
+    """The Jacobian from the residuals ``found`` at the `difference_points` (ups, then downs when central)."""
+    at_up = found[: len(ups)]
+    at_down = found[len(ups) :] if scheme == "central" else [center] * len(ups)
+    columns = [
+        (r_up - r_down) / (up[i] - down[i])
+        for i, (r_up, r_down, up, down) in enumerate(zip(at_up, at_down, ups, downs, strict=True))
+    ]
+    return np.column_stack(columns)
+
+
 @dataclass(frozen=True)
 class Progress:
     """Where a calibration stands after a batched evaluation: the best point so far and the time spent."""
@@ -185,10 +231,7 @@ class _Search:
         """Residuals at each point, all points in one batched runner call."""
         if self.batched >= self.budget:
             raise _BudgetSpentError
-        overrides = [
-            {p.name: p.from_search(float(c)) for p, c in zip(self.free, point, strict=True)} for point in points
-        ]
-        runs = self.runner.run(overrides)
+        runs = self.runner.run([search_overrides(self.free, point) for point in points])
         self.batched += 1
         self.sets += len(points)
         self.known = {}
@@ -217,31 +260,11 @@ class _Search:
     def jacobian(
         self, x: np.ndarray, scheme: str, relative: float, bounds: tuple[np.ndarray, np.ndarray]
     ) -> np.ndarray:
-        """Finite differences around ``x``: every perturbed point in one batched evaluation.
-
-        Forward differences step each coordinate up (down where that leaves the bounds) from ``x``; central
-        differences step it both ways, each way cut at the bound.
-        """
-        lower, upper = bounds
+        """Finite differences around ``x`` (`difference_points`): every perturbed point in one batched evaluation."""
         center = self.residuals(x)
-        ups, downs = [], []
-        for i, parameter in enumerate(self.free):
-            h = parameter.step(relative)
-            up, down = np.array(x, dtype=float), np.array(x, dtype=float)
-            if scheme == "central":
-                up[i], down[i] = min(x[i] + h, upper[i]), max(x[i] - h, lower[i])
-            else:
-                up[i] = x[i] + h if x[i] + h <= upper[i] else x[i] - h
-            ups.append(up)
-            downs.append(down)
+        ups, downs = difference_points(x, self.free, scheme, relative, bounds)
         found = self.evaluate(ups + downs if scheme == "central" else ups)
-        at_up = found[: len(ups)]
-        at_down = found[len(ups) :] if scheme == "central" else [center] * len(ups)
-        columns = [
-            (r_up - r_down) / (up[i] - down[i])
-            for i, (r_up, r_down, up, down) in enumerate(zip(at_up, at_down, ups, downs, strict=True))
-        ]
-        return np.column_stack(columns)
+        return difference_quotients(center, found, ups, downs, scheme)
 
 
 def calibrate(
@@ -294,7 +317,7 @@ def calibrate(
     if not free:
         raise InputError("--parameter", "no parameter to fit", "name one with --parameter NAME")
     search = _Search(targets, free, BatchRunner(targets, patients=patients), max_evaluations, on_evaluation)
-    bounds = (np.array([p.to_search(p.lower) for p in free]), np.array([p.to_search(p.upper) for p in free]))
+    bounds = search_bounds(free)
     start = np.clip([p.to_search(pset[p.name]) for p in free], *bounds)
     with suppress(_BudgetSpentError):  # out of budget: the best point so far is the answer
         least_squares(
@@ -308,7 +331,7 @@ def calibrate(
     if search.best is None or search.first is None:
         raise InputError("--max-evaluations", "no evaluation ran", "allow at least 2")
     best, point, run = search.best
-    values = {p.name: p.from_search(float(c)) for p, c in zip(free, point, strict=True)}
+    values = search_overrides(free, point)
     seconds = perf_counter() - search.start
     optimiser = f"{OPTIMISER} ({differences} differences)"
     return CalibrationResult(values, search.first, best, search.sets, run, search.batched, seconds, optimiser)
