@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
@@ -18,7 +17,7 @@ from ketasim.engine.linear import ModalSystem
 from ketasim.engine.run import LinearProblem, bucket, run
 from ketasim.errors import InputError
 from ketasim.models import scales
-from ketasim.models.model import Model, build_model
+from ketasim.models.model import build_model
 from ketasim.models.pk import COVARIATE_VALUES, pk_blocks
 from ketasim.models.system import assemble
 from ketasim.parameters.registry import ParameterSet
@@ -57,8 +56,8 @@ def simulate_chunk(
     """
     sets = list(parameter_sets) or [plan.pset]
     problems = [linear_problem(plan, pset, cohort) for pset in sets]
-    models = [build_model(plan.composition, pset, cohort) for pset in sets]
-    joined = run(join_problems(problems), plan.schedule, plan.grid, join_models(models), outputs, plan.derivative_dtype)
+    model = build_model(plan.composition, sets, cohort)
+    joined = run(join_problems(problems), plan.schedule, plan.grid, model, outputs, plan.derivative_dtype)
     per_set = [
         {name: values[k * cohort.count : (k + 1) * cohort.count] for name, values in joined.items()}
         for k in range(len(sets))
@@ -89,16 +88,6 @@ def join_problems(problems: list[LinearProblem]) -> LinearProblem:
     kinds = np.concatenate([p.kind_vectors for p in problems], axis=1)
     readout = np.concatenate([p.readout for p in problems])
     return LinearProblem(system, kinds, first.readout_names, readout)
-
-
-def join_models(models: list[Model]) -> Model:
-    """The models of several groups of patients with the same composition, as one model."""
-    if len(models) == 1:
-        return models[0]
-    return Model(
-        models[0].composition,
-        {name: jnp.concatenate([m.parameters[name] for m in models]) for name in models[0].parameters},
-    )
 
 
 def pk_values(pset: ParameterSet, cohort: Patients) -> dict[str, Any]:
