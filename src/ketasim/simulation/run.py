@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -55,23 +54,26 @@ def simulate_chunk(
     sets: (sets, patients, ...).
     """
     sets = list(parameter_sets) or [plan.pset]
-    problems = [linear_problem(plan, pset, cohort) for pset in sets]
+    problem = join_problems([linear_problem(plan, pset, cohort) for pset in sets])
     model = build_model(plan.composition, sets, cohort)
-    joined = run(join_problems(problems), plan.schedule, plan.grid, model, outputs, plan.derivative_dtype)
+    joined = run(problem, plan.schedule, plan.grid, model, outputs, plan.derivative_dtype)
     per_set = [
         {name: values[k * cohort.count : (k + 1) * cohort.count] for name, values in joined.items()}
         for k in range(len(sets))
     ]
-    for result, pset, problem in zip(per_set, sets, problems, strict=True):
-        if cohort.variability:
-            observations = len(plan.grid.observation_index)
-            for i, scale in enumerate(SCALES):
-                if scale in result:
-                    u = cohort.uniforms(STREAM_RATER + i, observations)
-                    result[scale] = scales.rate(result[scale], scale, u, pset)
+    observations = len(plan.grid.observation_index)
+    rater = {  # the same rater noise for every set
+        scale: cohort.uniforms(STREAM_RATER + i, observations)
+        for i, scale in enumerate(SCALES)
+        if scale in joined and cohort.variability
+    }
+    monitoring = monitoring_times(problem, plan, sets, float(plan.grid.times_h[-1]))
+    for result, pset, monitoring_time in zip(per_set, sets, monitoring, strict=True):
+        for scale, u in rater.items():
+            result[scale] = scales.rate(result[scale], scale, u, pset)
         for name in COVARIATE_FIELDS:
             result[name] = np.asarray(getattr(cohort, name), dtype=float)
-        result["monitoring_time"] = monitoring_times(problem, replace(plan, pset=pset), float(plan.grid.times_h[-1]))
+        result["monitoring_time"] = monitoring_time
     if not parameter_sets:
         return per_set[0]
     return {name: np.stack([result[name] for result in per_set]) for name in per_set[0]}
