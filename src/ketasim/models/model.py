@@ -2,8 +2,9 @@
 
 `compose` lists the stages for a drug catalogue; the `Composition` is the one source of the state layout, the
 quantities, the outputs and the parameter list, read by the engine (through `Model`), the SBML export and the
-forecast. `build_model` turns a parameter set and a batch of patients into a `Model`: the composition (static:
-one compiled program per composition) and one array per parameter (data: new values never recompile).
+forecast. `build_model` turns parameter sets and a batch of patients into a `Model`: the composition (static:
+one compiled program per composition) and one array per parameter over the sets' patients (data: new values never
+recompile).
 """
 
 from __future__ import annotations
