@@ -78,7 +78,9 @@ def main() -> None:
     )
 
     derivative = engine._derivative.lower(working, state, readouts, signals).compile()
-    observe = engine._observe.lower(model, model.initial_state(), {k: v.astype(float) for k, v in readouts.items()})
+    observe = engine._observe.lower(
+        model, model.initial_state(), {k: v.astype(float) for k, v in readouts.items()}, model.output_names
+    )
     counts = primitives(
         jax.make_jaxpr(lambda m, s, r, g: m.derivative(s, r, g))(working, state, readouts, signals).jaxpr
     )

@@ -235,7 +235,7 @@ def _simulate(
 
     def observe(z: jax.Array, y: jax.Array) -> jax.Array:
         linear = readouts(z)
-        values = {**linear, **_observe(model, y, linear)}
+        values = {**linear, **_observe(model, y, linear, model.output_names)}
         return jnp.stack([values[name] for name in chosen])
 
     def derivative(signal: jax.Array) -> Callable[[jax.Array, Mapping[str, jax.Array]], jax.Array]:
@@ -289,10 +289,17 @@ def _derivative(
     return model.derivative(state, readouts, signals)
 
 
-@jax.jit
-def _observe(model: NonlinearModel, state: jax.Array, readouts: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
-    """``model.observe``, traced once per program (it is called inside the loop and after it)."""
-    return model.observe(state, readouts)
+@partial(jax.jit, static_argnames=("names",))
+def _observe(
+    model: NonlinearModel, state: jax.Array, readouts: Mapping[str, jax.Array], names: tuple[str, ...]
+) -> dict[str, jax.Array]:
+    """``model.observe``, traced once per program (it is called inside the loop and after it).
+
+    ``names`` (the model's `output_names`) is part of the key under which the traced function is reused: the
+    outputs follow the vocabulary, which is not part of the model's value.
+    """
+    values = model.observe(state, readouts)
+    return {name: values[name] for name in names}
 
 
 def _cast_floats(tree: T, dtype: str) -> T:
