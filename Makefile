@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python benchmarks/pk_throughput.py
 	$(BIN)/python benchmarks/trial_throughput.py
 	$(BIN)/python benchmarks/performance.py
+	$(BIN)/python benchmarks/diffrax_anchor.py
 
 # The calibrated default values: every parameter marked calibrated, fitted to the calibration targets (about half an
 # hour on 2 cores); writes src/ketasim/parameters/calibrated.yaml, which the default parameter set loads.

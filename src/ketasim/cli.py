@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     import xarray as xr
 
+    from ketasim.parameters.posterior import Posterior
     from ketasim.protocol import Protocol
     from ketasim.report.terminal import Column
 
@@ -41,6 +42,12 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output."
 Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
 Force = Annotated[
     bool, typer.Option("--force", help="Replace the folder even when it holds other results or other files.")
+]
+PosteriorPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--posterior", help="Posterior ensemble for --uncertainty (default: the packaged one).", dir_okay=False
+    ),
 ]
 ProtocolPath = Annotated[
     Path, typer.Argument(help="Protocol file (YAML, JSON or TOML).", exists=True, dir_okay=False, readable=True)
@@ -197,6 +204,15 @@ def trial(
         bool, typer.Option("--resume", help="Continue an interrupted run in the same --out, keeping finished chunks.")
     ] = False,
     timecourses: Annotated[bool, typer.Option("--timecourses", help="Also write DIR/timecourses.nc.")] = False,
+    uncertainty: Annotated[
+        int | None,
+        typer.Option(
+            "--uncertainty",
+            help="Also run N posterior draws of the calibrated parameters (64 is a good choice): every endpoint "
+            "and comparison gets pi95, the predictive interval over parameters and patients.",
+        ),
+    ] = None,
+    posterior: PosteriorPath = None,
     force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -207,9 +223,16 @@ def trial(
         from ketasim.trial.run import run_trial
 
         _check_seed(seed)
+        ensemble = _ensemble(uncertainty, posterior)
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
         size = patients if patients is not None else loaded.population.size
+        phase = ["simulating"]
+
+        def draws_start(total: int) -> None:
+            phase[0] = f"{uncertainty} posterior draws"
+            bar.stage(f"{phase[0]} ({COMPILING})", total=total)
+
         with progress_display(quiet) as bar:
             result = run_trial(
                 loaded,
@@ -222,8 +245,11 @@ def trial(
                 resume=resume,
                 force=force,
                 timecourses=timecourses,
-                progress=lambda done: bar.advance(done, "simulating"),
+                progress=lambda done: bar.advance(done, phase[0]),
                 on_start=lambda: bar.stage(COMPILING, total=size * len(loaded.arms)),
+                uncertainty=uncertainty,
+                posterior=ensemble,
+                on_draws=draws_start,
             )
         if result.summary["failed_patients"]:
             typer.echo(
@@ -248,19 +274,26 @@ def _print_table(columns: Sequence[Column], rows: list[list[str]], title: str = 
 
 def _print_endpoints(summary: dict[str, Any]) -> None:
     """The endpoints grouped by endpoint (arms side by side), then the comparisons of arms."""
-    from ketasim.report.summary_rows import comparison_rows, endpoint_rows, summary_kinds
+    from ketasim.report.summary_rows import (
+        comparison_header,
+        comparison_rows,
+        endpoint_header,
+        endpoint_rows,
+        summary_kinds,
+    )
     from ketasim.report.terminal import Column
 
     order = list(summary_kinds(summary))
     rows = sorted(endpoint_rows(summary), key=lambda row: order.index(row[1]))
-    columns = [Column("endpoint"), Column("arm"), Column("value", numeric=True)]
-    columns += [Column("95 % interval", numeric=True), Column("patients", numeric=True), Column("kind", beneath=True)]
+    intervals = [Column(name, numeric=True) for name in endpoint_header(summary)[4:-1]]
+    columns = [Column("endpoint"), Column("arm"), Column("value", numeric=True), *intervals]
+    columns += [Column("patients", numeric=True), Column("kind", beneath=True)]
     if rows:
-        _print_table(columns, [[r[1], r[0], r[3], r[4], r[5], r[2]] for r in rows])
+        _print_table(columns, [[r[1], r[0], *r[3:], r[2]] for r in rows])
     differences = comparison_rows(summary, summary_kinds(summary))
     if differences:
-        columns = [Column("endpoint"), Column("arms"), Column("difference", numeric=True)]
-        columns += [Column("95 % interval", numeric=True), Column("Hedges g", numeric=True)]
+        columns = [Column("endpoint"), Column("arms")]
+        columns += [Column(name, numeric=True) for name in comparison_header(summary)[2:]]
         _print_table(columns, differences, title="differences between arms (rates in percentage points, pp)")
 
 
@@ -287,6 +320,14 @@ def validate(
         Path | None, typer.Option("--report", help="Folder for an HTML report with one plot per target.")
     ] = None,
     role: Annotated[str, typer.Option("--role", help="Which targets to run: calibration, validation or all.")] = "all",
+    uncertainty: Annotated[
+        int | None,
+        typer.Option(
+            "--uncertainty",
+            help="Also run N posterior draws: each target's predicted interval and whether it covers the band.",
+        ),
+    ] = None,
+    posterior: PosteriorPath = None,
     force: Force = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -294,9 +335,10 @@ def validate(
     """Run every target of a targets file. Exit 0: all ran; 1: some could not run; 2: bad command line or file."""
     with _errors_to_exit(debug):
         from ketasim.result_files import check_writable, write_file
-        from ketasim.validation import load_targets, run_targets, with_role, write_results_json
+        from ketasim.validation import load_targets, run_targets, with_predictions, with_role, write_results_json
         from ketasim.validation.report import write_report
 
+        ensemble = _ensemble(uncertainty, posterior)
         loaded = with_role(load_targets(targets), role)
         check_writable(json_out)
         identity = {"command": "validate", "input": targets.name}
@@ -310,6 +352,9 @@ def validate(
                     ),
                 )
                 bar.update(len(loaded.targets), "validated")
+                if ensemble is not None and uncertainty is not None:
+                    bar.stage(f"{uncertainty} posterior draws of every target ({COMPILING})")
+                    run = with_predictions(run, loaded, ensemble.overrides(uncertainty))
             _warn(run.warnings)
             roles = run.roles()
             if not quiet:
@@ -323,12 +368,34 @@ def validate(
                     part = run.of_role(name)
                     typer.echo(f"{name}: {part.passed} passed, {part.failed} failed, {part.errors} could not run")
             typer.echo(f"{run.passed} passed, {run.failed} failed, {run.errors} could not run")
+            if run.draws is not None:
+                typer.echo(
+                    f"{run.covered} of {len(run.results)} predicted intervals ({run.draws} draws) cover the band"
+                )
             typer.echo(f"wrote {write_file(json_out, lambda hidden: write_results_json(run, hidden))}")
             page = write_report(run, staging).name if staging is not None else None
         if report is not None and page is not None:
             typer.echo(f"wrote {report / page}")
     if run.errors:
         raise typer.Exit(1)
+
+
+def _ensemble(uncertainty: int | None, posterior: Path | None) -> Posterior | None:
+    """The ensemble ``--uncertainty`` draws from (``--posterior``, default: the packaged one), its draw count
+    checked; None without ``--uncertainty``."""
+    from ketasim.errors import InputError
+    from ketasim.parameters.posterior import interval_draws, load_posterior
+    from ketasim.trial.uncertainty import DEFAULT_DRAWS
+
+    if uncertainty is None:
+        if posterior is not None:
+            raise InputError(
+                "--posterior", "is only read with --uncertainty", f"add e.g. --uncertainty {DEFAULT_DRAWS}"
+            )
+        return None
+    ensemble = load_posterior(posterior)
+    interval_draws(ensemble, uncertainty)
+    return ensemble
 
 
 @app.command()

@@ -178,6 +178,12 @@ def _resampled(n: int, rng: np.random.Generator, replicates: int) -> list[NDArra
     return blocks
 
 
+def bootstrap_means(values: ArrayLike, rng: np.random.Generator, replicates: int = BOOTSTRAP_REPLICATES) -> FloatArray:
+    """Means of ``replicates`` bootstrap resamples of ``values``."""
+    x = np.asarray(values, dtype=np.float64)
+    return np.concatenate([np.mean(x[idx], axis=1) for idx in _resampled(x.size, rng, replicates)])
+
+
 def bootstrap_medians(
     values: ArrayLike, rng: np.random.Generator, replicates: int = BOOTSTRAP_REPLICATES
 ) -> FloatArray:

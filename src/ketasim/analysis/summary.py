@@ -27,7 +27,8 @@ from ketasim.analysis.endpoints import (
     failed_patients,
     find_endpoint,
 )
-from ketasim.analysis.statistics import Comparison, Estimate, compare, estimate
+from ketasim.analysis.predictive import PredictiveIntervals
+from ketasim.analysis.statistics import Comparison, Estimate, Interval, compare, estimate
 from ketasim.errors import KetasimError, TargetsError
 from ketasim.protocol.schema import Protocol
 from ketasim.version import __version__
@@ -122,48 +123,56 @@ def _number(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def _interval(interval: tuple[float | None, float | None]) -> list[float | None]:
+def _interval(interval: Interval) -> list[float | None]:
     return [_number(interval[0]), _number(interval[1])]
 
 
-def estimate_entry(values: PatientValues, result: Estimate) -> dict[str, Any]:
-    """One endpoint of one arm as in ``summary.json``."""
+def estimate_entry(values: PatientValues, result: Estimate, pi95: Interval | None = None) -> dict[str, Any]:
+    """One endpoint of one arm as in ``summary.json``; with ``pi95``, the predictive interval beside ``ci95``."""
     endpoint = values.endpoint
     entry: dict[str, Any] = {"kind": endpoint.kind}
     entry["scale" if endpoint.scale is not None else "output"] = endpoint.measured
+    value_key = "value_days" if endpoint.kind in TIME_KINDS else "value"
+    entry.update({value_key: _number(result.value), "ci95": _interval(result.ci95)})
+    if pi95 is not None:
+        entry["pi95"] = _interval(pi95)
     if endpoint.kind in TIME_KINDS:
-        entry.update(
-            value_days=_number(result.value),
-            ci95=_interval(result.ci95),
-            n_at_risk=result.n_at_risk,
-            events=result.events,
-        )
+        entry.update(n_at_risk=result.n_at_risk, events=result.events)
     else:
-        entry.update(value=_number(result.value), ci95=_interval(result.ci95), n=result.n)
+        entry["n"] = result.n
     return entry
 
 
-def summary_dict(analysis: TrialAnalysis, seconds: float) -> dict[str, Any]:
-    """The content of ``summary.json``: rates as fractions, changes in points, times in days; null = undefined."""
+def summary_dict(
+    analysis: TrialAnalysis, seconds: float, predictive: PredictiveIntervals | None = None
+) -> dict[str, Any]:
+    """The content of ``summary.json``: rates as fractions, changes in points, times in days; null = undefined.
+
+    With ``predictive`` (posterior draws, `ketasim.analysis.predictive`), every endpoint and comparison gains its
+    ``pi95`` beside ``ci95`` and the summary an ``uncertainty`` entry giving the number of draws.
+    """
     arms = {
         arm: {
             "endpoints": {
-                name: estimate_entry(analysis.values[arm][name], result)
+                name: estimate_entry(
+                    analysis.values[arm][name],
+                    result,
+                    predictive.estimates[arm][name] if predictive is not None else None,
+                )
                 for name, result in analysis.estimates[arm].items()
             }
         }
         for arm in analysis.arms
     }
-    comparisons = [
-        {
-            "endpoint": c.endpoint,
-            "arms": list(c.arms),
-            "difference": _number(c.difference),
-            "ci95": _interval(c.ci95),
-            "effect_size_g": _number(c.effect_size_g),
-        }
-        for c in analysis.comparisons
-    ]
+    comparisons = []
+    for c in analysis.comparisons:
+        entry: dict[str, Any] = {"endpoint": c.endpoint, "arms": list(c.arms), "difference": _number(c.difference)}
+        entry["ci95"] = _interval(c.ci95)
+        if predictive is not None:
+            entry["pi95"] = _interval(predictive.comparisons[(c.endpoint, *c.arms)])
+        entry["effect_size_g"] = _number(c.effect_size_g)
+        comparisons.append(entry)
+    uncertainty = {} if predictive is None else {"uncertainty": {"draws": predictive.draws}}
     return {
         "ketasim": __version__,
         "protocol": analysis.protocol,
@@ -172,6 +181,7 @@ def summary_dict(analysis: TrialAnalysis, seconds: float) -> dict[str, Any]:
         "failed_patients": analysis.failed_count,
         "arms": arms,
         "comparisons": comparisons,
+        **uncertainty,
         "seconds": round(float(seconds), 3),
     }
 

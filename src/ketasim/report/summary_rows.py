@@ -15,6 +15,8 @@ from ketasim.report.numbers import difference_shown, endpoint_shown
 
 ENDPOINT_HEADER = ("arm", "endpoint", "kind", "value", "95 % interval", "patients")
 COMPARISON_HEADER = ("endpoint", "arms", "difference", "95 % interval", "Hedges g")
+PREDICTIVE = "95 % predictive"
+"""The column of ``pi95`` (parameters and patients), right after the sampling interval, in a summary that has it."""
 Kinds = Mapping[str, tuple[str, str]]
 """Endpoint name -> (kind, measured scale or output)."""
 
@@ -28,8 +30,30 @@ def summary_kinds(summary: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
     return kinds
 
 
+def predictive(summary: Mapping[str, Any]) -> bool:
+    """Whether the summary carries predictive intervals (``pi95``, a run with ``--uncertainty``)."""
+    return "uncertainty" in summary
+
+
+def endpoint_header(summary: Mapping[str, Any]) -> tuple[str, ...]:
+    """`ENDPOINT_HEADER`, with the `PREDICTIVE` column when the summary has predictive intervals."""
+    return _with_predictive(ENDPOINT_HEADER, summary)
+
+
+def comparison_header(summary: Mapping[str, Any]) -> tuple[str, ...]:
+    """`COMPARISON_HEADER`, with the `PREDICTIVE` column when the summary has predictive intervals."""
+    return _with_predictive(COMPARISON_HEADER, summary)
+
+
+def _with_predictive(header: tuple[str, ...], summary: Mapping[str, Any]) -> tuple[str, ...]:
+    if not predictive(summary):
+        return header
+    at = header.index("95 % interval") + 1
+    return (*header[:at], PREDICTIVE, *header[at:])
+
+
 def endpoint_rows(summary: Mapping[str, Any], units: Mapping[str, str] | None = None) -> list[list[str]]:
-    """One row per arm and endpoint: `ENDPOINT_HEADER`.
+    """One row per arm and endpoint: `endpoint_header`.
 
     Parameters
     ----------
@@ -44,20 +68,25 @@ def endpoint_rows(summary: Mapping[str, Any], units: Mapping[str, str] | None = 
             kind = entry["kind"]
             measured = entry.get("scale") or entry.get("output") or ""
             shown = endpoint_shown(kind, measured, (units or {}).get(measured))
+            open_end = "not reached" if kind in TIME_KINDS else "n/a"
+            intervals = [shown.interval(entry[key], open_end=open_end) for key in _interval_keys(summary)]
             if kind in TIME_KINDS:
                 value = shown.value(entry["value_days"]) if entry["value_days"] is not None else "not reached"
-                interval = shown.interval(entry["ci95"], open_end="not reached")
                 count = f"{entry['n_at_risk']} ({entry['events']} events)"
             else:
-                value, interval, count = shown.value(entry["value"]), shown.interval(entry["ci95"]), str(entry["n"])
-            rows.append([arm, name, f"{kind} ({measured})", value, interval, count])
+                value, count = shown.value(entry["value"]), str(entry["n"])
+            rows.append([arm, name, f"{kind} ({measured})", value, *intervals, count])
     return rows
+
+
+def _interval_keys(summary: Mapping[str, Any]) -> tuple[str, ...]:
+    return ("ci95", "pi95") if predictive(summary) else ("ci95",)
 
 
 def comparison_rows(
     summary: Mapping[str, Any], kinds: Kinds, units: Mapping[str, str] | None = None
 ) -> list[list[str]]:
-    """One row per comparison of two arms: `COMPARISON_HEADER`; rate differences in percentage points."""
+    """One row per comparison of two arms: `comparison_header`; rate differences in percentage points."""
     rows = []
     for comparison in summary["comparisons"]:
         kind, measured = kinds[comparison["endpoint"]]
@@ -68,7 +97,7 @@ def comparison_rows(
                 comparison["endpoint"],
                 f"{comparison['arms'][0]} - {comparison['arms'][1]}",
                 shown.value(comparison["difference"]),
-                shown.interval(comparison["ci95"]),
+                *(shown.interval(comparison[key]) for key in _interval_keys(summary)),
                 "n/a" if g is None else f"{g:.2f}",
             ]
         )

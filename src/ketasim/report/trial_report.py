@@ -16,12 +16,18 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from ketasim.analysis.courses import band_over_patients
+from ketasim.analysis.courses import Band, band_over_patients
 from ketasim.analysis.endpoints import TIME_KINDS
 from ketasim.analysis.summary import TrialAnalysis
 from ketasim.parameters.registry import Reference
 from ketasim.report.page import data_table, figure_html, write_page
-from ketasim.report.summary_rows import COMPARISON_HEADER, ENDPOINT_HEADER, comparison_rows, endpoint_rows
+from ketasim.report.summary_rows import (
+    comparison_header,
+    comparison_rows,
+    endpoint_header,
+    endpoint_rows,
+    predictive,
+)
 from ketasim.report.timecourse_plot import COLOURS, band_traces, rgba, stacked_figure, time_axis
 from ketasim.vocabulary import DRUG_LEVEL_OUTPUTS, SCALE_RANGES
 
@@ -39,6 +45,12 @@ BANNER = (
 )
 _BANNER_STYLE = "background:#fff4e5;border-left:4px solid #ef6c00;padding:0.5rem 0.75rem;margin:0.5rem 0;"
 _PANEL_HEIGHT = 250
+DRAWS_NOTE = (
+    "Dotted: the 2.5-97.5 % range of each arm's median course over the posterior draws (the same patients in "
+    "every draw: the spread the parameters give the median)."
+)
+DrawMedians = Mapping[str, Mapping[str, np.ndarray]]
+"""Arm, then output: each posterior draw's median course across patients, shape (draws, time)."""
 
 
 def _colour(k: int) -> str:
@@ -55,11 +67,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequen
 
 
 def endpoint_table(summary: dict[str, Any], dataset: Any) -> str:
-    """The endpoint table: one row per arm and endpoint, with value, 95 % interval and counts."""
+    """The endpoint table: one row per arm and endpoint, with value, 95 % interval (and predictive interval) and
+    counts."""
     rows = endpoint_rows(summary, _simulated_units(dataset))
     if not rows:
         return "<p>The protocol defines no endpoints.</p>"
-    return _table(ENDPOINT_HEADER, rows, numeric=(3, 4, 5))
+    header = endpoint_header(summary)
+    return _table(header, rows, numeric=tuple(range(3, len(header))))
 
 
 def comparison_table(summary: dict[str, Any], kinds: Mapping[str, tuple[str, str]], dataset: Any) -> str:
@@ -68,7 +82,8 @@ def comparison_table(summary: dict[str, Any], kinds: Mapping[str, tuple[str, str
     rows = comparison_rows(summary, kinds, _simulated_units(dataset))
     if not rows:
         return "<p>No comparisons (one arm, or no endpoints).</p>"
-    return _table(COMPARISON_HEADER, rows, numeric=(2, 3, 4))
+    header = comparison_header(summary)
+    return _table(header, rows, numeric=tuple(range(2, len(header))))
 
 
 def kaplan_meier_figure(analysis: TrialAnalysis, endpoint: str) -> go.Figure:
@@ -108,13 +123,17 @@ def kaplan_meier_figure(analysis: TrialAnalysis, endpoint: str) -> go.Figure:
     return figure
 
 
-def band_figure(dataset: Any, names: Sequence[str], *, labelled: bool = False) -> go.Figure:
+def band_figure(
+    dataset: Any, names: Sequence[str], *, labelled: bool = False, draw_medians: DrawMedians | None = None
+) -> go.Figure:
     """One panel per output: per arm the median with 25-75 % and 5-95 % bands across patients.
 
     Times where none of an arm's patients has a value are left out of that arm's traces (on the dense plot grid
     each arm has its own times).
 
     ``labelled`` gives every panel its own time axis labels (the report page; see `stacked_figure`).
+    ``draw_medians`` (arm, then output: each posterior draw's median course, shape (draws, time)) adds the
+    2.5-97.5 % range of the median over the draws as dotted lines.
     """
     x_values, _, _ = time_axis(dataset["time"].values)
 
@@ -128,9 +147,30 @@ def band_figure(dataset: Any, names: Sequence[str], *, labelled: bool = False) -
             middle = band_traces(x, inner.median, inner.low, inner.high, name=arm, colour=colour)[0]
             middle.update(name=f"{arm} 25-75 %", fillcolor=rgba(colour, 0.35))
             traces.insert(1, middle)
+        medians = (draw_medians or {}).get(arm, {}).get(str(variable.name))
+        if medians is not None:
+            traces.extend(_draw_range(x, band_over_patients(medians[:, recorded], 2.5, 97.5), arm, colour, first))
         return traces
 
     return stacked_figure(dataset, names, arm_traces, panel_px=_PANEL_HEIGHT, labelled=labelled)
+
+
+def _draw_range(x: Any, over_draws: Band, arm: str, colour: str, first: bool) -> list[go.Scatter]:
+    """The 2.5 and 97.5 % percentiles of the median course over posterior draws, as two dotted lines."""
+    name = f"{arm} median, 95 % over posterior draws"
+    return [
+        go.Scatter(
+            x=x,
+            y=end,
+            mode="lines",
+            line={"color": colour, "width": 1.5, "dash": "dot"},
+            name=name,
+            legendgroup=name,
+            showlegend=first and k == 0,
+        )
+        for k, end in enumerate((over_draws.low, over_draws.high))
+        if end is not None
+    ]
 
 
 def references_html(references: Sequence[Reference]) -> str:
@@ -163,6 +203,19 @@ def _overview(analysis: TrialAnalysis) -> str:
     )
 
 
+def _uncertainty_note(summary: dict[str, Any]) -> str:
+    """What the predictive intervals are, in a run with ``--uncertainty``; nothing otherwise."""
+    if not predictive(summary):
+        return ""
+    uncertainty = summary["uncertainty"]
+    return (
+        f"<p>95 % predictive: over {uncertainty['draws']} posterior draws of the calibrated parameters "
+        f"({html.escape(str(uncertainty.get('method', '')))}), each with the same patients: parameter and patient "
+        "uncertainty together (ketasim.analysis.predictive). The value and the 95 % interval are those of the "
+        "protocol's parameter set (patient sampling only).</p>"
+    )
+
+
 def _plot_note(plotted: Any) -> str:
     patients = int(plotted.sizes["patient"])
     return (
@@ -178,11 +231,13 @@ def trial_report_body(
     *,
     references: Sequence[Reference],
     plotted: Any | None = None,
+    draw_medians: DrawMedians | None = None,
 ) -> str:
     """The body of the report page as HTML text (the page around it: `ketasim.report.page`).
 
     ``plotted`` holds the drug levels and mechanism outputs of the first patients of each arm on the dense plot
-    grid; without it they are drawn from ``dataset`` (the observations).
+    grid; without it they are drawn from ``dataset`` (the observations). ``draw_medians`` (a run over posterior
+    draws) adds to the rating scales the range of their median course over the draws (`band_figure`).
     """
     first = analysis.arms[0] if analysis.arms else ""
     kinds: dict[str, tuple[str, str]] = {
@@ -191,6 +246,7 @@ def trial_report_body(
     parts = [
         f'<p style="{_BANNER_STYLE}"><strong>{html.escape(BANNER)}</strong></p>',
         _overview(analysis),
+        _uncertainty_note(summary),
         "<h2>Endpoints</h2>",
         endpoint_table(summary, dataset),
         "<h2>Comparisons</h2>",
@@ -213,7 +269,11 @@ def trial_report_body(
             )
             if courses is plotted:
                 parts.append(f"<p>{_plot_note(plotted)}</p>")
-            parts.append(f'<div class="plot">{figure_html(band_figure(courses, names, labelled=True))}</div>')
+            over_draws = draw_medians if courses is dataset else None
+            if over_draws:
+                parts.append(f"<p>{DRAWS_NOTE}</p>")
+            figure = band_figure(courses, names, labelled=True, draw_medians=over_draws)
+            parts.append(f'<div class="plot">{figure_html(figure)}</div>')
     parts.extend(["<h2>References</h2>", references_html(references)])
     return "\n".join(parts)
 
@@ -227,8 +287,11 @@ def write_trial_report(
     title: str,
     references: Sequence[Reference] = (),
     plotted: Any | None = None,
+    draw_medians: DrawMedians | None = None,
 ) -> Path:
     """Write ``report.html`` of a trial (and the shared plotly.js beside it), each completely or not at all, and
-    return its path (folders created); ``plotted`` as in `trial_report_body`."""
-    body = trial_report_body(analysis, summary, dataset, references=references, plotted=plotted)
+    return its path (folders created); ``plotted`` and ``draw_medians`` as in `trial_report_body`."""
+    body = trial_report_body(
+        analysis, summary, dataset, references=references, plotted=plotted, draw_medians=draw_medians
+    )
     return write_page(path, title, body)

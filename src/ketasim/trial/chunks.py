@@ -107,16 +107,23 @@ def run_chunk(source_json: str, task: ChunkTask, keep_all: bool = False) -> Chun
     """
 
     protocol = _loaded(source_json)
-    arm = protocol.arms[task.arm].name
-    arrays = simulate_range(protocol, _plan(source_json, task.arm), task.first, task.count, task.batch, task.seed)
-    dataset = to_dataset(protocol, [arm], [arrays], np.arange(task.first, task.first + task.count), task.seed)
-    failed = failed_patients(dataset)
-    levels = plan_levels(protocol, _plan(source_json, task.arm), task.first, task.count, task.batch, task.seed)
-    values = {arm: {e.name: arm_values(dataset, arm, e, failed[0], levels) for e in protocol.endpoints}}
+    plan = _plan(source_json, task.arm)
+    arrays = simulate_range(protocol, plan, task.first, task.count, task.batch, task.seed)
+    table, dataset = patient_rows(protocol, plan, task, arrays)
     kept = task.count if keep_all else max(0, min(task.count, REPORT_PATIENTS - task.first))
     timecourses = dataset.isel(patient=slice(0, kept)) if kept else None
-    table = patient_table(values, failed, dataset)
-    return ChunkResult(task, table, timecourses, plot_courses(protocol, _plan(source_json, task.arm), task))
+    return ChunkResult(task, table, timecourses, plot_courses(protocol, plan, task))
+
+
+def patient_rows(protocol: Any, plan: Any, task: ChunkTask, arrays: dict[str, np.ndarray]) -> tuple[Any, Any]:
+    """The table rows (`patient_table`) and the labelled time courses of a chunk's simulated outputs; PK endpoints
+    are read off drug levels simulated with the plan's parameter set."""
+    arm = protocol.arms[task.arm].name
+    dataset = to_dataset(protocol, [arm], [arrays], np.arange(task.first, task.first + task.count), task.seed)
+    failed = failed_patients(dataset)
+    levels = plan_levels(protocol, plan, task.first, task.count, task.batch, task.seed)
+    values = {arm: {e.name: arm_values(dataset, arm, e, failed[0], levels) for e in protocol.endpoints}}
+    return patient_table(values, failed, dataset), dataset
 
 
 def plot_courses(protocol: Any, plan: Any, task: ChunkTask) -> Any | None:

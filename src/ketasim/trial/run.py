@@ -16,8 +16,10 @@ from time import perf_counter
 from typing import Any
 
 from ketasim.analysis.endpoints import cutoff_references
+from ketasim.analysis.predictive import predictive_intervals
 from ketasim.analysis.summary import TrialAnalysis, analyse_values, summary_dict, values_from_table
 from ketasim.io.netcdf import write_timecourses
+from ketasim.parameters.posterior import Posterior, interval_draws, load_posterior
 from ketasim.parameters.registry import Reference
 from ketasim.protocol.parameter_choice import resolve_parameter_set
 from ketasim.protocol.run_size import check_trial_size
@@ -26,6 +28,7 @@ from ketasim.report.trial_report import write_trial_report
 from ketasim.result_files import named_errors, result_folder
 from ketasim.trial import chunks
 from ketasim.trial.files import write_patients, write_summary
+from ketasim.trial.uncertainty import check_draws_size, simulate_draws
 
 ProgressCallback = Callable[[int], None]  # called with the number of patients finished
 
@@ -71,6 +74,9 @@ def run_trial(
     timecourses: bool = False,
     progress: ProgressCallback | None = None,
     on_start: Callable[[], None] | None = None,
+    uncertainty: int | None = None,
+    posterior: Posterior | None = None,
+    on_draws: Callable[[int], None] | None = None,
 ) -> TrialResult:
     """Simulate ``protocol`` chunk by chunk, compute every endpoint with 95 % intervals and the comparisons, and
     write the files. Results are identical for any ``chunk_size``, ``workers`` or ``scheduler``, and on resuming.
@@ -99,16 +105,26 @@ def run_trial(
     timecourses
         Also write every patient's time courses to ``timecourses.nc``.
     progress
-        Called with the number of patients finished after each chunk.
+        Called with the number of patients finished after each chunk (and, over posterior draws, with the
+        patient-simulations finished after each engine call).
     on_start
         Called once the run's size, its folder and what ``resume`` keeps have been checked, before any work (a
         command shows its first progress line then, so a refused run prints nothing but its error).
+    uncertainty
+        Posterior draws to run besides the protocol's own parameter set (at least 2; e.g. `DEFAULT_DRAWS`):
+        every endpoint and comparison then gets ``pi95``, the predictive interval over parameters and patients
+        (`ketasim.analysis.predictive`), and ``value`` and ``ci95`` stay those of the protocol's set.
+    posterior
+        The ensemble the draws come from (default: the packaged one, `load_posterior`).
+    on_draws
+        Called with the number of patient-simulations over the draws (draws x patients x arms) before they start.
 
     Raises
     ------
     InputError
         When the run would not fit in memory (`ketasim.protocol.run_size`), another run is writing ``out_dir``,
-        or ``out_dir`` holds other results and ``force`` is not set.
+        or ``out_dir`` holds other results and ``force`` is not set; at ``--uncertainty`` when fewer than 2 or
+        more draws than the ensemble holds are asked for, or the ensemble cannot be read.
     OutputError
         When a file cannot be written; ``out_dir`` keeps its previous content.
     """
@@ -121,6 +137,12 @@ def run_trial(
     kept = size if timecourses else chunks.REPORT_PATIENTS
     key = "population.size" if patients is None else "--patients"
     check_trial_size(protocol, size, chunk, 0 if scheduler else workers, kept, key)
+    draws: list[dict[str, float]] = []
+    ensemble = posterior
+    if uncertainty is not None:
+        ensemble = ensemble if ensemble is not None else load_posterior()
+        draws = interval_draws(ensemble, uncertainty)
+        check_draws_size(protocol, size, len(draws))
     tasks = chunks.chunk_tasks(len(protocol.arms), size, chunk, root)
     stamp = chunks.fingerprint(protocol.source, size, root, chunk, timecourses)
     identity = {"command": "trial", "input": protocol.name}
@@ -141,10 +163,18 @@ def run_trial(
         arms = tuple(arm.name for arm in protocol.arms)
         values, failed = values_from_table(protocol, table, arms)
         analysis = analyse_values(protocol, arms, values, failed, root)
+        predictive, draw_run = None, None
+        if draws:
+            if on_draws is not None:
+                on_draws(len(draws) * size * len(arms))
+            draw_run = simulate_draws(protocol, draws, patients=size, seed=root, progress=progress)
+            predictive = predictive_intervals(protocol, arms, draw_run.values, root)
         names = {"patients": write_patients(table, staging / "patients.parquet").name}
         if timecourses:
             names["timecourses"] = write_timecourses(dataset, staging / "timecourses.nc").name
-        summary = summary_dict(analysis, perf_counter() - start)
+        summary = summary_dict(analysis, perf_counter() - start, predictive)
+        if predictive is not None and ensemble is not None:
+            summary["uncertainty"].update(based_on=ensemble.based_on, method=ensemble.method)
         names["report"] = write_trial_report(
             analysis,
             summary,
@@ -153,6 +183,7 @@ def run_trial(
             title=f"ketasim trial: {protocol.name}",
             references=trial_references(protocol),
             plotted=plotted,
+            draw_medians=draw_run.medians if draw_run is not None else None,
         ).name
         seconds = perf_counter() - start
         summary["seconds"] = round(seconds, 3)

@@ -4,7 +4,8 @@ target, offline and phone-readable.
 Each plot shows the simulated course (median across patients, 5-95 % band with more than one patient) over the
 target's window or around its ``at`` time, the expected value as a dashed line, its band shaded, and the
 simulated value; endpoint targets show the simulated value against the band on one axis. A contrast is shown as
-the difference it is (arm minus control), with both arms' values in its text.
+the difference it is (arm minus control), with both arms' values in its text. A run over posterior draws
+(``validate --uncertainty``) adds each target's predicted interval and whether it covers the band.
 """
 
 from __future__ import annotations
@@ -87,9 +88,21 @@ def _table(run: ValidationRun) -> str:
                 _number(r.target.expected),
                 format_interval(low, high, digits=4),
                 _badge(r),
+                *([] if run.draws is None else _predicted_cells(r)),
             ]
         )
-    return data_table(("target", "measure", "simulated", "expected", "band", "result"), rows, numeric=(2, 3, 4))
+    header: tuple[str, ...] = ("target", "measure", "simulated", "expected", "band", "result")
+    if run.draws is not None:
+        header += (f"95 % predicted ({run.draws} draws)", "covers band")
+    return data_table(header, rows, numeric=(2, 3, 4, 6) if run.draws is not None else (2, 3, 4))
+
+
+def _predicted_cells(result: TargetResult) -> list[str]:
+    """The predicted interval over the posterior draws and whether it reaches the band ("n/a" if not run)."""
+    prediction = result.prediction
+    if prediction is None or prediction.pi95 is None:
+        return ["n/a", "n/a"]
+    return [format_interval(*prediction.pi95, digits=4), "yes" if prediction.covered else "no"]
 
 
 def _section(result: TargetResult) -> str:
@@ -110,12 +123,25 @@ def _section(result: TargetResult) -> str:
         low, high = target.band
         lines.append(
             f"<p>simulated {_simulated_text(result)}, expected {_number(target.expected)} "
-            f"(band {format_interval(low, high, digits=4)}), {result.seconds:.2f} s.</p>"
+            f"(band {format_interval(low, high, digits=4)}), {result.seconds:.2f} s.{_predicted_text(result)}</p>"
         )
         lines.append(f'<div class="plot">{figure_html(target_figure(result))}</div>')
         lines.append(f'<p class="context">{LEGEND}</p>')
     lines.append("</section>")
     return "\n".join(lines)
+
+
+def _predicted_text(result: TargetResult) -> str:
+    """A sentence on the predicted interval over posterior draws, in a run with them."""
+    prediction = result.prediction
+    if prediction is None:
+        return ""
+    if prediction.pi95 is None:
+        return " No predicted interval: the target did not run under every posterior draw."
+    covers = "covers" if prediction.covered else "does not reach"
+    return (
+        f" Predicted over the posterior draws (95 %): {format_interval(*prediction.pi95, digits=4)}, {covers} the band."
+    )
 
 
 def _simulated_text(result: TargetResult) -> str:

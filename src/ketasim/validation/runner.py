@@ -14,7 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from time import perf_counter
@@ -33,6 +33,7 @@ from ketasim.analysis.courses import (
 from ketasim.analysis.drug_levels import dataset_levels, pk_statistic
 from ketasim.analysis.summary import endpoint_statistic, endpoint_value
 from ketasim.errors import KetasimError, TargetsError, UnsupportedError
+from ketasim.parameters.posterior import Posterior, interval_draws, load_posterior
 from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol import Protocol, load_protocol
 from ketasim.protocol.parameter_choice import resolve_parameter_set
@@ -113,10 +114,21 @@ class Course:
 
 
 @dataclass(frozen=True)
+class Prediction:
+    """A target's value over posterior draws: ``pi95``, the 2.5 and 97.5 % percentiles of the draws' simulated
+    values, and whether it overlaps the target's band (``covered``); both None when the target could not run under
+    every draw."""
+
+    pi95: tuple[float, float] | None
+    covered: bool | None
+
+
+@dataclass(frozen=True)
 class TargetResult:
     """The outcome of one target: its simulated value and pass/fail, or the error that stopped it.
 
-    For a contrast, ``arm_values`` holds the endpoint's estimate in the arm and in the control arm.
+    For a contrast, ``arm_values`` holds the endpoint's estimate in the arm and in the control arm; a run over
+    posterior draws (``validate --uncertainty``) adds the target's ``prediction``.
     """
 
     target: Target
@@ -126,6 +138,7 @@ class TargetResult:
     error: str | None = None
     course: Course | None = None
     arm_values: tuple[float, float] | None = None
+    prediction: Prediction | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result's entry in the JSON file of ``spec/targets.md``."""
@@ -140,6 +153,9 @@ class TargetResult:
         if self.error is not None:
             entry["error"] = self.error
         entry["role"] = self.target.role
+        if self.prediction is not None:
+            pi95 = self.prediction.pi95
+            entry.update(pi95=list(pi95) if pi95 is not None else None, covered=self.prediction.covered)
         return entry
 
 
@@ -150,6 +166,7 @@ class ValidationRun:
     targets_file: Path | None
     results: tuple[TargetResult, ...]
     warnings: tuple[str, ...] = field(default=())
+    draws: int | None = None
 
     @property
     def passed(self) -> int:
@@ -166,6 +183,11 @@ class ValidationRun:
         """Targets that could not be run."""
         return sum(1 for r in self.results if r.error is not None)
 
+    @property
+    def covered(self) -> int:
+        """Targets whose predicted interval over the posterior draws overlaps their band."""
+        return sum(1 for r in self.results if r.prediction is not None and r.prediction.covered)
+
     def roles(self) -> tuple[str, ...]:
         """The roles of the targets that ran, in the order of `ROLES`."""
         present = {r.target.role for r in self.results}
@@ -174,7 +196,7 @@ class ValidationRun:
     def of_role(self, role: str) -> ValidationRun:
         """The part of the run whose targets have ``role``."""
         chosen = tuple(r for r in self.results if r.target.role == role)
-        return ValidationRun(targets_file=self.targets_file, results=chosen, warnings=self.warnings)
+        return replace(self, results=chosen)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``spec/targets.md``."""
@@ -186,11 +208,13 @@ class ValidationRun:
             "errors": self.errors,
             "results": [r.to_json() for r in self.results],
             "roles": {role: self.of_role(role).counts() for role in self.roles()},
+            **({} if self.draws is None else {"uncertainty": {"draws": self.draws, "covered": self.covered}}),
         }
 
     def counts(self) -> dict[str, int]:
-        """Targets run, passed, failed and errored."""
-        return {"targets": len(self.results), "passed": self.passed, "failed": self.failed, "errors": self.errors}
+        """Targets run, passed, failed and errored (and, over posterior draws, covered)."""
+        counts = {"targets": len(self.results), "passed": self.passed, "failed": self.failed, "errors": self.errors}
+        return counts if self.draws is None else {**counts, "covered": self.covered}
 
 
 def write_results_json(run: ValidationRun, path: str | Path) -> Path:
@@ -478,10 +502,48 @@ def _course(target: Target, time_h: FloatArray, values: FloatArray, unit: str, l
     return Course(time_h=times, median=band.median, low=band.low, high=band.high, unit=unit, label=label)
 
 
+def with_predictions(
+    run: ValidationRun,
+    targets: TargetsFile,
+    draws: Sequence[Overrides],
+    *,
+    patients: int | None = None,
+    backend: Backend | None = None,
+) -> ValidationRun:
+    """``run`` with every target's `Prediction` over the posterior ``draws``, all draws in one `BatchRunner` call.
+
+    The draws see each protocol's own patients (``patients`` per arm at most; default ``population.size``), the same
+    for every draw, so ``pi95`` is the spread the parameters give the target's value; ``covered`` says whether it
+    overlaps the target's band (edges included).
+    """
+    runs = BatchRunner(targets, patients=patients, backend=backend).run(draws)
+    results = tuple(
+        replace(result, prediction=_prediction(result.target, [draw.results[k] for draw in runs]))
+        for k, result in enumerate(run.results)
+    )
+    return replace(run, results=results, draws=len(draws))
+
+
+def _prediction(target: Target, results: Sequence[TargetResult]) -> Prediction:
+    """The 2.5 and 97.5 % percentiles of a target's values over the draws, and whether they reach its band."""
+    values = [r.simulated for r in results]
+    if any(r.error is not None for r in results) or any(v is None for v in values):
+        return Prediction(None, None)
+    low, high = (float(v) for v in np.percentile(np.asarray(values, dtype=float), [2.5, 97.5]))
+    return Prediction((low, high), low <= target.band[1] and high >= target.band[0])
+
+
 def validate(
-    targets: str | Path | TargetsFile, *, on_target: Callable[[int, Target], None] | None = None
+    targets: str | Path | TargetsFile,
+    *,
+    on_target: Callable[[int, Target], None] | None = None,
+    uncertainty: int | None = None,
+    posterior: Posterior | None = None,
 ) -> ValidationRun:
     """Run every target of a targets file (a path, or a file loaded with `load_targets`) against the model.
+
+    With ``uncertainty`` (at least 2 draws of ``posterior``, default the packaged ensemble), every result also
+    carries its `Prediction` over that many posterior draws (`with_predictions`).
 
     Examples
     --------
@@ -489,4 +551,7 @@ def validate(
     >>> run.passed, run.failed, run.errors  # doctest: +SKIP
     """
     loaded = targets if isinstance(targets, TargetsFile) else load_targets(targets)
-    return run_targets(loaded, on_target=on_target)
+    if uncertainty is None:
+        return run_targets(loaded, on_target=on_target)
+    draws = interval_draws(posterior if posterior is not None else load_posterior(), uncertainty)
+    return with_predictions(run_targets(loaded, on_target=on_target), loaded, draws)
