@@ -64,7 +64,7 @@ def main() -> None:
     protocol = load_protocol(args.protocol)
     plan = plan_arm(protocol, 0, StepPolicy())
     cohort = make_patients(protocol.population, 0, 0, args.patients, protocol.seed)
-    model = build_model(plan.composition, [plan.pset], cohort)
+    model = build_model(plan.composition, plan.pset, cohort)
     problem = linear_problem(plan, plan.pset, cohort)
     working = engine._cast_floats(model, plan.derivative_dtype)
     state = jnp.asarray(model.initial_state(), dtype=plan.derivative_dtype)

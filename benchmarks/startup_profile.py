@@ -16,7 +16,6 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 STARTED = (time.perf_counter(), time.process_time())
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,8 +69,7 @@ def main() -> None:
     plan = plan_arm(protocol, 0, StepPolicy())
     cohort = make_patients(protocol.population, 0, 0, 1, protocol.seed)
     stages.done("plan the arm and draw the patient")
-    build: Any = model_module.build_model
-    build(plan.composition, [plan.pset] if hasattr(model_module, "set_parameters") else plan.pset, cohort)
+    model_module.build_model(plan.composition, plan.pset, cohort)
     stages.done("model arrays, first time in the process (small XLA programs)")
     before = dict(durations)
     dataset = simulate(protocol, patients=1)

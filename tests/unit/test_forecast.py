@@ -90,7 +90,7 @@ def test_course_matches_engine() -> None:
     plan = plan_arm(protocol, 0, StepPolicy())
     cohort = make_patients(protocol.population, 0, 0, 3, protocol.seed)
     problem = linear_problem(plan, plan.pset, dataclasses.replace(cohort, variability=False))
-    model = build_model(plan.composition, [plan.pset], cohort)
+    model = build_model(plan.composition, plan.pset, cohort)
     engine = run(problem, plan.schedule, plan.grid, model, ("madrs", "phq9", "gad7"))
     course = courses.patient_course(
         protocol.model_copy(update={"population": protocol.population.model_copy(update={"size": 1})})

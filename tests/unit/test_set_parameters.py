@@ -8,7 +8,7 @@ import numpy as np
 
 import ketasim
 from ketasim.engine.grid import StepPolicy
-from ketasim.models.model import build_model, individual_parameters, set_parameters
+from ketasim.models.model import build_model_of_sets, individual_parameters, set_parameters
 from ketasim.population import make_patients
 from ketasim.simulation.plan import plan_arm
 
@@ -40,7 +40,7 @@ def test_sets_built_together_equal_each_set_built_alone() -> None:
             np.testing.assert_array_equal(together[name][5 * k : 5 * (k + 1)], values, err_msg=name)
     differing = [name for name in together if not np.array_equal(together[name][:5], together[name][5:10])]
     assert "rumination_baseline" in differing  # the sets do differ, baselines included
-    model = build_model(plan.composition, sets, patients)
+    model = build_model_of_sets(plan.composition, sets, patients)
     assert {name: np.asarray(value).shape for name, value in model.parameters.items()} == {
         name: (20,) for name in together
     }

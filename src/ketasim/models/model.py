@@ -2,9 +2,9 @@
 
 `compose` lists the stages for a drug catalogue; the `Composition` is the one source of the state layout, the
 quantities, the outputs and the parameter list, read by the engine (through `Model`), the SBML export and the
-forecast. `build_model` turns parameter sets and a batch of patients into a `Model`: the composition (static:
-one compiled program per composition) and one array per parameter over the sets' patients (data: new values never
-recompile).
+forecast. `build_model` turns a parameter set and a batch of patients into a `Model`: the composition (static:
+one compiled program per composition) and one array per parameter (data: new values never recompile);
+`build_model_of_sets` does so for several sets at once, the same patients with each.
 """
 
 from __future__ import annotations
@@ -213,7 +213,12 @@ def set_parameters(composition: Composition, psets: Sequence[ParameterSet], pati
     return joined
 
 
-def build_model(composition: Composition, psets: Sequence[ParameterSet], patients: Any) -> Model:
+def build_model(composition: Composition, pset: ParameterSet, patients: Any) -> Model:
+    """The model of a batch of patients: the composition with every parameter as a JAX array."""
+    return build_model_of_sets(composition, [pset], patients)
+
+
+def build_model_of_sets(composition: Composition, psets: Sequence[ParameterSet], patients: Any) -> Model:
     """The model of a batch of patients with each of ``psets`` (`set_parameters`), every parameter a JAX array."""
     parameters = set_parameters(composition, psets, patients)
     return Model(composition, dict(zip(parameters, jax.device_put(list(parameters.values())), strict=True)))

@@ -16,7 +16,7 @@ from ketasim.engine.linear import ModalSystem
 from ketasim.engine.run import LinearProblem, bucket, run
 from ketasim.errors import InputError
 from ketasim.models import scales
-from ketasim.models.model import build_model
+from ketasim.models.model import build_model_of_sets
 from ketasim.models.pk import COVARIATE_VALUES, pk_blocks
 from ketasim.models.system import assemble
 from ketasim.parameters.registry import ParameterSet
@@ -55,7 +55,7 @@ def simulate_chunk(
     """
     sets = list(parameter_sets) or [plan.pset]
     problem = join_problems([linear_problem(plan, pset, cohort) for pset in sets])
-    model = build_model(plan.composition, sets, cohort)
+    model = build_model_of_sets(plan.composition, sets, cohort)
     joined = run(problem, plan.schedule, plan.grid, model, outputs, plan.derivative_dtype)
     per_set = [
         {name: values[k * cohort.count : (k + 1) * cohort.count] for name, values in joined.items()}
