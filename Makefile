@@ -5,16 +5,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.installed-runtime
+WARM_STAMP := $(VENV)/.warm-cache
 
 .PHONY: setup run test test-slow lint bench docs calibrate posterior posterior-surrogate mutate wheel-check clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(WARM_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP) $(RUNTIME_STAMP)
+
+# The persistent compile cache filled with the examples' programs (scripts/warm_cache.py; minutes the first time,
+# seconds when they are cached), again whenever the code that defines the compiled programs changes.
+$(WARM_STAMP): $(STAMP) $(wildcard src/ketasim/engine/*.py src/ketasim/models/*.py)
+	$(BIN)/python scripts/warm_cache.py
+	touch $(WARM_STAMP)
 
 $(RUNTIME_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

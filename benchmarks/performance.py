@@ -212,8 +212,18 @@ def main() -> None:
         "Reproduce with `.venv/bin/python benchmarks/performance.py` (options in its docstring); the numbers of "
         "one run are compared with each other only.",
     ]
-    args.out.write_text("\n\n".join(["\n".join(header), *sections]) + "\n", encoding="utf-8")
+    kept = kept_section(args.out)
+    args.out.write_text("\n\n".join(["\n".join(header), *sections, *kept]) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
+
+
+KEPT_MARKER = "<!-- measured by other benchmarks; benchmarks/performance.py keeps what follows -->"
+
+
+def kept_section(page: Path) -> list[str]:
+    """The part of ``page`` from `KEPT_MARKER` on (the start-up profile and its before/after), if any."""
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    return [text[text.index(KEPT_MARKER) :].rstrip()] if KEPT_MARKER in text else []
 
 
 if __name__ == "__main__":

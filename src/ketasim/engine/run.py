@@ -235,13 +235,13 @@ def _simulate(
 
     def observe(z: jax.Array, y: jax.Array) -> jax.Array:
         linear = readouts(z)
-        values = {**linear, **model.observe(y, linear)}
+        values = {**linear, **_observe(model, y, linear, model.output_names)}
         return jnp.stack([values[name] for name in chosen])
 
     def derivative(signal: jax.Array) -> Callable[[jax.Array, Mapping[str, jax.Array]], jax.Array]:
         def evaluate(state: jax.Array, r: Mapping[str, jax.Array]) -> jax.Array:
             inputs = _cast_floats((state, r, signal), derivative_dtype)
-            return working.derivative(*inputs).astype(state.dtype)
+            return _derivative(working, *inputs).astype(state.dtype)
 
         return evaluate
 
@@ -279,6 +279,27 @@ def _simulate(
         buffer,
     )
     return buffer
+
+
+@jax.jit
+def _derivative(
+    model: NonlinearModel, state: jax.Array, readouts: Mapping[str, jax.Array], signals: jax.Array
+) -> jax.Array:
+    """``model.derivative``, traced once per program however often a step calls it (ETDRK4: four times)."""
+    return model.derivative(state, readouts, signals)
+
+
+@partial(jax.jit, static_argnames=("names",))
+def _observe(
+    model: NonlinearModel, state: jax.Array, readouts: Mapping[str, jax.Array], names: tuple[str, ...]
+) -> dict[str, jax.Array]:
+    """``model.observe``, traced once per program (it is called inside the loop and after it).
+
+    ``names`` (the model's `output_names`) is part of the key under which the traced function is reused: the
+    outputs follow the vocabulary, which is not part of the model's value.
+    """
+    values = model.observe(state, readouts)
+    return {name: values[name] for name in names}
 
 
 def _cast_floats(tree: T, dtype: str) -> T:

@@ -3,12 +3,13 @@
 `compose` lists the stages for a drug catalogue; the `Composition` is the one source of the state layout, the
 quantities, the outputs and the parameter list, read by the engine (through `Model`), the SBML export and the
 forecast. `build_model` turns a parameter set and a batch of patients into a `Model`: the composition (static:
-one compiled program per composition) and one array per parameter (data: new values never recompile).
+one compiled program per composition) and one array per parameter (data: new values never recompile);
+`build_model_of_sets` does so for several sets at once, the same patients with each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -173,32 +174,51 @@ class Model:
 
 def individual_parameters(composition: Composition, pset: ParameterSet, patients: Any) -> dict[str, np.ndarray]:
     """Every parameter of ``composition`` for a batch of patients, baselines included, as float64 arrays."""
+    return set_parameters(composition, [pset], patients)
+
+
+def set_parameters(composition: Composition, psets: Sequence[ParameterSet], patients: Any) -> dict[str, np.ndarray]:
+    """`individual_parameters` of the same patients with each of ``psets``, set after set: shape (sets x patients,).
+
+    Each set's per-patient values are drawn on their own; the untreated state and the baselines, the costly part,
+    are evaluated once for all sets together (elementwise, so every value is the one a set alone gives).
+    """
     count = patients.count
     ones = np.ones(count)
-    values: dict[str, np.ndarray] = {}
-    for stage in composition.stages:
-        values.update({name: ones * pset[name] for name in stage.registry_parameters()})
-    for stage in composition.stages:
-        values.update(
-            {name: np.asarray(value, dtype=float) for name, value in stage.individual(pset, patients).items()}
-        )
+    per_set: list[dict[str, np.ndarray]] = []
+    for pset in psets:
+        values: dict[str, np.ndarray] = {}
+        for stage in composition.stages:
+            values.update({name: ones * pset[name] for name in stage.registry_parameters()})
+        for stage in composition.stages:
+            values.update(
+                {name: np.asarray(value, dtype=float) for name, value in stage.individual(pset, patients).items()}
+            )
+        per_set.append(values)
+    joined = {name: np.concatenate([values[name] for values in per_set]) for name in per_set[0]}
+    total = count * len(per_set)
     baselines = {p: q for stage in composition.stages for p, q in stage.baselines().items()}
-    values.update({name: np.zeros(count) for name in baselines})
-    state = composition.initial(ARRAYS, values)
+    joined.update({name: np.zeros(total) for name in baselines})
+    state = composition.initial(ARRAYS, joined)
     untreated = composition.evaluate(
         ARRAYS,
         {
-            **values,
+            **joined,
             **state,
-            **{name: np.zeros(count) for name in composition.readouts},
+            **{name: np.zeros(total) for name in composition.readouts},
             **{name: 0.0 for name in composition.signals},
         },
     )
-    values.update({name: np.asarray(untreated[quantity], dtype=float) for name, quantity in baselines.items()})
-    return values
+    joined.update({name: np.asarray(untreated[quantity], dtype=float) for name, quantity in baselines.items()})
+    return joined
 
 
 def build_model(composition: Composition, pset: ParameterSet, patients: Any) -> Model:
     """The model of a batch of patients: the composition with every parameter as a JAX array."""
-    parameters = individual_parameters(composition, pset, patients)
-    return Model(composition, {name: jnp.asarray(value) for name, value in parameters.items()})
+    return build_model_of_sets(composition, [pset], patients)
+
+
+def build_model_of_sets(composition: Composition, psets: Sequence[ParameterSet], patients: Any) -> Model:
+    """The model of a batch of patients with each of ``psets`` (`set_parameters`), every parameter a JAX array."""
+    parameters = set_parameters(composition, psets, patients)
+    return Model(composition, dict(zip(parameters, jax.device_put(list(parameters.values())), strict=True)))

@@ -19,6 +19,7 @@ from ketasim.models.acute import Acute, DischargeRule, monitoring_time_h
 from ketasim.models.math import ARRAYS
 from ketasim.models.pk import effect_site_readout
 from ketasim.parameters.catalogue import Catalogue
+from ketasim.parameters.registry import ParameterSet
 from ketasim.protocol import Dose
 from ketasim.simulation.plan import ArmPlan, drug_inputs
 
@@ -34,13 +35,20 @@ def monitored_doses(doses: Sequence[Dose], catalogue: Catalogue) -> list[Dose]:
     return [d for d in doses if d.drug in catalogue.drugs and catalogue.drugs[d.drug].monitored]
 
 
-def monitoring_times(problem: LinearProblem, plan: ArmPlan, duration_h: float) -> np.ndarray:
-    """(patients, monitored doses) hours from each monitored dose until discharge; NaN if not met in the window."""
+def monitoring_times(
+    problem: LinearProblem, plan: ArmPlan, psets: Sequence[ParameterSet], duration_h: float
+) -> list[np.ndarray]:
+    """(patients, monitored doses) hours from each monitored dose until discharge, for each of ``psets``; NaN if not
+    met in the window.
+
+    ``problem`` holds the patients of every set, set after set (`ketasim.simulation.run.join_problems`): the
+    effect sites of all of them come from one engine call.
+    """
     doses = plan.events.doses
     watched = monitored_doses(doses, plan.catalogue)
-    patients = problem.readout.shape[0]
+    patients = problem.readout.shape[0] // len(psets)
     if not watched:
-        return np.zeros((patients, 0))
+        return [np.zeros((patients, 0)) for _ in psets]
     samples = np.unique(
         np.concatenate([np.arange(d.time_h, min(d.time_h + WINDOW_H, duration_h) + 1e-9, SAMPLE_H) for d in watched])
     )
@@ -49,13 +57,19 @@ def monitoring_times(problem: LinearProblem, plan: ArmPlan, duration_h: float) -
     acute = Acute.of(plan.catalogue)
     names = tuple(effect_site_readout(s) for s in acute.species)
     schedule = build_schedule(drug_inputs(doses, plan.kinds), len(plan.kinds), grid)
-    readouts = run(problem, schedule, grid, NoNonlinearPart(patients), names)
-    parameters = {name: plan.pset[name] for name in acute.registry_parameters()}
-    effects = acute.values(ARRAYS, {**parameters, **readouts})
-    return monitoring_time_h(
-        samples,
-        np.asarray(effects["dissociation"]),
-        np.asarray(effects["systolic_bp_change"]),
-        [d.time_h for d in watched],
-        DischargeRule.from_parameter_set(plan.pset),
-    )
+    readouts = run(problem, schedule, grid, NoNonlinearPart(problem.readout.shape[0]), names)
+    times = []
+    for k, pset in enumerate(psets):
+        parameters = {name: pset[name] for name in acute.registry_parameters()}
+        own = {name: values[k * patients : (k + 1) * patients] for name, values in readouts.items()}
+        effects = acute.values(ARRAYS, {**parameters, **own})
+        times.append(
+            monitoring_time_h(
+                samples,
+                np.asarray(effects["dissociation"]),
+                np.asarray(effects["systolic_bp_change"]),
+                [d.time_h for d in watched],
+                DischargeRule.from_parameter_set(pset),
+            )
+        )
+    return times

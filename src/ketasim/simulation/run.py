@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
@@ -18,7 +16,7 @@ from ketasim.engine.linear import ModalSystem
 from ketasim.engine.run import LinearProblem, bucket, run
 from ketasim.errors import InputError
 from ketasim.models import scales
-from ketasim.models.model import Model, build_model
+from ketasim.models.model import build_model_of_sets
 from ketasim.models.pk import COVARIATE_VALUES, pk_blocks
 from ketasim.models.system import assemble
 from ketasim.parameters.registry import ParameterSet
@@ -56,23 +54,26 @@ def simulate_chunk(
     sets: (sets, patients, ...).
     """
     sets = list(parameter_sets) or [plan.pset]
-    problems = [linear_problem(plan, pset, cohort) for pset in sets]
-    models = [build_model(plan.composition, pset, cohort) for pset in sets]
-    joined = run(join_problems(problems), plan.schedule, plan.grid, join_models(models), outputs, plan.derivative_dtype)
+    problem = join_problems([linear_problem(plan, pset, cohort) for pset in sets])
+    model = build_model_of_sets(plan.composition, sets, cohort)
+    joined = run(problem, plan.schedule, plan.grid, model, outputs, plan.derivative_dtype)
     per_set = [
         {name: values[k * cohort.count : (k + 1) * cohort.count] for name, values in joined.items()}
         for k in range(len(sets))
     ]
-    for result, pset, problem in zip(per_set, sets, problems, strict=True):
-        if cohort.variability:
-            observations = len(plan.grid.observation_index)
-            for i, scale in enumerate(SCALES):
-                if scale in result:
-                    u = cohort.uniforms(STREAM_RATER + i, observations)
-                    result[scale] = scales.rate(result[scale], scale, u, pset)
+    observations = len(plan.grid.observation_index)
+    rater = {  # the same rater noise for every set
+        scale: cohort.uniforms(STREAM_RATER + i, observations)
+        for i, scale in enumerate(SCALES)
+        if scale in joined and cohort.variability
+    }
+    monitoring = monitoring_times(problem, plan, sets, float(plan.grid.times_h[-1]))
+    for result, pset, monitoring_time in zip(per_set, sets, monitoring, strict=True):
+        for scale, u in rater.items():
+            result[scale] = scales.rate(result[scale], scale, u, pset)
         for name in COVARIATE_FIELDS:
             result[name] = np.asarray(getattr(cohort, name), dtype=float)
-        result["monitoring_time"] = monitoring_times(problem, replace(plan, pset=pset), float(plan.grid.times_h[-1]))
+        result["monitoring_time"] = monitoring_time
     if not parameter_sets:
         return per_set[0]
     return {name: np.stack([result[name] for result in per_set]) for name in per_set[0]}
@@ -89,16 +90,6 @@ def join_problems(problems: list[LinearProblem]) -> LinearProblem:
     kinds = np.concatenate([p.kind_vectors for p in problems], axis=1)
     readout = np.concatenate([p.readout for p in problems])
     return LinearProblem(system, kinds, first.readout_names, readout)
-
-
-def join_models(models: list[Model]) -> Model:
-    """The models of several groups of patients with the same composition, as one model."""
-    if len(models) == 1:
-        return models[0]
-    return Model(
-        models[0].composition,
-        {name: jnp.concatenate([m.parameters[name] for m in models]) for name in models[0].parameters},
-    )
 
 
 def pk_values(pset: ParameterSet, cohort: Patients) -> dict[str, Any]:
