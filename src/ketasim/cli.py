@@ -388,8 +388,7 @@ def _ensemble(uncertainty: int | None, posterior: Path | None) -> Posterior | No
     """The ensemble ``--uncertainty`` draws from (``--posterior``, default: the packaged one), its draw count
     checked; None without ``--uncertainty``."""
     from ketasim.errors import InputError
-    from ketasim.parameters.posterior import interval_draws, load_posterior
-    from ketasim.trial.uncertainty import DEFAULT_DRAWS
+    from ketasim.parameters.posterior import DEFAULT_DRAWS, interval_draws, load_posterior
 
     if uncertainty is None:
         if posterior is not None:

@@ -34,6 +34,9 @@ from ketasim.parameters.registry import ParameterSet
 POSTERIOR_FILE = Path(__file__).with_name("posterior.yaml")
 FORMAT_KEY = "ketasim-posterior"
 FORMAT_VERSION = 1
+DEFAULT_DRAWS = 64
+"""Posterior draws of ``--uncertainty`` (trial and validate) when a caller needs a number (documented cost:
+``docs/reading-the-report.md``)."""
 UNCERTAINTY_OPTION = "--uncertainty"
 
 

@@ -111,7 +111,7 @@ def run_trial(
         Called once the run's size, its folder and what ``resume`` keeps have been checked, before any work (a
         command shows its first progress line then, so a refused run prints nothing but its error).
     uncertainty
-        Posterior draws to run besides the protocol's own parameter set (at least 2; e.g. `DEFAULT_DRAWS`):
+        Posterior draws to run besides the protocol's own parameter set (at least 2; e.g. `ketasim.parameters.posterior.DEFAULT_DRAWS`):
         every endpoint and comparison then gets ``pi95``, the predictive interval over parameters and patients
         (`ketasim.analysis.predictive`), and ``value`` and ``ci95`` stay those of the protocol's set.
     posterior

@@ -30,10 +30,6 @@ from ketasim.simulation.run import BATCH_SIZE, batch_size, engine_threads, simul
 from ketasim.trial.chunks import REPORT_PATIENTS, ChunkTask, patient_rows
 from ketasim.vocabulary import SCALES
 
-DEFAULT_DRAWS = 64
-"""Posterior draws of ``ketasim trial --uncertainty`` when a caller needs a number (documented cost:
-``docs/reading-the-report.md``)."""
-
 
 def draw_sets(pset: ParameterSet, draws: Sequence[Mapping[str, float]], fixed: Sequence[str]) -> list[ParameterSet]:
     """``pset`` with each draw's values, named ``<set>+draw<k>``; the parameters in ``fixed`` keep their value."""
