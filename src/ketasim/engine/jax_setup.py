@@ -3,8 +3,10 @@
 `configure` switches JAX to float64 (the pharmacokinetics and the states need it; the engine evaluates only the
 nonlinear derivative in float32) and points JAX's persistent compile cache at ``$KETASIM_JAX_CACHE`` (default
 ``~/.cache/ketasim/jax``; empty switches the cache off), so later runs of the same program start at once.
-Every program is cached however quickly it compiled: a run also compiles dozens of small programs (the
-operations that build the model's arrays, each about 10 ms), which together cost more than reading them back.
+Only programs that took at least half a second to compile are cached. Caching every program (the dozens of small
+ones that build the model's arrays, about 10 ms each) saved about 0.4 s of a warm start, but a full test run that
+wrote or read thousands of small executables crashed inside XLA's executable (de)serialization late in the run
+(segmentation fault / abort in `put_executable_and_time` and `get_executable_and_time`, twice, never in isolation).
 Both are process-wide JAX settings: every public entry point of ketasim that runs the model calls `configure`
 first (the decorator `configured`), and importing ketasim changes nothing.
 """
@@ -31,7 +33,7 @@ def configure() -> None:
     cache = os.environ.get(CACHE_VARIABLE, str(Path.home() / ".cache" / "ketasim" / "jax"))
     if cache and jax.config.jax_compilation_cache_dir != cache:  # type: ignore[attr-defined]
         jax.config.update("jax_compilation_cache_dir", cache)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 
 
 def configured(function: Callable[P, R]) -> Callable[P, R]:
