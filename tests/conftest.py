@@ -3,15 +3,30 @@ fixtures."""
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import jax
 import pytest
 
 from ketasim.engine.jax_setup import configure
 
 configure()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def fresh_compiled_programs() -> Iterator[None]:
+    """Drop the compiled programs after each test module (later modules read them back from the persistent cache).
+
+    Every program loaded by XLA holds a few memory mappings; a whole run keeps thousands of programs alive and
+    passes the kernel's limit of 65,530 mappings per process (``vm.max_map_count``), where XLA aborts or crashes
+    while loading the next one.
+    """
+    yield
+    jax.clear_caches()
+    gc.collect()
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@
 nonlinear derivative in float32) and points JAX's persistent compile cache at ``$KETASIM_JAX_CACHE`` (default
 ``~/.cache/ketasim/jax``; empty switches the cache off), so later runs of the same program start at once.
 Only programs that took at least half a second to compile are cached. Caching every program (the dozens of small
-ones that build the model's arrays, about 10 ms each) saved about 0.4 s of a warm start, but a full test run that
-wrote or read thousands of small executables crashed inside XLA's executable (de)serialization late in the run
-(segmentation fault / abort in `put_executable_and_time` and `get_executable_and_time`, twice, never in isolation).
+ones that build the model's arrays, about 10 ms each) saved about 0.4 s of a warm start, but two full test runs with
+it crashed inside XLA late in the run; the cause was the test process running out of memory mappings (each loaded
+program holds a few; see tests/conftest.py), and the threshold stays until a full run with every program cached
+passes.
 Both are process-wide JAX settings: every public entry point of ketasim that runs the model calls `configure`
 first (the decorator `configured`), and importing ketasim changes nothing.
 """
