@@ -3,11 +3,8 @@
 `configure` switches JAX to float64 (the pharmacokinetics and the states need it; the engine evaluates only the
 nonlinear derivative in float32) and points JAX's persistent compile cache at ``$KETASIM_JAX_CACHE`` (default
 ``~/.cache/ketasim/jax``; empty switches the cache off), so later runs of the same program start at once.
-Only programs that took at least half a second to compile are cached. Caching every program (the dozens of small
-ones that build the model's arrays, about 10 ms each) saved about 0.4 s of a warm start, but two full test runs with
-it crashed inside XLA late in the run; the cause was the test process running out of memory mappings (each loaded
-program holds a few; see tests/conftest.py), and the threshold stays until a full run with every program cached
-passes.
+Every program is cached however quickly it compiled: a run also compiles dozens of small programs (the
+operations that build the model's arrays, each about 10 ms), which together cost more than reading them back.
 Both are process-wide JAX settings: every public entry point of ketasim that runs the model calls `configure`
 first (the decorator `configured`), and importing ketasim changes nothing.
 """
@@ -34,7 +31,7 @@ def configure() -> None:
     cache = os.environ.get(CACHE_VARIABLE, str(Path.home() / ".cache" / "ketasim" / "jax"))
     if cache and jax.config.jax_compilation_cache_dir != cache:  # type: ignore[attr-defined]
         jax.config.update("jax_compilation_cache_dir", cache)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 
 def configured(function: Callable[P, R]) -> Callable[P, R]:
