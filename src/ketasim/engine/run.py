@@ -173,23 +173,24 @@ def run(
     record_at = np.full(len(grid.times_h), observations, dtype=np.int64)
     record_at[grid.observation_index] = np.arange(observations)
     result = _simulate(
-        jnp.asarray(modal_readout),
-        jnp.asarray(kind_modal),
-        jnp.asarray(_pad(problem.system.eigenvalues, {1: states})),
+        modal_readout,
+        kind_modal,
+        _pad(problem.system.eigenvalues, {1: states}),
         model,
         problem.readout_names,
         chosen,
-        tuple(jnp.asarray(_pad(a, {0: runs})) for a in (first, count, length)),
-        jnp.asarray(_pad(schedule.boluses, {0: steps, 1: kinds})),
-        jnp.asarray(_pad(schedule.infusion_rates, {0: steps, 1: kinds})),
-        jnp.asarray(_pad(schedule.signals, {0: steps})),
-        jnp.asarray(_pad(record_at[:-1], {0: steps}, fill=observations)),
-        jnp.asarray(record_at[-1]),
-        jnp.asarray(observations),
+        tuple(_pad(a, {0: runs}) for a in (first, count, length)),
+        _pad(schedule.boluses, {0: steps, 1: kinds}),
+        _pad(schedule.infusion_rates, {0: steps, 1: kinds}),
+        _pad(schedule.signals, {0: steps}),
+        _pad(record_at[:-1], {0: steps}, fill=observations),
+        record_at[-1],
+        np.asarray(observations),
         bucket(observations + 1, 8),
         derivative_dtype,
     )
-    return {name: np.asarray(result[:observations, i, :]).T for i, name in enumerate(chosen)}
+    recorded = np.asarray(result)[:observations]
+    return {name: recorded[:, i, :].T for i, name in enumerate(chosen)}
 
 
 def bucket(n: int, smallest: int = 1) -> int:

@@ -3,7 +3,7 @@
 Every stage writes its equations once, against a `Math` namespace ``m`` and Python's arithmetic operators:
 ``m.tanh(x)``, ``m.power(x, n)``, ``m.where(m.greater(x, 0), a, b)``; ``m.named(defined, name)`` reads a
 quantity the stage has just defined (its value on arrays, a reference by name in formulas). `ARRAYS` evaluates them on JAX arrays of
-patients; `FORMULAS` builds `Expr` trees over named symbols, which `ketasim.io.sbml` writes as MathML, so the SBML
+patients (`HOST` on NumPy arrays, for evaluations outside the engine); `FORMULAS` builds `Expr` trees over named symbols, which `ketasim.io.sbml` writes as MathML, so the SBML
 export and the engine cannot drift apart.
 """
 
@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+import scipy.special
 
 from ketasim.models.power import power as fast_power
 
@@ -36,35 +38,43 @@ class Math(Protocol):
     def named(self, defined: dict[str, Value], name: str) -> Value: ...
 
 
+@dataclass(frozen=True)
 class ArrayMath:
-    """`Math` on JAX arrays. ``power`` is the engine's fast power (exp of log in float32)."""
+    """`Math` on arrays of an array library ``xp``: JAX (`ARRAYS`, the engine) or NumPy (`HOST`).
+
+    On JAX ``power`` is the engine's fast power (exp of log in float32). `HOST` serves evaluations done once per
+    run outside the engine (the network table, discharge monitoring), which on JAX would load one small compiled
+    program per operation.
+    """
+
+    xp: Any = jnp
 
     def exp(self, x: Value) -> Value:
-        return jnp.exp(x)
+        return self.xp.exp(x)
 
     def log(self, x: Value) -> Value:
-        return jnp.log(x)
+        return self.xp.log(x)
 
     def log1p(self, x: Value) -> Value:
-        return jnp.log1p(x)
+        return self.xp.log1p(x)
 
     def tanh(self, x: Value) -> Value:
-        return jnp.tanh(x)
+        return self.xp.tanh(x)
 
     def power(self, base: Value, exponent: Value) -> Value:
-        return fast_power(base, exponent)
+        return fast_power(base, exponent) if self.xp is jnp else np.power(base, exponent)
 
     def maximum(self, a: Value, b: Value) -> Value:
-        return jnp.maximum(a, b)
+        return self.xp.maximum(a, b)
 
     def minimum(self, a: Value, b: Value) -> Value:
-        return jnp.minimum(a, b)
+        return self.xp.minimum(a, b)
 
     def greater(self, a: Value, b: Value) -> Value:
-        return jnp.greater(a, b)
+        return self.xp.greater(a, b)
 
     def where(self, condition: Value, a: Value, b: Value) -> Value:
-        return jnp.where(condition, a, b)
+        return self.xp.where(condition, a, b)
 
     def named(self, defined: dict[str, Value], name: str) -> Value:
         """A quantity the stage has just defined: its value."""
@@ -172,7 +182,8 @@ class FormulaMath:
         return symbol(name)
 
 
-ARRAYS = ArrayMath()
+ARRAYS = ArrayMath(jnp)
+HOST = ArrayMath(np)
 FORMULAS = FormulaMath()
 
 
@@ -180,6 +191,8 @@ def softplus(m: Math, x: Value) -> Value:
     """log(1 + exp(x)), overflow-free on arrays."""
     if m is ARRAYS:
         return jax.nn.softplus(x)
+    if m is HOST:
+        return np.logaddexp(0.0, x)
     return m.log(1.0 + m.exp(x))
 
 
@@ -192,6 +205,8 @@ def sigmoid(m: Math, x: Value) -> Value:
     """The logistic function 1 / (1 + exp(-x))."""
     if m is ARRAYS:
         return jax.nn.sigmoid(x)
+    if m is HOST:
+        return scipy.special.expit(x)
     return 1.0 / (1.0 + m.exp(-x))
 
 

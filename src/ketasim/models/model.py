@@ -199,18 +199,28 @@ def set_parameters(composition: Composition, psets: Sequence[ParameterSet], pati
     total = count * len(per_set)
     baselines = {p: q for stage in composition.stages for p, q in stage.baselines().items()}
     joined.update({name: np.zeros(total) for name in baselines})
-    state = composition.initial(ARRAYS, joined)
-    untreated = composition.evaluate(
+    untreated = _untreated_values(composition, joined, tuple(sorted(set(baselines.values()))))
+    joined.update({name: np.asarray(untreated[quantity], dtype=float) for name, quantity in baselines.items()})
+    return joined
+
+
+@partial(jax.jit, static_argnames=("composition", "quantities"))
+def _untreated_values(
+    composition: Composition, parameters: dict[str, jax.Array], quantities: tuple[str, ...]
+) -> dict[str, jax.Array]:
+    """The ``quantities`` in the untreated state (no drug, no signal), as one compiled program."""
+    state = composition.initial(ARRAYS, parameters)
+    zeros = jnp.zeros_like(next(iter(parameters.values())))
+    values = composition.evaluate(
         ARRAYS,
         {
-            **joined,
+            **parameters,
             **state,
-            **{name: np.zeros(total) for name in composition.readouts},
+            **{name: zeros for name in composition.readouts},
             **{name: 0.0 for name in composition.signals},
         },
     )
-    joined.update({name: np.asarray(untreated[quantity], dtype=float) for name, quantity in baselines.items()})
-    return joined
+    return {name: values[name] for name in quantities}
 
 
 def build_model(composition: Composition, pset: ParameterSet, patients: Any) -> Model:

@@ -37,7 +37,7 @@ import numpy as np
 import scipy.linalg
 
 from ketasim.errors import ParameterError
-from ketasim.models.math import ARRAYS, Math, Value, clip, soft_floor
+from ketasim.models.math import ARRAYS, HOST, Math, Value, clip, soft_floor
 from ketasim.models.stage import Quantity, Stage, Values
 from ketasim.parameters.registry import ParameterSet
 
@@ -96,12 +96,12 @@ class NetworkTable(NamedTuple):
         Chebyshev coefficients of the rumination index surrogate, same shape.
     """
 
-    dmn_gain: jax.Array
-    prefrontal_control: jax.Array
-    fc_z: jax.Array
-    rumination: jax.Array
-    fc_z_coefficients: jax.Array
-    rumination_coefficients: jax.Array
+    dmn_gain: np.ndarray
+    prefrontal_control: np.ndarray
+    fc_z: np.ndarray
+    rumination: np.ndarray
+    fc_z_coefficients: np.ndarray
+    rumination_coefficients: np.ndarray
 
 
 def dmn_template(p: ParameterSet) -> np.ndarray:
@@ -237,8 +237,8 @@ def reference_rumination(p: ParameterSet) -> tuple[float, float]:
 
     Needs ``typical_severity_trd`` (mechanism set) besides the ``network`` parameters, i.e. the merged set.
     """
-    gain, control = controls(ARRAYS, np.zeros(2), np.zeros(2), np.array([0.0, p["typical_severity_trd"]]), p)
-    _, fc = fc_matrix(np.asarray(gain), np.asarray(control), p)
+    gain, control = controls(HOST, np.zeros(2), np.zeros(2), np.array([0.0, p["typical_severity_trd"]]), p)
+    _, fc = fc_matrix(gain, control, p)
     _, core = readouts(fc)
     return float(core[0]), float(core[1])
 
@@ -287,14 +287,7 @@ def tabulate(
     shape = (degree[0] + 1, degree[1] + 1)
     z_coefficients = np.linalg.solve(vandermonde, node_z.ravel()).reshape(shape)
     rumination_coefficients = np.linalg.solve(vandermonde, rumination_index(node_core, p).ravel()).reshape(shape)
-    return NetworkTable(
-        jnp.asarray(gains),
-        jnp.asarray(controls_grid),
-        jnp.asarray(fc_z),
-        jnp.asarray(rumination_index(core, p)),
-        jnp.asarray(z_coefficients),
-        jnp.asarray(rumination_coefficients),
-    )
+    return NetworkTable(gains, controls_grid, fc_z, rumination_index(core, p), z_coefficients, rumination_coefficients)
 
 
 def table_parameters(table: NetworkTable) -> dict[str, float]:

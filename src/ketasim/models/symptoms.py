@@ -223,14 +223,14 @@ def individual_fields(
     chronic_stress: ArrayLike,
     childhood_neglect: ArrayLike,
     normals: Mapping[str, ArrayLike],
-) -> dict[str, jax.Array]:
+) -> dict[str, Any]:
     """The individual parameters of the symptom stage that the individual normals set: the switch and sensitivities.
 
-    In ``jax.numpy``, so it can be traced and differentiated in the normals (the forecast fits them); it accepts
-    NumPy input too. The escape relief and the hysteresis are log-normal around their medians, shifted by the
-    covariates and correlated with each other; the sensitivities to ketamine and to serotonergic drugs, worry
-    sensitivity and the expectancy ceiling are log-normal around 1, the first, second and fourth lowered by
-    failed treatments.
+    In NumPy for NumPy input (once per run, no compiled program) and in ``jax.numpy`` for JAX input, so it can be
+    traced and differentiated in the normals (the forecast fits them). The escape relief and the hysteresis are
+    log-normal around their medians, shifted by the covariates and correlated with each other; the sensitivities to
+    ketamine and to serotonergic drugs, worry sensitivity and the expectancy ceiling are log-normal around 1, the
+    first, second and fourth lowered by failed treatments.
 
     Parameters
     ----------
@@ -250,31 +250,32 @@ def individual_fields(
         ``jump``, ``threshold``, ``steepness``, ``baseline_tilt``, ``ketamine_sensitivity``, ``ssri_sensitivity``,
         ``worry_sensitivity`` and ``expectancy_ceiling``, each of shape ``(n,)``.
     """
-    failed = jnp.asarray(failed_treatments, dtype=float)
-    stress = jnp.asarray(chronic_stress, dtype=float)
-    neglect = jnp.asarray(childhood_neglect, dtype=float)
+    xp = array_library(failed_treatments, chronic_stress, childhood_neglect, *normals.values())
+    failed = xp.asarray(failed_treatments, dtype=float)
+    stress = xp.asarray(chronic_stress, dtype=float)
+    neglect = xp.asarray(childhood_neglect, dtype=float)
 
-    def normal(use: str) -> jax.Array:
-        return jnp.asarray(normals[use], dtype=float)[:, 0]
+    def normal(use: str) -> Any:
+        return xp.asarray(normals[use], dtype=float)[:, 0]
 
     z_escape = normal("symptoms_escape")
     rho = pset["depression_escape_hysteresis_correlation"]
     z_hysteresis = rho * z_escape + np.sqrt(1.0 - rho**2) * normal("symptoms_hysteresis")
-    escape = pset["depression_escape_relief_median"] * jnp.exp(
+    escape = pset["depression_escape_relief_median"] * xp.exp(
         pset["depression_escape_log_per_failed_treatment"] * failed
         + pset["depression_escape_log_per_chronic_stress"] * stress
         + pset["depression_escape_log_per_trauma_load"] * pset[f"{condition}_trauma_load"]
         + pset["depression_escape_log_sd"] * z_escape
     )
-    hysteresis = pset["depression_hysteresis_median"] * jnp.exp(
+    hysteresis = pset["depression_hysteresis_median"] * xp.exp(
         -pset["depression_hysteresis_log_per_childhood_neglect"] * neglect
         - pset["depression_hysteresis_log_per_chronic_stress"] * stress
         + pset["depression_hysteresis_log_sd"] * z_hysteresis
     )
     jump, threshold, steepness, tilt = switch_shape(escape, hysteresis, pset["depression_loop_gain"])
 
-    def lognormal(use: str, sd: str, shift: jax.Array | float = 0.0) -> jax.Array:
-        return jnp.exp(pset[sd] * normal(use) + shift)
+    def lognormal(use: str, sd: str, shift: Any = 0.0) -> Any:
+        return xp.exp(pset[sd] * normal(use) + shift)
 
     return {
         "jump": jump,
@@ -300,27 +301,31 @@ def individual_fields(
     }
 
 
-def switch_shape(
-    escape: ArrayLike, hysteresis: ArrayLike, loop_gain: float
-) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+def switch_shape(escape: ArrayLike, hysteresis: ArrayLike, loop_gain: float) -> tuple[Any, Any, Any, Any]:
     """Jump a, threshold θ, steepness β and baseline tilt h₀ of the depression switch.
 
     From the relief that tips a patient out of the depressed state (``escape``) and how much of it may fade
     before the patient falls back (``hysteresis``), for the loop gain G = aβ/4 (3 by default, for which the
     bistable range is 0.434 a wide and starts 0.283 a below the threshold). Approximate for a steep switch;
-    the model's own escape and hold reliefs are checked numerically in the tests. In ``jax.numpy`` (traceable
-    in ``escape`` and ``hysteresis``; ``loop_gain`` is a number).
+    the model's own escape and hold reliefs are checked numerically in the tests. In NumPy or, for JAX input,
+    ``jax.numpy`` (traceable in ``escape`` and ``hysteresis``; ``loop_gain`` is a number).
     """
     if loop_gain <= 1.0:
         raise ParameterError(f"depression_loop_gain must exceed 1 for two stable states, got {loop_gain}")
-    escape = jnp.asarray(escape, dtype=float)
-    hysteresis = jnp.maximum(jnp.asarray(hysteresis, dtype=float), 1e-6)
+    xp = array_library(escape, hysteresis)
+    escape = xp.asarray(escape, dtype=float)
+    hysteresis = xp.maximum(xp.asarray(hysteresis, dtype=float), 1e-6)
     escape_fold, hold_fold = fold_offsets(loop_gain)
     jump = hysteresis / (hold_fold - escape_fold)
     threshold = 1.0 - escape - (1.0 + escape_fold) * jump
     steepness = 4.0 * loop_gain / jump
-    tilt = 1.0 - jump / (1.0 + jnp.exp(-steepness * (1.0 - threshold)))
+    tilt = 1.0 - jump / (1.0 + xp.exp(-steepness * (1.0 - threshold)))
     return jump, threshold, steepness, tilt
+
+
+def array_library(*values: Any) -> Any:
+    """``jax.numpy`` if any of ``values`` is a JAX array (or a tracer), else NumPy."""
+    return jnp if any(isinstance(value, jax.Array) for value in values) else np
 
 
 def fold_offsets(loop_gain: float) -> tuple[float, float]:

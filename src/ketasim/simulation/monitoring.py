@@ -16,7 +16,7 @@ from ketasim.engine.grid import StepPolicy, build_grid
 from ketasim.engine.run import LinearProblem, NoNonlinearPart, run
 from ketasim.engine.schedule import build_schedule
 from ketasim.models.acute import Acute, DischargeRule, monitoring_time_h
-from ketasim.models.math import ARRAYS
+from ketasim.models.math import HOST
 from ketasim.models.pk import effect_site_readout
 from ketasim.parameters.catalogue import Catalogue
 from ketasim.parameters.registry import ParameterSet
@@ -62,7 +62,7 @@ def monitoring_times(
     for k, pset in enumerate(psets):
         parameters = {name: pset[name] for name in acute.registry_parameters()}
         own = {name: values[k * patients : (k + 1) * patients] for name, values in readouts.items()}
-        effects = acute.values(ARRAYS, {**parameters, **own})
+        effects = acute.values(HOST, {**parameters, **own})
         times.append(
             monitoring_time_h(
                 samples,
