@@ -119,6 +119,19 @@ def test_band_of_many_patients_is_median_and_percentiles() -> None:
     assert band.high == pytest.approx(np.percentile(courses, 95, axis=0))
 
 
+def test_band_leaves_failed_patients_out() -> None:
+    rng = np.random.default_rng(4)
+    courses = rng.normal(size=(50, GRID.size))
+    failed = courses.copy()
+    failed[7] = np.nan
+    failed[9, 3] = np.inf
+    band, kept = band_over_patients(failed), band_over_patients(np.delete(courses, 7, axis=0))
+    assert band.median[3] == pytest.approx(np.median(np.delete(courses, [7, 9], axis=0)[:, 3]))
+    assert np.delete(band.median, 3) == pytest.approx(np.delete(kept.median, 3))
+    assert band.low is not None and kept.low is not None
+    assert np.delete(band.low, 3) == pytest.approx(np.delete(kept.low, 3))
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.floats(-50, 50), min_size=11, max_size=11),

@@ -181,6 +181,9 @@ def band_over_patients(values: ArrayLike, lower: float = 5.0, upper: float = 95.
     clean = np.where(np.isfinite(courses), courses, np.nan)
     if courses.shape[0] == 1:
         return Band(median=clean[0], low=None, high=None)
+    if not np.isnan(clean).any():  # NumPy's nan-percentiles loop over time points in Python: 100x slower
+        low, high = np.percentile(clean, [lower, upper], axis=0)
+        return Band(median=np.median(clean, axis=0), low=low, high=high)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN time points give NaN, which plots as a gap
         median = np.nanmedian(clean, axis=0)
