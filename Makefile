@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP) $(RUNTIME_STAMP)
 
-# The persistent compile cache filled with the examples' programs (scripts/warm_cache.py; minutes the first time,
-# seconds when they are cached), again whenever the code that defines the compiled programs changes.
-$(WARM_STAMP): $(STAMP) $(wildcard src/ketasim/engine/*.py src/ketasim/models/*.py)
+# The persistent compile cache filled with the programs of the examples and the explorer's routes
+# (scripts/warm_cache.py; minutes the first time, seconds when they are cached), again whenever the code that
+# defines the compiled programs changes.
+$(WARM_STAMP): $(STAMP) scripts/warm_cache.py $(wildcard src/ketasim/engine/*.py src/ketasim/models/*.py)
 	$(BIN)/python scripts/warm_cache.py
 	touch $(WARM_STAMP)
 
