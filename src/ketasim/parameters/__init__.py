@@ -36,6 +36,7 @@ from ketasim.parameters import (
     symptom_params,
 )
 from ketasim.parameters.registry import Parameter, ParameterSet, Reference, merge
+from ketasim.parameters.yaml_files import read_yaml
 
 __all__ = [
     "CALIBRATED_FILE",
@@ -135,7 +136,7 @@ def load_parameter_file(path: str) -> ParameterSet:
 def _read(file: Path) -> dict[str, Any]:
     """The YAML mapping of a parameter file; a `ParameterError` if it is not one."""
     try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        document = read_yaml(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise ParameterError(
             f"parameter file {str(file)!r} is malformed ({error}); write it with `ketasim calibrate`"

@@ -16,11 +16,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ketasim.errors import ParameterError
 from ketasim.parameters.registry import Confidence, Parameter, ParameterSet, Reference, make_set, merge
+from ketasim.parameters.yaml_files import read_yaml
 from ketasim.vocabulary import PLACEBO, ROUTES
 
 FOLDER = Path(__file__).parent / "drugs"
@@ -226,7 +226,7 @@ def components(drug: Drug) -> list[Component]:
 
 @cache
 def _species_file() -> dict[str, Species]:
-    raw = yaml.safe_load((FOLDER / "species.yaml").read_text(encoding="utf-8"))["species"]
+    raw = read_yaml((FOLDER / "species.yaml").read_text(encoding="utf-8"))["species"]
     return {name: Species.model_validate(entry) for name, entry in raw.items()}
 
 
@@ -234,7 +234,7 @@ def _species_file() -> dict[str, Species]:
 def default_catalogue() -> Catalogue:
     """The drugs shipped with ketasim (``parameters/drugs/*.yaml`` but the species file)."""
     files = sorted(p for p in FOLDER.glob("*.yaml") if p.name != "species.yaml")
-    return build_catalogue([yaml.safe_load(p.read_text(encoding="utf-8")) for p in files])
+    return build_catalogue([read_yaml(p.read_text(encoding="utf-8")) for p in files])
 
 
 def with_drug_parameters(pset: ParameterSet, catalogue: Catalogue) -> ParameterSet:

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from ketasim.errors import InputError
 from ketasim.parameters import get_parameter_set
 from ketasim.parameters.registry import ParameterSet
+from ketasim.parameters.yaml_files import read_yaml
 
 POSTERIOR_FILE = Path(__file__).with_name("posterior.yaml")
 FORMAT_KEY = "ketasim-posterior"
@@ -115,7 +116,7 @@ def load_posterior(path: Path | str | None = None, registry: ParameterSet | None
             "", f"posterior ensemble {str(file)!r} does not exist", "give an ensemble file written by the inference"
         )
     try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        document = read_yaml(file.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         problem = " ".join(str(error).split())
         raise InputError("", f"posterior ensemble {str(file)!r} is not valid YAML ({problem})") from None
