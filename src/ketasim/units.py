@@ -7,7 +7,9 @@ weight (``"0.5 mg/kg"``) are parsed by the protocol layer, since pint treats mg/
 from __future__ import annotations
 
 import math
+import pickle
 import re
+import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -53,12 +55,17 @@ def registry() -> pint.UnitRegistry:
     """The one unit registry, with clinical abbreviations (``w`` for week, ``d`` for day).
 
     pint keeps its parsed definitions in `REGISTRY_CACHE` (keyed by the definition files' contents), which makes
-    the registry four times faster to build (0.05 s instead of 0.2 s); without a writable home it parses afresh.
+    the registry four times faster to build (0.05 s instead of 0.2 s). Without a writable home it parses afresh;
+    so it does when a cache file is unreadable (pint writes them in place, so a process stopped mid-write leaves
+    one half written), and then it removes the cache for the next run to write again.
     """
     try:
         REGISTRY_CACHE.mkdir(parents=True, exist_ok=True)
         ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=REGISTRY_CACHE)
     except OSError:
+        ureg = pint.UnitRegistry()
+    except (EOFError, pickle.PickleError):
+        shutil.rmtree(REGISTRY_CACHE, ignore_errors=True)
         ureg = pint.UnitRegistry()
     ureg.define("w = week")
     return ureg
