@@ -119,9 +119,11 @@ def simulate(
 ) -> xr.Dataset:
     """Simulate every arm of ``protocol`` and return time courses with dims (arm, patient, time).
 
-    The arms run side by side, each in its own thread: one arm's engine program is read from the cache or compiled
-    (which releases Python's lock) while another's is traced, which saves most of a second per extra arm of a small
-    run. The results do not depend on it (every patient's numbers are keyed by seed, arm and index).
+    When every arm is one engine batch (small runs, where loading the programs dominates), the arms run side by
+    side, up to `engine_threads` at once: one arm's engine program is read from the cache or compiled (which
+    releases Python's lock) while another's is traced. Larger runs go arm by arm, chunk by chunk, so an interrupt
+    or error stops them after the current chunk. The results do not depend on it (every patient's numbers are
+    keyed by seed, arm and index).
 
     Parameters
     ----------
@@ -168,8 +170,11 @@ def simulate(
         axis = 1 if parameter_sets else 0
         return {name: np.concatenate(parts, axis=axis) for name, parts in pieces.items()}
 
-    with ThreadPoolExecutor(len(protocol.arms)) as pool:
-        per_arm = list(pool.map(one_arm, range(len(protocol.arms))))
+    if size > batch or len(protocol.arms) == 1:
+        per_arm = [one_arm(arm) for arm in range(len(protocol.arms))]
+    else:  # one batch per arm: at most `engine_threads` batches at once, as without arms side by side
+        with ThreadPoolExecutor(min(len(protocol.arms), engine_threads())) as pool:
+            per_arm = list(pool.map(one_arm, range(len(protocol.arms))))
     arms = [a.name for a in protocol.arms]
     if not parameter_sets:
         return to_dataset(protocol, arms, per_arm, np.arange(size), root)
