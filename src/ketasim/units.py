@@ -35,7 +35,6 @@ EXAMPLES = {
 }
 
 
-REGISTRY_CACHE = Path.home() / ".cache" / "ketasim" / "pint"
 MAX_QUANTITY_CHARACTERS = 100
 _POWER = r"(?:\*\*|\^)"
 _COSTLY_POWER = re.compile(rf"{_POWER}\s*[-+]?\s*(?:\(|\d{{3}}|[\d.]+\s*{_POWER})|\)\s*{_POWER}")
@@ -50,22 +49,28 @@ def plain_expression(text: str) -> bool:
     return len(text) <= MAX_QUANTITY_CHARACTERS and _COSTLY_POWER.search(text) is None
 
 
+def registry_cache() -> Path:
+    """The folder where pint keeps the parsed unit definitions: ``~/.cache/ketasim/pint``."""
+    return Path.home() / ".cache" / "ketasim" / "pint"
+
+
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The one unit registry, with clinical abbreviations (``w`` for week, ``d`` for day).
 
-    pint keeps its parsed definitions in `REGISTRY_CACHE` (keyed by the definition files' contents), which makes
-    the registry four times faster to build (0.05 s instead of 0.2 s). Without a writable home it parses afresh;
+    pint keeps its parsed definitions in `registry_cache` (keyed by the definition files' contents), which makes
+    the registry four times faster to build (0.05 s instead of 0.2 s). Without a (writable) home it parses afresh;
     so it does when a cache file is unreadable (pint writes them in place, so a process stopped mid-write leaves
     one half written), and then it removes the cache for the next run to write again.
     """
     try:
-        REGISTRY_CACHE.mkdir(parents=True, exist_ok=True)
-        ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=REGISTRY_CACHE)
-    except OSError:
+        folder = registry_cache()
+        folder.mkdir(parents=True, exist_ok=True)
+        ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=folder)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder
         ureg = pint.UnitRegistry()
     except (EOFError, pickle.PickleError):
-        shutil.rmtree(REGISTRY_CACHE, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
         ureg = pint.UnitRegistry()
     ureg.define("w = week")
     return ureg

@@ -13,7 +13,7 @@ from ketasim import units
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "pint"
-    monkeypatch.setattr(units, "REGISTRY_CACHE", folder)
+    monkeypatch.setattr(units, "registry_cache", lambda: folder)
     units.registry.cache_clear()
     yield folder
     units.registry.cache_clear()
@@ -37,5 +37,14 @@ def test_a_half_written_cache_file_is_parsed_afresh_and_dropped(cache: Path) -> 
     for path in cache.glob("*.pickle"):
         path.write_bytes(path.read_bytes()[:1000])
     units.registry.cache_clear()
+    assert two_weeks_in_hours() == 336.0
+    assert not cache.exists()
+
+
+def test_no_home_folder_parses_without_a_cache(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")  # what Path.home() raises
+
+    monkeypatch.setattr(units, "registry_cache", no_home)
     assert two_weeks_in_hours() == 336.0
     assert not cache.exists()
