@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 
 # The persistent compile cache filled with the programs of the examples and the explorer's routes
 # (scripts/warm_cache.py; minutes the first time, seconds when they are cached), again whenever the code that
-# defines the compiled programs changes.
-$(WARM_STAMP): $(STAMP) scripts/warm_cache.py $(wildcard src/ketasim/engine/*.py src/ketasim/models/*.py)
+# defines the compiled programs, the explorer's default form or the drugs' routes changes.
+$(WARM_STAMP): $(STAMP) scripts/warm_cache.py src/ketasim/web/form.py \
+		$(wildcard src/ketasim/engine/*.py src/ketasim/models/*.py src/ketasim/parameters/drugs/*.yaml)
 	$(BIN)/python scripts/warm_cache.py
 	touch $(WARM_STAMP)
 
