@@ -187,6 +187,11 @@ HOST = ArrayMath(np)
 FORMULAS = FormulaMath()
 
 
+def array_library(*values: Any) -> Any:
+    """``jax.numpy`` if any of ``values`` is a JAX array (or a tracer), else NumPy."""
+    return jnp if any(isinstance(value, jax.Array) for value in values) else np
+
+
 def softplus(m: Math, x: Value) -> Value:
     """log(1 + exp(x)), overflow-free on arrays."""
     if m is ARRAYS:

@@ -45,13 +45,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
 from ketasim.errors import ParameterError
-from ketasim.models.math import Math, Value, sigmoid, soft_floor
+from ketasim.models.math import Math, Value, array_library, sigmoid, soft_floor
 from ketasim.models.stage import Quantity, Stage, Values
 from ketasim.parameters.registry import ParameterSet
 from ketasim.vocabulary import CONDITIONS
@@ -321,11 +319,6 @@ def switch_shape(escape: ArrayLike, hysteresis: ArrayLike, loop_gain: float) -> 
     steepness = 4.0 * loop_gain / jump
     tilt = 1.0 - jump / (1.0 + xp.exp(-steepness * (1.0 - threshold)))
     return jump, threshold, steepness, tilt
-
-
-def array_library(*values: Any) -> Any:
-    """``jax.numpy`` if any of ``values`` is a JAX array (or a tracer), else NumPy."""
-    return jnp if any(isinstance(value, jax.Array) for value in values) else np
 
 
 def fold_offsets(loop_gain: float) -> tuple[float, float]:
