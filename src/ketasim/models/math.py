@@ -1,7 +1,7 @@
 """The two ways the model's equations are evaluated: on arrays (JAX, in the engine) and as formulas (the export).
 
 Every stage writes its equations once, against a `Math` namespace ``m`` and Python's arithmetic operators:
-``m.tanh(x)``, ``m.power(x, n)``, ``m.where(m.greater(x, 0), a, b)``; ``m.named(defined, name)`` reads a
+``m.tanh(x)``, ``m.power(x, n)``, ``m.maximum(a, b)``; ``m.named(defined, name)`` reads a
 quantity the stage has just defined (its value on arrays, a reference by name in formulas). `ARRAYS` evaluates them on JAX arrays of
 patients (`HOST` on NumPy arrays, for evaluations outside the engine); `FORMULAS` builds `Expr` trees over named symbols, which `ketasim.io.sbml` writes as MathML, so the SBML
 export and the engine cannot drift apart.
@@ -33,8 +33,6 @@ class Math(Protocol):
     def power(self, base: Value, exponent: Value) -> Value: ...
     def maximum(self, a: Value, b: Value) -> Value: ...
     def minimum(self, a: Value, b: Value) -> Value: ...
-    def greater(self, a: Value, b: Value) -> Value: ...
-    def where(self, condition: Value, a: Value, b: Value) -> Value: ...
     def named(self, defined: dict[str, Value], name: str) -> Value: ...
 
 
@@ -69,12 +67,6 @@ class ArrayMath:
 
     def minimum(self, a: Value, b: Value) -> Value:
         return self.xp.minimum(a, b)
-
-    def greater(self, a: Value, b: Value) -> Value:
-        return self.xp.greater(a, b)
-
-    def where(self, condition: Value, a: Value, b: Value) -> Value:
-        return self.xp.where(condition, a, b)
 
     def named(self, defined: dict[str, Value], name: str) -> Value:
         """A quantity the stage has just defined: its value."""
@@ -170,12 +162,6 @@ class FormulaMath:
 
     def minimum(self, a: Value, b: Value) -> Value:
         return _apply("min", a, b)
-
-    def greater(self, a: Value, b: Value) -> Value:
-        return _apply("gt", a, b)
-
-    def where(self, condition: Value, a: Value, b: Value) -> Value:
-        return _apply("piecewise", a, condition, b)
 
     def named(self, defined: dict[str, Value], name: str) -> Value:
         """A quantity the stage has just defined: a reference to it by name, so formulas stay small."""

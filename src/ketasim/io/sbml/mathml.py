@@ -62,7 +62,7 @@ class MathWriter:
             node = lib.ASTNode(lib.AST_NAME)
             node.setName(self.ids[name])
             return node, self.units[name]
-        if expr.op in ("plus", "minus") and len(expr.args) == 2 or expr.op in ("max", "min", "gt"):
+        if expr.op in ("plus", "minus") and len(expr.args) == 2 or expr.op in ("max", "min"):
             return self._same_units(expr, want)
         if expr.op == "minus":
             negated, negated_unit = self.write(expr.args[0], want)
@@ -79,11 +79,6 @@ class MathWriter:
             child, child_unit = self.write(expr.args[0], DIMENSIONLESS)
             self._require(child_unit, DIMENSIONLESS, expr)
             return self._node(getattr(lib, FUNCTIONS[expr.op]), [child]), DIMENSIONLESS
-        if expr.op == "piecewise":
-            value, condition, otherwise = expr.args
-            (first, second), matched = self._matched([value, otherwise], want, expr)
-            test, _ = self.write(condition)
-            return self._node(lib.AST_FUNCTION_PIECEWISE, [first, test, second]), matched
         raise UnsupportedError(f"the SBML export cannot write the operation {expr.op!r}")
 
     def _node(self, kind: int, children: list[Any]) -> Any:
@@ -111,9 +106,6 @@ class MathWriter:
 
     def _same_units(self, expr: Expr, want: Unit | None) -> tuple[Any, Unit | None]:
         lib = self.libsbml
-        if expr.op == "gt":
-            (left, right), _ = self._matched(list(expr.args), None, expr)
-            return self._node(lib.AST_RELATIONAL_GT, [left, right]), None
         (left, right), unit = self._matched(list(expr.args), want, expr)
         kinds = {"plus": lib.AST_PLUS, "minus": lib.AST_MINUS, "max": lib.AST_FUNCTION_MAX, "min": lib.AST_FUNCTION_MIN}
         return self._node(kinds[expr.op], [left, right]), unit
