@@ -250,3 +250,12 @@ def test_rating_rounds_clips_and_has_the_stated_noise() -> None:
     high = rate(np.full(n, 26.8), "phq9", u, PSET)
     assert low.min() == 0 and high.max() == 27
     assert rate(np.full(3, 12.0), "gad7", np.full(3, 0.5), PSET).tolist() == [12.0, 12.0, 12.0]
+
+
+def test_a_uniform_at_either_end_of_the_unit_interval_gives_a_finite_rating() -> None:
+    """The rater's noise is cut where its normal quantile reaches 1e-12 and 1 - 1e-12 (about 7 SD), so a uniform of
+    exactly 0 or 1 moves a rating by that much, not to the end of the scale."""
+    bound = ndtri(1.0 - 1e-12) * PSET["madrs_rater_noise_sd_points"]
+    assert 30.0 + bound < SCALE_RANGES["madrs"][1]
+    scores = rate(np.full(2, 30.0), "madrs", np.array([0.0, 1.0]), PSET)
+    assert scores.tolist() == [np.rint(30.0 - bound), np.rint(30.0 + bound)]
