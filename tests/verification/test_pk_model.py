@@ -13,6 +13,7 @@ from ketasim.engine.grid import StepPolicy, build_grid
 from ketasim.engine.reference import reference_amounts
 from ketasim.engine.run import LinearProblem, NoNonlinearPart, run
 from ketasim.engine.schedule import build_schedule
+from ketasim.errors import ParameterError
 from ketasim.models.compartments import Block
 from ketasim.models.pk import pk_blocks, readout_names
 from ketasim.models.system import assemble
@@ -138,3 +139,18 @@ def test_iv_area_under_the_curve_is_dose_over_clearance(drug: str, components: l
     )
     assert area(times, out["plasma_ketamine"][0]) == pytest.approx(parent, rel=2e-3)  # ng·h/mL
     assert area(times, out["plasma_norketamine"][0]) == pytest.approx(metabolite, rel=2e-3)
+
+
+@pytest.mark.parametrize("parent,formed,refused", [(0.6, 0.5, True), (0.5, 0.5, False), (0.2, 0.0, False)])
+def test_a_route_whose_parent_and_first_pass_exceed_the_dose_is_refused(
+    parent: float, formed: float, refused: bool
+) -> None:
+    """The absorbed parent and the first-pass metabolite are shares of one dose: together at most all of it."""
+    protocol = load_protocol(protocol_for("ketamine", "oral"))
+    values = pk_values(PSET, make_patients(protocol.population, 0, 0, 3, protocol.seed))
+    values |= {"ketamine_oral_bioavailability": parent, "ketamine_oral_first_pass_to_norketamine": formed}
+    if refused:
+        with pytest.raises(ParameterError, match="fractions adding to 1 or less"):
+            pk_blocks(CATALOGUE, {"ketamine": {"oral"}}, values, np.ones(3))
+    else:
+        pk_blocks(CATALOGUE, {"ketamine": {"oral"}}, values, np.ones(3))
