@@ -25,6 +25,13 @@ def test_every_vocabulary_output_but_the_plasma_readouts_is_a_quantity_of_one_st
     assert len(states) == len(set(states)) and not set(states) & set(defined)
 
 
+def test_every_state_and_quantity_says_what_it_means_in_its_unit() -> None:
+    """Their meanings label the NetCDF variables and the SBML export's parameters."""
+    composition = compose(default_catalogue())
+    for quantity in (*composition.states, *composition.quantities):
+        assert quantity.unit and quantity.meaning.strip(), quantity
+
+
 def test_every_parameter_is_in_the_registry_or_derived_by_a_stage() -> None:
     composition = compose(default_catalogue())
     pset = ketasim.parameter_set("default")
