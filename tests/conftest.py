@@ -4,6 +4,7 @@ fixtures."""
 from __future__ import annotations
 
 import gc
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import jax
 import pytest
 
 from ketasim.engine.jax_setup import configure
+from ketasim.models import network
 
 configure()
 
@@ -27,6 +29,19 @@ def fresh_compiled_programs() -> Iterator[None]:
     yield
     jax.clear_caches()
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def trace_again_in_mutmut_coverage_run() -> None:
+    """In mutmut's coverage run, make each test trace the model anew.
+
+    mutmut records which tests call each function; a jitted function runs only while JAX traces it, and the network
+    table is computed once per parameter set, so a program or table made by an earlier test would hide the model's
+    functions from every later test, and mutmut would run too few tests on their mutants.
+    """
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        jax.clear_caches()
+        network._TABLES.clear()
 
 
 @pytest.fixture

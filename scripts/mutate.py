@@ -1,0 +1,117 @@
+"""Mutation score of the model, engine and population code from a seeded random sample of mutmut's mutants.
+
+Every mutant of the three folders takes days on 2 cores (each recompiles the model), so ``make mutate`` draws a
+simple random sample of them (``--sample``; 0 runs them all), lets mutmut run exactly those, and reports the
+fraction killed with its Wilson 95 % interval, per folder and in all, and lists the survivors. Run from the
+repository root; results stay in ``mutants/`` and the summary in ``results/mutation-sample.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from mutmut.__main__ import create_mutants, set_mutant_under_test
+from mutmut.stats import status_by_exit_code
+from mutmut.utils.file_utils import copy_also_copy_files, copy_src_dir, setup_source_paths
+from scipy.stats import binomtest
+
+FOLDERS = ("models", "engine", "population")
+MUTANTS = Path("mutants/src/ketasim")
+SUMMARY = Path("results/mutation-sample.json")
+KILLED = ("killed", "timeout", "caught by type check")  # mutmut counts a timeout as killed
+
+
+def mutant_names() -> dict[str, list[str]]:
+    """Generate every mutant (mutmut skips unchanged files) and return their names by folder."""
+    set_mutant_under_test("mutant_generation")
+    os.makedirs("mutants", exist_ok=True)
+    with contextlib.redirect_stdout(io.StringIO()):  # mutmut prints every file it copies
+        copy_src_dir()
+        copy_also_copy_files()
+        setup_source_paths()
+        create_mutants(os.cpu_count() or 1)
+    return {
+        folder: sorted(
+            name
+            for meta in sorted((MUTANTS / folder).glob("*.py.meta"))
+            for name in json.loads(meta.read_text())["exit_code_by_key"]
+        )
+        for folder in FOLDERS
+    }
+
+
+def statuses(names: list[str]) -> dict[str, str]:
+    """mutmut's verdict for each named mutant, read from its result files."""
+    codes: dict[str, int | None] = {}
+    for meta in MUTANTS.glob("*/*.py.meta"):
+        codes.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return {name: status_by_exit_code[codes.get(name)] for name in names}
+
+
+def score(verdicts: list[str]) -> dict[str, object]:
+    """Killed fraction with its Wilson 95 % interval."""
+    killed = sum(verdict in KILLED for verdict in verdicts)
+    interval = binomtest(killed, len(verdicts)).proportion_ci(method="wilson") if verdicts else None
+    return {
+        "mutants": len(verdicts),
+        "killed": killed,
+        "score": killed / len(verdicts) if verdicts else None,
+        "wilson95": [interval.low, interval.high] if interval else None,
+        "verdicts": dict(Counter(verdicts)),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=50, help="mutants to draw at random (0: every mutant)")
+    parser.add_argument("--seed", type=int, default=20261207, help="seed of the draw")
+    parser.add_argument("--report-only", action="store_true", help="report the last run's sample without running")
+    options = parser.parse_args()
+    if options.sample < 0:
+        parser.error("--sample: must be 0 (every mutant) or a positive count")
+
+    by_folder = mutant_names()
+    population = [name for folder in FOLDERS for name in by_folder[folder]]
+    chosen = sorted(
+        random.Random(options.seed).sample(population, options.sample)
+        if 0 < options.sample < len(population)
+        else population
+    )
+    print(f"{len(chosen)} of {len(population)} mutants drawn (seed {options.seed})", flush=True)
+    if not options.report_only:
+        subprocess.run([sys.executable, "-m", "mutmut", "run", *chosen], check=False)
+
+    verdict = statuses(chosen)
+    summary = {
+        "seed": options.seed,
+        "drawn": len(chosen),
+        "of": len(population),
+        "all": score(list(verdict.values())),
+        "by_folder": {
+            folder: score([verdict[n] for n in chosen if n.startswith(f"ketasim.{folder}.")]) for folder in FOLDERS
+        },
+        "not_killed": {n: v for n, v in verdict.items() if v not in KILLED},
+    }
+    SUMMARY.parent.mkdir(exist_ok=True)
+    SUMMARY.write_text(json.dumps(summary, indent=2))
+    total = summary["all"]
+    print(
+        f"mutation score: {total['killed']} of {total['mutants']} killed ({total['score']:.0%}), "
+        f"Wilson 95 % {total['wilson95'][0]:.0%}-{total['wilson95'][1]:.0%}; not killed:"
+    )
+    for name, status in summary["not_killed"].items():
+        print(f"  {name}: {status}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
