@@ -25,10 +25,11 @@ def test_every_vocabulary_output_but_the_plasma_readouts_is_a_quantity_of_one_st
     assert len(states) == len(set(states)) and not set(states) & set(defined)
 
 
-def test_every_state_and_quantity_says_what_it_means_in_its_unit() -> None:
+def test_every_state_quantity_and_derived_parameter_says_what_it_means_in_its_unit() -> None:
     """Their meanings label the NetCDF variables and the SBML export's parameters."""
     composition = compose(default_catalogue())
-    for quantity in (*composition.states, *composition.quantities):
+    derived = [q for stage in composition.stages for q in stage.derived_parameters()]
+    for quantity in (*composition.states, *composition.quantities, *derived):
         assert quantity.unit and quantity.meaning.strip(), quantity
 
 

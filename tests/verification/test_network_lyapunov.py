@@ -111,6 +111,19 @@ def test_batched_solver_matches_scipy_bartels_stewart() -> None:
         np.testing.assert_allclose(a @ s + s @ a.T + noise, 0.0, atol=1e-10)
 
 
+def test_a_nearly_defective_drift_is_solved_too() -> None:
+    """Two regions with almost equal decay rates and a coupling make the eigenvectors nearly parallel (condition
+    number far above 1e8), where the eigenvector formula loses its accuracy; the covariance still solves
+    A S + S Aᵀ + D = 0 and is symmetric."""
+    drift = np.array([[[-1.0, 1.0], [0.0, -1.0 - 1e-11]], [[-2.0, 0.3], [0.1, -1.5]]])
+    noise = np.diag([2.0, 0.5])
+    assert np.linalg.cond(np.linalg.eig(drift[0])[1]) > 1e8
+    covariance = network.stationary_covariance(drift, noise)
+    for a, s in zip(drift, covariance, strict=True):
+        np.testing.assert_allclose(a @ s + s @ a.T + noise, 0.0, atol=1e-9)
+        np.testing.assert_allclose(s, s.T)
+
+
 def test_table_lookup_matches_exact_solve_off_grid() -> None:
     """Bilinear lookup on the default grid is within 1e-3 Fisher z and 0.02 rumination units of the exact solve."""
     table = network.tabulate(P)
