@@ -88,7 +88,10 @@ def main() -> int:
     )
     print(f"{len(chosen)} of {len(population)} mutants drawn (seed {options.seed})", flush=True)
     if not options.report_only:
-        subprocess.run([sys.executable, "-m", "mutmut", "run", *chosen], check=False)
+        run = subprocess.run([sys.executable, "-m", "mutmut", "run", *chosen], check=False)
+        if run.returncode != 0:
+            print(f"error: mutmut stopped with exit status {run.returncode}; no score", file=sys.stderr)
+            return run.returncode
 
     verdict = statuses(chosen)
     summary = {
