@@ -30,8 +30,8 @@ SUMMARY = Path("results/mutation-sample.json")
 KILLED = ("killed", "timeout", "caught by type check")  # mutmut counts a timeout as killed
 
 
-def mutant_names() -> dict[str, list[str]]:
-    """Generate every mutant (mutmut skips unchanged files) and return their names by folder."""
+def mutant_names() -> list[str]:
+    """Generate every mutant (mutmut skips unchanged files) and return the names of those in `FOLDERS`."""
     set_mutant_under_test("mutant_generation")
     os.makedirs("mutants", exist_ok=True)
     with contextlib.redirect_stdout(io.StringIO()):  # mutmut prints every file it copies
@@ -39,14 +39,15 @@ def mutant_names() -> dict[str, list[str]]:
         copy_also_copy_files()
         setup_source_paths()
         create_mutants(os.cpu_count() or 1)
-    return {
-        folder: sorted(
-            name
-            for meta in sorted((MUTANTS / folder).glob("*.py.meta"))
-            for name in json.loads(meta.read_text())["exit_code_by_key"]
-        )
+    return [
+        name
         for folder in FOLDERS
-    }
+        for name in sorted(
+            key
+            for meta in (MUTANTS / folder).glob("*.py.meta")
+            for key in json.loads(meta.read_text())["exit_code_by_key"]
+        )
+    ]
 
 
 def statuses(names: list[str]) -> dict[str, str]:
@@ -79,8 +80,7 @@ def main() -> int:
     if options.sample < 0:
         parser.error("--sample: must be 0 (every mutant) or a positive count")
 
-    by_folder = mutant_names()
-    population = [name for folder in FOLDERS for name in by_folder[folder]]
+    population = mutant_names()
     chosen = sorted(
         random.Random(options.seed).sample(population, options.sample)
         if 0 < options.sample < len(population)
