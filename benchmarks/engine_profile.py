@@ -91,8 +91,7 @@ def main() -> None:
     start = time.perf_counter()
     engine.run(problem, plan.schedule, plan.grid, model, tuple(protocol.observe.outputs), plan.derivative_dtype)
     run_s = time.perf_counter() - start
-    whole = engine._simulate._cache_size()
-    print(f"programs of _simulate in this process: {whole}; first run (trace, compile or cache) {first_s:.1f} s")
+    print(f"first run (trace and lower or read from the program store, compile or read from the cache) {first_s:.1f} s")
     print("| piece | flops per patient | transcendentals per patient | bytes accessed per patient |")
     print("|---|---:|---:|---:|")
     for name, analysis in rows:

@@ -12,6 +12,7 @@ from pathlib import Path
 import jax
 import pytest
 
+from ketasim.engine import programs
 from ketasim.engine.jax_setup import configure
 from ketasim.models import network
 
@@ -42,6 +43,14 @@ def trace_again_in_mutmut_coverage_run() -> None:
     if os.environ.get("MUTANT_UNDER_TEST") == "stats":
         jax.clear_caches()
         network._TABLES.clear()
+
+
+@pytest.fixture(autouse=True)
+def no_program_store_under_mutmut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under mutmut, run without the program store: mutmut switches mutants inside unchanged files, which the
+    store's keys (a digest of the package's files) cannot see, so a stored program would hide the mutant."""
+    if "MUTANT_UNDER_TEST" in os.environ:
+        monkeypatch.setenv(programs.STORE_VARIABLE, "")
 
 
 @pytest.fixture

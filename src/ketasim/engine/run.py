@@ -34,6 +34,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ketasim.engine import programs
 from ketasim.engine.grid import StepPolicy, TimeGrid
 from ketasim.engine.linear import ModalSystem, propagator
 
@@ -172,13 +173,11 @@ def run(
     kind_modal = _pad(np.einsum("pst,kpt->kps", problem.system.to_modal, problem.kind_vectors), {0: kinds, 2: states})
     record_at = np.full(len(grid.times_h), observations, dtype=np.int64)
     record_at[grid.observation_index] = np.arange(observations)
-    result = _simulate(
+    arrays = (
         modal_readout,
         kind_modal,
         _pad(problem.system.eigenvalues, {1: states}),
         model,
-        problem.readout_names,
-        chosen,
         tuple(_pad(a, {0: runs}) for a in (first, count, length)),
         _pad(schedule.boluses, {0: steps, 1: kinds}),
         _pad(schedule.infusion_rates, {0: steps, 1: kinds}),
@@ -186,9 +185,14 @@ def run(
         _pad(record_at[:-1], {0: steps}, fill=observations),
         record_at[-1],
         np.asarray(observations),
-        bucket(observations + 1, 8),
-        derivative_dtype,
     )
+    static = {
+        "readout_names": problem.readout_names,
+        "chosen": chosen,
+        "slots": bucket(observations + 1, 8),
+        "derivative_dtype": derivative_dtype,
+    }
+    result = programs.call(_simulate, arrays, static)
     recorded = np.asarray(result)[:observations]
     return {name: recorded[:, i, :].T for i, name in enumerate(chosen)}
 
@@ -214,8 +218,6 @@ def _simulate(
     kind_modal: jax.Array,
     eigenvalues: jax.Array,
     model: NonlinearModel,
-    readout_names: tuple[str, ...],
-    chosen: tuple[str, ...],
     segments: tuple[jax.Array, jax.Array, jax.Array],
     boluses: jax.Array,
     infusion_rates: jax.Array,
@@ -223,6 +225,9 @@ def _simulate(
     record_at: jax.Array,
     record_last: jax.Array,
     observations: jax.Array,
+    *,
+    readout_names: tuple[str, ...],
+    chosen: tuple[str, ...],
     slots: int,
     derivative_dtype: str,
 ) -> jax.Array:
