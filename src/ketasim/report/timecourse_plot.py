@@ -103,7 +103,7 @@ def _panel_title(name: str, variable: Any) -> str:
 def add_log_switch(figure: go.Figure, rows: Sequence[int], top: float = 1.0) -> None:
     """Buttons above the panel whose top is at ``top`` (paper coordinates) that switch the y axes of ``rows``
     between a linear and a logarithmic scale (for concentrations, which span decades)."""
-    axes = ["yaxis" if row == 1 else f"yaxis{row}" for row in rows]
+    axes = [_axis_name("y", row) for row in rows]
     figure.update_layout(
         updatemenus=[
             {
@@ -151,26 +151,40 @@ def stacked_figure(
         vertical_spacing=spacing,
     )
     arms = [str(a) for a in np.asarray(dataset["arm"].values).ravel()]
-    for row, name in enumerate(names, start=1):
+    traces: list[go.Scatter] = []
+    axes: dict[str, dict[str, Any]] = {}
+    for row, name in enumerate(names, start=1):  # one update of the figure for all panels (each costs ~10 ms)
         variable = dataset[name]
         for k, arm in enumerate(arms):
             for trace in arm_traces(variable, arm, COLOURS[k % len(COLOURS)], row == 1):
-                figure.add_trace(trace, row=row, col=1)
-        figure.update_yaxes(title_text=axis_title(name, variable), title_font={"size": 11}, row=row, col=1)
-    if labelled:
-        figure.update_xaxes(showticklabels=True, title_text=x_title)
-        logged = [r for r, n in enumerate(names, start=1) if dataset[n].attrs.get("units") == CONCENTRATION_UNIT]
-        if logged:
-            add_log_switch(figure, logged, top=figure.get_subplot(logged[0], 1).yaxis.domain[1])
-    else:
-        figure.update_xaxes(title_text=x_title, row=rows, col=1)
+                traces.append(trace.update(xaxis=_axis_id("x", row), yaxis=_axis_id("y", row)))
+        axes[_axis_name("y", row)] = {"title": {"text": axis_title(name, variable), "font": {"size": 11}}}
+        if labelled:
+            axes[_axis_name("x", row)] = {"title": {"text": x_title}, "showticklabels": True}
+        elif row == rows:
+            axes[_axis_name("x", row)] = {"title": {"text": x_title}}
+    figure.add_traces(traces)
     figure.update_layout(
+        axes,
         height=MARGIN["t"] + MARGIN["b"] + 60 + plot_px,
         margin=MARGIN,
         legend={"orientation": "h", "yref": "container", "y": 1, "yanchor": "top"},
         template="plotly_white",
     )
+    logged = [r for r, n in enumerate(names, start=1) if dataset[n].attrs.get("units") == CONCENTRATION_UNIT]
+    if labelled and logged:
+        add_log_switch(figure, logged, top=figure.layout[_axis_name("y", logged[0])].domain[1])
     return figure
+
+
+def _axis_id(letter: str, row: int) -> str:
+    """The id by which traces name the axis of a panel: ``x``, ``x2``, ..."""
+    return letter if row == 1 else f"{letter}{row}"
+
+
+def _axis_name(letter: str, row: int) -> str:
+    """The layout key of a panel's axis: ``xaxis``, ``xaxis2``, ..."""
+    return f"{letter}axis" if row == 1 else f"{letter}axis{row}"
 
 
 def timecourse_figure(dataset: Any, title: str = "") -> go.Figure:
