@@ -939,10 +939,16 @@ def _hours_text(hours: float | None) -> str:
     return f"by {hours:.0f} h (day {hours / 24:.1f})"
 
 
+def hide_dask_outside_its_commands(arguments: Sequence[str]) -> None:
+    """Unless the command (the first word of ``arguments`` that is not an option) is in `DASK_COMMANDS`, make
+    Dask unimportable in this process, as on an install without it."""
+    if next((word for word in arguments if not word.startswith("-")), None) not in DASK_COMMANDS:
+        sys.modules["dask"] = None  # type: ignore[assignment]  # Python's mark of a module that cannot be imported
+
+
 def entry_point() -> None:
     """The ``ketasim`` command: `app`, then an immediate exit with its status (see the module docstring)."""
-    if next((word for word in sys.argv[1:] if not word.startswith("-")), None) not in DASK_COMMANDS:
-        sys.modules["dask"] = None  # type: ignore[assignment]  # Python's mark of a module that cannot be imported
+    hide_dask_outside_its_commands(sys.argv[1:])
     try:
         app()
         status = 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -403,3 +404,14 @@ def test_cite_prints_references_with_doi(tmp_path: Path) -> None:
     result = runner.invoke(app, ["cite", str(_protocol_file(tmp_path))])
     assert result.exit_code == 0
     assert "[kamp2020] Kamp J et al. Anesthesiology 2020 https://doi.org/10.1097/ALN.0000000000003577" in result.stdout
+
+
+@pytest.mark.parametrize(("arguments", "dask_imported"), [(["simulate", "p.yaml"], False), (["trial", "p.yaml"], True)])
+def test_only_dask_commands_let_xarray_import_dask(arguments: list[str], dask_imported: bool) -> None:
+    script = (
+        "import sys; from ketasim.cli import hide_dask_outside_its_commands as hide; "
+        f"hide({arguments!r}); import numpy, xarray; xarray.Variable('x', numpy.zeros(2)); "
+        "print('dask.array' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == str(dask_imported)
