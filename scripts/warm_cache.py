@@ -1,9 +1,11 @@
-"""Fill the persistent compile cache with the programs the examples and the explorer need (`make setup` runs it).
+"""Fill the persistent compile cache and the program store with the programs the examples and the explorer need
+(`make setup` runs it).
 
 Simulates one patient of every example in examples/, runs the explorer's default form once with each route of its
 drug, and runs `make run`'s trial (the KAP clinic example at its own size) into a temporary folder, so those
 commands and a route change in the explorer later read their compiled programs from the cache
-(``$KETASIM_JAX_CACHE``, default ``~/.cache/ketasim/jax``) instead of compiling them. Cheap to rerun: programs already
+(``$KETASIM_JAX_CACHE``, default ``~/.cache/ketasim/jax``) instead of compiling them, and the engine's exported
+programs from the store beside it (`ketasim.engine.programs`) instead of tracing them. Cheap to rerun: programs already
 in the cache are read, not compiled again (a few seconds per example).
 
     .venv/bin/python scripts/warm_cache.py [--no-trial]
