@@ -17,6 +17,7 @@ from typing import Any
 import pint
 
 from ketasim.errors import InputError
+from ketasim.user_cache import user_cache
 
 ENGINE_UNITS = {
     "time": "hour",
@@ -51,7 +52,7 @@ def plain_expression(text: str) -> bool:
 
 def registry_cache() -> Path:
     """The folder where pint keeps the parsed unit definitions: ``~/.cache/ketasim/pint``."""
-    return Path.home() / ".cache" / "ketasim" / "pint"
+    return user_cache("pint")
 
 
 @lru_cache(maxsize=1)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import jax
+
+from ketasim.user_cache import user_cache
 
 CACHE_VARIABLE = "KETASIM_JAX_CACHE"
 P = ParamSpec("P")
@@ -28,7 +29,7 @@ def configure() -> None:
     """Use float64 in JAX and the persistent compile cache (idempotent)."""
     if not jax.config.jax_enable_x64:  # type: ignore[attr-defined]
         jax.config.update("jax_enable_x64", True)
-    cache = os.environ.get(CACHE_VARIABLE, str(Path.home() / ".cache" / "ketasim" / "jax"))
+    cache = os.environ.get(CACHE_VARIABLE, str(user_cache("jax")))
     if cache and jax.config.jax_compilation_cache_dir != cache:  # type: ignore[attr-defined]
         jax.config.update("jax_compilation_cache_dir", cache)
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
