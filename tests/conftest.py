@@ -42,7 +42,7 @@ def trace_again_in_mutmut_coverage_run() -> None:
     """
     if os.environ.get("MUTANT_UNDER_TEST") == "stats":
         jax.clear_caches()
-        network._TABLES.clear()
+        network.clear_tables()
 
 
 @pytest.fixture(autouse=True)

@@ -433,6 +433,11 @@ NETWORK_PARAMETERS: tuple[str, ...] = (
 _TABLES: dict[tuple[float, ...], NetworkTable] = {}
 
 
+def clear_tables() -> None:
+    """Forget the tabulated networks (each is solved again when next needed)."""
+    _TABLES.clear()
+
+
 def network_table(pset: ParameterSet) -> NetworkTable:
     """The tabulated network of a parameter set, solved once per distinct set of network parameters."""
     key = tuple(pset[name] for name in NETWORK_PARAMETERS)
