@@ -16,6 +16,7 @@ import os
 import random
 import subprocess
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -24,7 +25,10 @@ from mutmut.stats import status_by_exit_code
 from mutmut.utils.file_utils import copy_also_copy_files, copy_src_dir, setup_source_paths
 from scipy.stats import binomtest
 
-FOLDERS = ("models", "engine", "population")
+FOLDERS = tuple(  # the package folders mutmut mutates: `only_mutate` of [tool.mutmut] in pyproject.toml
+    Path(pattern).parent.name
+    for pattern in tomllib.loads(Path("pyproject.toml").read_text())["tool"]["mutmut"]["only_mutate"]
+)
 MUTANTS = Path("mutants/src/ketasim")
 SUMMARY = Path("results/mutation-sample.json")
 KILLED = ("killed", "timeout", "caught by type check")  # mutmut counts a timeout as killed

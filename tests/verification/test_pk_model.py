@@ -141,16 +141,20 @@ def test_iv_area_under_the_curve_is_dose_over_clearance(drug: str, components: l
     assert area(times, out["plasma_norketamine"][0]) == pytest.approx(metabolite, rel=2e-3)
 
 
-@pytest.mark.parametrize("parent,formed,refused", [(0.6, 0.5, True), (0.5, 0.5, False), (0.2, 0.0, False)])
-def test_a_route_whose_parent_and_first_pass_exceed_the_dose_is_refused(
-    parent: float, formed: float, refused: bool
-) -> None:
-    """The absorbed parent and the first-pass metabolite are shares of one dose: together at most all of it."""
+def _oral_ketamine_values(parent: float, formed: float) -> dict[str, Any]:
+    """The pharmacokinetic values of three patients given oral ketamine, with these shares of the dose."""
     protocol = load_protocol(protocol_for("ketamine", "oral"))
     values = pk_values(PSET, make_patients(protocol.population, 0, 0, 3, protocol.seed))
-    values |= {"ketamine_oral_bioavailability": parent, "ketamine_oral_first_pass_to_norketamine": formed}
-    if refused:
-        with pytest.raises(ParameterError, match="fractions adding to 1 or less"):
-            pk_blocks(CATALOGUE, {"ketamine": {"oral"}}, values, np.ones(3))
-    else:
-        pk_blocks(CATALOGUE, {"ketamine": {"oral"}}, values, np.ones(3))
+    return values | {"ketamine_oral_bioavailability": parent, "ketamine_oral_first_pass_to_norketamine": formed}
+
+
+def test_a_route_whose_parent_and_first_pass_exceed_the_dose_is_refused() -> None:
+    """The absorbed parent and the first-pass metabolite are shares of one dose: together at most all of it."""
+    with pytest.raises(ParameterError, match="fractions adding to 1 or less"):
+        pk_blocks(CATALOGUE, {"ketamine": {"oral"}}, _oral_ketamine_values(0.6, 0.5), np.ones(3))
+
+
+@pytest.mark.parametrize(("parent", "formed"), [(0.5, 0.5), (0.2, 0.0)])
+def test_a_route_whose_shares_fit_the_dose_is_accepted(parent: float, formed: float) -> None:
+    blocks = pk_blocks(CATALOGUE, {"ketamine": {"oral"}}, _oral_ketamine_values(parent, formed), np.ones(3))
+    assert blocks
