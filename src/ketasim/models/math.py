@@ -9,8 +9,9 @@ export and the engine cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import jax
@@ -31,6 +32,8 @@ class Math(Protocol):
     def log1p(self, x: Value) -> Value: ...
     def tanh(self, x: Value) -> Value: ...
     def power(self, base: Value, exponent: Value) -> Value: ...
+    def softplus(self, x: Value) -> Value: ...
+    def sigmoid(self, x: Value) -> Value: ...
     def maximum(self, a: Value, b: Value) -> Value: ...
     def minimum(self, a: Value, b: Value) -> Value: ...
     def named(self, defined: dict[str, Value], name: str) -> Value: ...
@@ -40,12 +43,16 @@ class Math(Protocol):
 class ArrayMath:
     """`Math` on arrays of an array library ``xp``: JAX (`ARRAYS`, the engine) or NumPy (`HOST`).
 
-    On JAX ``power`` is the engine's fast power (exp of log in float32). `HOST` serves evaluations done once per
-    run outside the engine (the network table, discharge monitoring), which on JAX would load one small compiled
-    program per operation.
+    Where the libraries differ the functions are given: on JAX ``power`` is the engine's fast power (exp of log in
+    float32); ``softplus`` and ``sigmoid`` are each library's overflow-free forms. `HOST` serves evaluations done
+    once per run outside the engine (the network table, discharge monitoring), which on JAX would load one small
+    compiled program per operation.
     """
 
-    xp: Any = jnp
+    xp: Any
+    power: Callable[[Value, Value], Value]
+    softplus: Callable[[Value], Value]  # log(1 + exp(x))
+    sigmoid: Callable[[Value], Value]  # 1 / (1 + exp(-x))
 
     def exp(self, x: Value) -> Value:
         return self.xp.exp(x)
@@ -58,9 +65,6 @@ class ArrayMath:
 
     def tanh(self, x: Value) -> Value:
         return self.xp.tanh(x)
-
-    def power(self, base: Value, exponent: Value) -> Value:
-        return fast_power(base, exponent) if self.xp is jnp else np.power(base, exponent)
 
     def maximum(self, a: Value, b: Value) -> Value:
         return self.xp.maximum(a, b)
@@ -157,6 +161,12 @@ class FormulaMath:
     def power(self, base: Value, exponent: Value) -> Value:
         return _apply("power", base, exponent)
 
+    def softplus(self, x: Value) -> Value:
+        return self.log(1.0 + self.exp(x))
+
+    def sigmoid(self, x: Value) -> Value:
+        return 1.0 / (1.0 + self.exp(-x))
+
     def maximum(self, a: Value, b: Value) -> Value:
         return _apply("max", a, b)
 
@@ -168,8 +178,8 @@ class FormulaMath:
         return symbol(name)
 
 
-ARRAYS = ArrayMath(jnp)
-HOST = ArrayMath(np)
+ARRAYS = ArrayMath(jnp, fast_power, jax.nn.softplus, jax.nn.sigmoid)
+HOST = ArrayMath(np, np.power, partial(np.logaddexp, 0.0), scipy.special.expit)
 FORMULAS = FormulaMath()
 
 
@@ -178,27 +188,9 @@ def array_library(*values: Any) -> Any:
     return jnp if any(isinstance(value, jax.Array) for value in values) else np
 
 
-def softplus(m: Math, x: Value) -> Value:
-    """log(1 + exp(x)), overflow-free on arrays."""
-    if m is ARRAYS:
-        return jax.nn.softplus(x)
-    if m is HOST:
-        return np.logaddexp(0.0, x)
-    return m.log(1.0 + m.exp(x))
-
-
 def soft_floor(m: Math, value: Value, softness: Value) -> Value:
     """Smooth max(value, 0) (softplus of width ``softness``)."""
-    return softness * softplus(m, value / softness)
-
-
-def sigmoid(m: Math, x: Value) -> Value:
-    """The logistic function 1 / (1 + exp(-x))."""
-    if m is ARRAYS:
-        return jax.nn.sigmoid(x)
-    if m is HOST:
-        return scipy.special.expit(x)
-    return 1.0 / (1.0 + m.exp(-x))
+    return softness * m.softplus(value / softness)
 
 
 def clip(m: Math, x: Value, low: Value, high: Value) -> Value:

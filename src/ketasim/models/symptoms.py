@@ -49,7 +49,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from ketasim.errors import ParameterError
-from ketasim.models.math import Math, Value, array_library, sigmoid, soft_floor
+from ketasim.models.math import Math, Value, array_library, soft_floor
 from ketasim.models.stage import Quantity, Stage, Values
 from ketasim.parameters.registry import ParameterSet
 from ketasim.vocabulary import CONDITIONS
@@ -203,7 +203,7 @@ class Symptoms(Stage):
 
     def rates(self, m: Math, v: Values) -> dict[str, Value]:
         x, softness = v["depression"], v["latent_floor_softness"]
-        feedback = v["jump"] * sigmoid(m, v["steepness"] * (x - v["threshold"]))
+        feedback = v["jump"] * m.sigmoid(v["steepness"] * (x - v["threshold"]))
         return {
             "depression": (soft_floor(m, v["baseline_tilt"] - v["relief"] + feedback, softness) - x)
             / v["depression_time_constant_h"],
