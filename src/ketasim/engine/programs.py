@@ -2,8 +2,8 @@
 
 A jitted function is traced and lowered to XLA in every new process before its compiled program can be read
 from JAX's persistent compile cache: for the engine that is about 0.3-0.5 s per program, as long as reading
-the program itself (a one-patient ``ketasim simulate`` loads one program per arm). `call` runs such a function
-through `jax.export` instead: the lowered program is serialised once into the store
+the program itself (a one-patient ``ketasim simulate`` loads one or two, by the shapes of its arms' grids). `call`
+runs such a function through `jax.export` instead: the lowered program is serialised once into the store
 (``$KETASIM_PROGRAM_STORE``, default ``programs`` beside the compile cache; empty switches the store off) and
 later processes deserialise it (a few ms) and hand it to the compile cache as before. The results are the same
 bits (tests/unit/test_programs.py).
@@ -32,7 +32,7 @@ from jax import export
 STORE_VARIABLE = "KETASIM_PROGRAM_STORE"
 PACKAGE = Path(__file__).resolve().parents[1]
 SUFFIX = ".jax-export"
-_EXPORTING = threading.Lock()
+_EXPORTING: dict[Path, threading.Lock] = {}  # one lock per program: arms export different programs at once
 
 
 def store_folder() -> Path | None:
@@ -55,7 +55,7 @@ def call(function: Callable[..., Any], args: tuple[Any, ...], static: Mapping[st
     key = program_key(function, structure, leaves, static)
     path = folder / f"{key}{SUFFIX}"
     if not path.exists():
-        with _EXPORTING:  # batches of one arm run side by side: export each program once
+        with _EXPORTING.setdefault(path, threading.Lock()):  # batches of one arm run side by side: export it once
             if not path.exists():
                 try:
                     _store(path, _export(function, structure, leaves, static))
