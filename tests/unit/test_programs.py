@@ -64,7 +64,7 @@ def test_call_runs_the_function_with_its_static_arguments(monkeypatch: pytest.Mo
 def _key(values: np.ndarray, power: int = 2, scale: object = None) -> str:
     pair = (np.asarray(2.0) if scale is None else scale, np.ones(values.shape))
     leaves, structure = jax.tree_util.tree_flatten((values, pair))
-    return programs.program_key(_scaled, structure, leaves, {"power": power})
+    return programs.program_key(_scaled, structure, [jax.typeof(leaf) for leaf in leaves], {"power": power})
 
 
 def test_the_key_changes_with_what_changes_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,7 +89,7 @@ def test_the_package_digest_covers_the_model_code_and_parameter_files() -> None:
 def test_a_static_argument_without_stable_text_is_refused() -> None:
     leaves, structure = jax.tree_util.tree_flatten((np.zeros(2),))
     with pytest.raises(ValueError, match="no stable text"):
-        programs.program_key(_scaled, structure, leaves, {"power": object()})
+        programs.program_key(_scaled, structure, [jax.typeof(leaf) for leaf in leaves], {"power": object()})
 
 
 def test_an_unwritable_store_runs_as_without_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,8 @@ def call(function: Callable[..., Any], args: tuple[Any, ...], static: Mapping[st
     if folder is None:
         return function(*args, **static)
     leaves, structure = jax.tree_util.tree_flatten(args)
-    key = program_key(function, structure, leaves, static)
-    path = folder / f"{key}{SUFFIX}"
+    types = tuple(jax.typeof(leaf) for leaf in leaves)
+    path = folder / f"{_kept_key(function, structure, types, tuple(sorted(static.items())))}{SUFFIX}"
     if not path.exists():
         with _EXPORTING.setdefault(path, threading.Lock()):  # batches of one arm run side by side: export it once
             if not path.exists():
@@ -64,14 +64,17 @@ def call(function: Callable[..., Any], args: tuple[Any, ...], static: Mapping[st
     return _loaded(path)(*leaves)
 
 
-def program_key(function: Callable[..., Any], structure: Any, leaves: list[Any], static: Mapping[str, Hashable]) -> str:
-    """The store's name for the program of ``function`` at these arguments (see the module docstring)."""
+def program_key(
+    function: Callable[..., Any], structure: Any, types: Sequence[Any], static: Mapping[str, Hashable]
+) -> str:
+    """The store's name for the program of ``function`` at arguments of this structure and these leaf types
+    (`jax.typeof`; see the module docstring)."""
     text = repr(
         (
             function.__module__,
             function.__qualname__,
             str(structure),
-            [str(jax.typeof(leaf)) for leaf in leaves],
+            [str(t) for t in types],
             sorted(static.items()),
             jax.__version__,
             jax.default_backend(),
@@ -82,6 +85,15 @@ def program_key(function: Callable[..., Any], structure: Any, leaves: list[Any],
     if " at 0x" in text:
         raise ValueError(f"{function.__qualname__}: a static argument has no stable text; it cannot key a program")
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _kept_key(
+    function: Callable[..., Any], structure: Any, types: tuple[Any, ...], static: tuple[tuple[str, Hashable], ...]
+) -> str:
+    """`program_key`, kept for each structure and types: its text (the structure alone is about 9 kB) and digest
+    would otherwise be built again at every engine call."""
+    return program_key(function, structure, types, dict(static))
 
 
 @functools.cache
