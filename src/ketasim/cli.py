@@ -13,8 +13,10 @@ Outside `DASK_COMMANDS` it also runs as on an install without Dask.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -124,18 +126,16 @@ def simulate(
     --fc-at)."""
     with _errors_to_exit(debug):
         from ketasim.errors import InputError
-        from ketasim.io.netcdf import write_timecourses, write_timecourses_csv
         from ketasim.protocol import load_protocol
         from ketasim.protocol.run_size import check_simulation_size
-        from ketasim.report.timecourse_plot import write_timecourse_plot
         from ketasim.result_files import result_folder
         from ketasim.simulation.run import simulate as simulate_protocol
 
         _check_seed(seed)
-        writers = {"netcdf": (write_timecourses, "timecourses.nc"), "csv": (write_timecourses_csv, "timecourses.csv")}
+        files = {"netcdf": "timecourses.nc", "csv": "timecourses.csv"}
         chosen = list(dict.fromkeys(formats or ["netcdf"]))
         for name in chosen:
-            if name not in writers:
+            if name not in files:
                 raise InputError("--format", f"unknown format {name!r}", "use netcdf or csv")
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
@@ -144,17 +144,41 @@ def simulate(
         size = patients if patients is not None else loaded.population.size
         identity = {"command": "simulate", "input": loaded.name}
         with result_folder(out, identity, force=force) as staging, progress_display(quiet) as bar:
+            writers_imported = import_meanwhile("ketasim.io.netcdf", "ketasim.report.timecourse_plot")
             bar.stage(COMPILING, total=size * len(loaded.arms))
             dataset = simulate_protocol(
                 loaded, patients=patients, seed=seed, progress=lambda done: bar.advance(done, "simulating")
             )
             bar.stage("writing files")
-            written = [writers[name][0](dataset, staging / writers[name][1]) for name in chosen]
+            writers_imported.join()
+            from ketasim.io.netcdf import write_timecourses, write_timecourses_csv
+            from ketasim.report.timecourse_plot import write_timecourse_plot
+
+            writers = {"netcdf": write_timecourses, "csv": write_timecourses_csv}
+            written = [writers[name](dataset, staging / files[name]) for name in chosen]
             written.append(write_timecourse_plot(dataset, staging / "plot.html", title=loaded.name))
             if fc_times:
                 written += _write_fc(loaded, dataset, fc_times, staging)
         for path in written:
             typer.echo(f"wrote {out / path.name}")
+
+
+def import_meanwhile(*modules: str) -> threading.Thread:
+    """Start importing ``modules`` on a thread of their own and return it (join it before using them).
+
+    The engine releases Python's lock while it loads and runs its compiled programs, so the modules a command needs
+    only afterwards (the writers: xarray, pandas, h5py, plotly, about 0.6 s) are imported meanwhile instead of
+    before. An import that fails there fails again, with its message, where the command imports the module itself.
+    """
+
+    def load() -> None:
+        for module in modules:
+            with suppress(Exception):
+                importlib.import_module(module)
+
+    thread = threading.Thread(target=load, name="import-meanwhile", daemon=True)
+    thread.start()
+    return thread
 
 
 def _check_seed(seed: int | None, option: str = "--seed") -> None:

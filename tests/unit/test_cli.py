@@ -415,3 +415,18 @@ def test_only_dask_commands_let_xarray_import_dask(arguments: list[str], dask_im
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == str(dask_imported)
+
+
+def test_the_simulation_leaves_the_writers_modules_to_be_imported_while_it_runs() -> None:
+    script = "import sys, ketasim.simulation.run; print(sorted({'xarray', 'plotly', 'h5py'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"  # else `simulate` imports them before its engine starts, not meanwhile
+
+
+def test_import_meanwhile_imports_on_its_thread_and_leaves_a_failure_to_the_command() -> None:
+    script = (
+        "import sys; from ketasim.cli import import_meanwhile; "
+        "import_meanwhile('no_such_module_here', 'colorsys').join(); print('colorsys' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "True"  # the failed import neither raised nor stopped the next one

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import xarray as xr
 
 from ketasim.protocol import Protocol, observation_times
 from ketasim.version import __version__
 from ketasim.vocabulary import OUTPUTS
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def to_dataset(
@@ -22,6 +26,8 @@ def to_dataset(
 
     ``times_h`` are the times the outputs were recorded at (default: the protocol's observations).
     """
+    import xarray as xr  # here, not above: a command can import it while its engine runs (see `ketasim.cli`)
+
     data = {}
     doses = max(arm["monitoring_time"].shape[1] for arm in per_arm)
     for arm in per_arm:  # arms give different numbers of ketamine doses: pad with NaN

@@ -6,10 +6,9 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from ketasim.engine.grid import StepPolicy
 from ketasim.engine.jax_setup import configured
@@ -27,6 +26,9 @@ from ketasim.simulation.label import to_dataset
 from ketasim.simulation.monitoring import monitoring_times
 from ketasim.simulation.plan import ArmPlan, plan_arm
 from ketasim.vocabulary import SCALES
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 DEFAULT_CHUNK_SIZE = 2048
 BATCH_SIZE = 512  # patients per engine call: fixed, so every patient is computed identically whatever the chunking
@@ -182,6 +184,8 @@ def simulate(
         to_dataset(protocol, arms, [{n: v[k] for n, v in arm.items()} for arm in per_arm], np.arange(size), root)
         for k in range(len(parameter_sets))
     ]
+    import xarray as xr
+
     names = [pset.name for pset in parameter_sets]
     return xr.concat(by_set, dim=xr.Variable("parameter_set", names), data_vars="all", coords="minimal")
 
