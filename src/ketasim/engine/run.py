@@ -387,7 +387,7 @@ def etd_rk4_apply(
         N₂ = N(b, t+h/2),  c = E a + Φ (2 N₂ − N₀);  N₃ = N(c, t+h),
 
     evaluated as one loop of four passes, so a compiled program holds the model's derivative once instead of four
-    times (a third smaller, faster to load and to compile, and no slower to run).
+    times (a third smaller, faster to load and to compile, and faster to run here).
 
     References
     ----------
