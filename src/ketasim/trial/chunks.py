@@ -204,9 +204,12 @@ def _local_results(source_json: str, tasks: list[ChunkTask], workers: int, keep_
 
 
 def _share_cores(workers: int) -> None:
-    """In a worker process: run as many engine batches at once as this worker's share of the cores."""
+    """In a worker process: run as many engine batches at once as this worker's share of the cores, and at least
+    two. While one batch's engine runs (it releases Python's lock) the next batch's patients, parameters and
+    ratings are prepared; one batch at a time leaves that work serial (10,000 patients x 12 weeks of the KAP arm
+    with two workers on two cores: 25.4 s with two batches per worker, 39.2 s with one)."""
 
-    os.environ[ENGINE_THREADS_VARIABLE] = str(max(1, (os.cpu_count() or 1) // workers))
+    os.environ[ENGINE_THREADS_VARIABLE] = str(max(2, (os.cpu_count() or 1) // workers))
 
 
 def _dask_results(source_json: str, tasks: list[ChunkTask], address: str, keep_all: bool) -> Iterator[ChunkResult]:
