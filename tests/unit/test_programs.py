@@ -35,7 +35,7 @@ def test_a_stored_program_gives_the_results_of_the_traced_one(monkeypatch: pytes
     exported = ketasim.simulate(protocol, patients=2)
     files = _stored_files(tmp_path)
     assert len(files) >= len(protocol.arms)  # one engine program per arm at least
-    programs._loaded.cache_clear()
+    programs.forget_loaded()
     jax.clear_caches()
     read_back = ketasim.simulate(protocol, patients=2)
     assert _stored_files(tmp_path) == files  # read, not exported again

@@ -127,6 +127,11 @@ def _store(path: Path, exported: export.Exported) -> None:
         Path(temporary).unlink(missing_ok=True)
 
 
+def forget_loaded() -> None:
+    """Forget the programs this process has read from the store (each is read again when next called)."""
+    _loaded.cache_clear()
+
+
 @functools.lru_cache(maxsize=64)
 def _loaded(path: Path) -> Callable[..., Any]:
     """The stored program at ``path``, jitted (kept, so later calls in this process skip deserialising)."""
