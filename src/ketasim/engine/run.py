@@ -83,7 +83,12 @@ class Schedule:
 
 
 class NonlinearModel(Protocol):
-    """The nonlinear part: states driven by the linear readouts and the schedule's signals."""
+    """The nonlinear part: states driven by the linear readouts and the schedule's signals.
+
+    States are laid out (states, patients): each state's values for the batch lie side by side in memory, so
+    the derivative's per-state arithmetic reads and writes contiguous vectors (a KAP step is 1.3x faster than
+    with (patients, states), where each state is a strided column; docs/performance.md).
+    """
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -91,11 +96,11 @@ class NonlinearModel(Protocol):
         ...
 
     def initial_state(self) -> jax.Array:
-        """(patients, states) at the start."""
+        """(states, patients) at the start."""
         ...
 
     def decay_rates(self) -> jax.Array:
-        """(patients, states) stiff linear self-decay rates per hour, integrated exactly (0 where none)."""
+        """(states, patients) stiff linear self-decay rates per hour, integrated exactly (0 where none)."""
         ...
 
     def derivative(self, state: jax.Array, readouts: Mapping[str, jax.Array], signals: jax.Array) -> jax.Array:
@@ -117,11 +122,11 @@ class NoNonlinearPart:
 
     def initial_state(self) -> jax.Array:
         """An empty state."""
-        return jnp.zeros((self.patients, 0))
+        return jnp.zeros((0, self.patients))
 
     def decay_rates(self) -> jax.Array:
         """No states, no rates."""
-        return jnp.zeros((self.patients, 0))
+        return jnp.zeros((0, self.patients))
 
     def derivative(self, state: jax.Array, readouts: Mapping[str, jax.Array], signals: jax.Array) -> jax.Array:
         """Nothing changes."""

@@ -148,24 +148,24 @@ class Model:
     def _values(self, state: jax.Array, readouts: Mapping[str, jax.Array], signals: Any) -> dict[str, Any]:
         v: dict[str, Any] = {**self.parameters, **readouts}
         v.update({name: signals[i] for i, name in enumerate(self.composition.signals)})
-        v.update({name: state[..., i] for i, name in enumerate(self.composition.state_names)})
+        v.update({name: state[i] for i, name in enumerate(self.composition.state_names)})
         v.update(self.composition.evaluate(ARRAYS, v))
         return v
 
     def initial_state(self) -> jax.Array:
-        """The untreated state of every patient, shape (patients, states)."""
+        """The untreated state of every patient, shape (states, patients)."""
         initial = self.composition.initial(ARRAYS, self.parameters)
-        return jnp.stack([jnp.asarray(initial[name]) for name in self.composition.state_names], axis=-1)
+        return jnp.stack([jnp.asarray(initial[name]) for name in self.composition.state_names])
 
     def decay_rates(self) -> jax.Array:
-        """Stiff self-decay rates per hour, shape (patients, states)."""
+        """Stiff self-decay rates per hour, shape (states, patients)."""
         decay = self.composition.decay(ARRAYS, self.parameters)
-        return jnp.stack([jnp.asarray(decay[name]) for name in self.composition.state_names], axis=-1)
+        return jnp.stack([jnp.asarray(decay[name]) for name in self.composition.state_names])
 
     def derivative(self, state: jax.Array, readouts: Mapping[str, jax.Array], signals: jax.Array) -> jax.Array:
-        """d(state)/dt per hour, shape (patients, states)."""
+        """d(state)/dt per hour, shape (states, patients)."""
         rates = self.composition.rates(ARRAYS, self._values(state, readouts, signals))
-        return jnp.stack([rates[name] for name in self.composition.state_names], axis=-1)
+        return jnp.stack([rates[name] for name in self.composition.state_names])
 
     def observe(self, state: jax.Array, readouts: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
         """Every output (rating scales as noise-free expected scores), each of shape (patients,)."""
