@@ -43,6 +43,13 @@ DASK_COMMANDS = {"trial"}
 xarray imports ``dask.array`` the first time it wraps an array whenever Dask is installed (0.3-0.45 s, a tenth of
 a one-patient ``ketasim simulate``), only to recognise Dask arrays, of which those commands make none."""
 
+TIMECOURSE_FORMATS = {
+    "netcdf": ("timecourses.nc", "write_timecourses"),
+    "csv": ("timecourses.csv", "write_timecourses_csv"),
+}
+"""Each format of ``simulate --format``: its file name and its writer in `ketasim.io.netcdf` (a module imported while
+the engine runs, `import_meanwhile`)."""
+
 app = typer.Typer(
     name="ketasim",
     help="Simulate ketamine for depression, anxiety and trauma, from the dose to the rating scale. "
@@ -132,10 +139,9 @@ def simulate(
         from ketasim.simulation.run import simulate as simulate_protocol
 
         _check_seed(seed)
-        files = {"netcdf": "timecourses.nc", "csv": "timecourses.csv"}
         chosen = list(dict.fromkeys(formats or ["netcdf"]))
         for name in chosen:
-            if name not in files:
+            if name not in TIMECOURSE_FORMATS:
                 raise InputError("--format", f"unknown format {name!r}", "use netcdf or csv")
         loaded = load_protocol(protocol)
         _warn(loaded.warnings)
@@ -151,11 +157,13 @@ def simulate(
             )
             bar.stage("writing files")
             writers_imported.join()
-            from ketasim.io.netcdf import write_timecourses, write_timecourses_csv
+            from ketasim.io import netcdf
             from ketasim.report.timecourse_plot import write_timecourse_plot
 
-            writers = {"netcdf": write_timecourses, "csv": write_timecourses_csv}
-            written = [writers[name](dataset, staging / files[name]) for name in chosen]
+            written = []
+            for name in chosen:
+                file_name, writer = TIMECOURSE_FORMATS[name]
+                written.append(getattr(netcdf, writer)(dataset, staging / file_name))
             written.append(write_timecourse_plot(dataset, staging / "plot.html", title=loaded.name))
             if fc_times:
                 written += _write_fc(loaded, dataset, fc_times, staging)

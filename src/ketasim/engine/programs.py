@@ -54,14 +54,17 @@ def call(function: Callable[..., Any], args: tuple[Any, ...], static: Mapping[st
     leaves, structure = jax.tree_util.tree_flatten(args)
     types = tuple(jax.typeof(leaf) for leaf in leaves)
     path = folder / f"{_kept_key(function, structure, types, tuple(sorted(static.items())))}{SUFFIX}"
-    if not path.exists():
+    try:
+        program = _loaded(path)  # a program this process has read already costs no look at the folder
+    except FileNotFoundError:
         with _EXPORTING.setdefault(path, threading.Lock()):  # batches of one arm run side by side: export it once
             if not path.exists():
                 try:
                     _store(path, _export(function, structure, leaves, static))
                 except OSError:  # a store this user cannot write: run as without one
                     return function(*args, **static)
-    return _loaded(path)(*leaves)
+        program = _loaded(path)
+    return program(*leaves)
 
 
 def program_key(

@@ -195,7 +195,7 @@ def _local_results(source_json: str, tasks: list[ChunkTask], workers: int, keep_
             yield run_chunk(source_json, task, keep_all)
         return
     executor: Executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_share_cores, initargs=(workers,)
+        max_workers=workers, mp_context=get_context("spawn"), initializer=_set_engine_threads, initargs=(workers,)
     )
     with executor:
         futures = [executor.submit(run_chunk, source_json, task, keep_all) for task in tasks]
@@ -203,7 +203,7 @@ def _local_results(source_json: str, tasks: list[ChunkTask], workers: int, keep_
             yield future.result()
 
 
-def _share_cores(workers: int) -> None:
+def _set_engine_threads(workers: int) -> None:
     """In a worker process: run as many engine batches at once as this worker's share of the cores, and at least
     two: measured faster, though not yet explained (10,000 patients x 12 weeks of the KAP arm with two workers on
     two cores: 25.4 s with two batches per worker, 39.2 s with one; building patients, parameters and ratings is
