@@ -21,6 +21,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from multiprocessing import get_context
+from multiprocessing.queues import SimpleQueue
 from pathlib import Path
 from typing import Any
 
@@ -194,8 +195,12 @@ def _local_results(source_json: str, tasks: list[ChunkTask], workers: int, keep_
         for task in tasks:
             yield run_chunk(source_json, task, keep_all)
         return
+    context = get_context("spawn")
+    shares = context.SimpleQueue()
+    for share in core_shares(workers):
+        shares.put(share)
     executor: Executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_set_engine_threads, initargs=(workers,)
+        max_workers=workers, mp_context=context, initializer=use_cores, initargs=(shares,)
     )
     with executor:
         futures = [executor.submit(run_chunk, source_json, task, keep_all) for task in tasks]
@@ -203,13 +208,24 @@ def _local_results(source_json: str, tasks: list[ChunkTask], workers: int, keep_
             yield future.result()
 
 
-def _set_engine_threads(workers: int) -> None:
-    """In a worker process: run as many engine batches at once as this worker's share of the cores, and at least
-    two: measured faster, though not yet explained (10,000 patients x 12 weeks of the KAP arm with two workers on
-    two cores: 25.4 s with two batches per worker, 39.2 s with one; building patients, parameters and ratings is
-    only about 3 % of a chunk, so overlapping it with the engine is not the reason)."""
+def core_shares(workers: int) -> list[list[int]]:
+    """The cores each of ``workers`` processes runs on: the cores this process may use, dealt out in turn (a core
+    to several workers when there are more workers than cores); no shares where the system cannot pin."""
+    if not hasattr(os, "sched_getaffinity"):
+        return []
+    cores = sorted(os.sched_getaffinity(0))
+    return [cores[i::workers] or [cores[i % len(cores)]] for i in range(workers)]
 
-    os.environ[ENGINE_THREADS_VARIABLE] = str(max(2, (os.cpu_count() or 1) // workers))
+
+def use_cores(shares: SimpleQueue[list[int]]) -> None:
+    """In a worker process, before JAX starts: run on this worker's share of the cores only, one engine batch per
+    core. XLA spreads each kernel of an engine call over every core the process may use, and on two cores that
+    costs more than it gains: one engine call on two cores 330 ns per patient-step of wall time (1.75 cores busy),
+    two calls on a core each 460 ns, together 230 (the KAP arm, 2,048 patients; docs/performance.md)."""
+    share = shares.get() if not shares.empty() else []
+    if share:
+        os.sched_setaffinity(0, share)
+    os.environ[ENGINE_THREADS_VARIABLE] = str(max(1, len(share)))
 
 
 def _dask_results(source_json: str, tasks: list[ChunkTask], address: str, keep_all: bool) -> Iterator[ChunkResult]:
