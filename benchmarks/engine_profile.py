@@ -27,10 +27,10 @@ from sbml_vs_engine import machine
 from ketasim.engine import run as engine
 from ketasim.engine.grid import StepPolicy
 from ketasim.engine.jax_setup import configure
-from ketasim.models.model import build_model
+from ketasim.models.model import Model, build_model
 from ketasim.population import make_patients
-from ketasim.protocol import load_protocol
-from ketasim.simulation.plan import plan_arm
+from ketasim.protocol import Protocol, load_protocol
+from ketasim.simulation.plan import ArmPlan, plan_arm
 from ketasim.simulation.run import linear_problem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,9 +54,9 @@ def primitives(jaxpr: Any) -> Counter[str]:
     return counts
 
 
-def main() -> None:
-    """Print the cost analysis and the timings."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def first_arm_batch(description: str) -> tuple[argparse.Namespace, Protocol, ArmPlan, Model, engine.LinearProblem]:
+    """The command line (``--protocol``, ``--patients``) and one engine batch of the protocol's first arm."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--protocol", type=Path, default=ROOT / "examples" / "kap-clinic-course.yaml")
     parser.add_argument("--patients", type=int, default=512)
     args = parser.parse_args()
@@ -65,7 +65,12 @@ def main() -> None:
     plan = plan_arm(protocol, 0, StepPolicy())
     cohort = make_patients(protocol.population, 0, 0, args.patients, protocol.seed)
     model = build_model(plan.composition, plan.pset, cohort)
-    problem = linear_problem(plan, plan.pset, cohort)
+    return args, protocol, plan, model, linear_problem(plan, plan.pset, cohort)
+
+
+def main() -> None:
+    """Print the cost analysis and the timings."""
+    args, protocol, plan, model, problem = first_arm_batch(__doc__.splitlines()[0])
     working = engine._cast_floats(model, plan.derivative_dtype)
     state = jnp.asarray(model.initial_state(), dtype=plan.derivative_dtype)
     readouts = {name: jnp.zeros(args.patients, plan.derivative_dtype) for name in problem.readout_names}

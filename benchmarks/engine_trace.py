@@ -13,7 +13,6 @@ timings of `engine_profile.py`.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import re
@@ -24,17 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import jax
+from engine_profile import first_arm_batch
 from sbml_vs_engine import machine
 
 from ketasim.engine import programs
 from ketasim.engine import run as engine
-from ketasim.engine.grid import StepPolicy
-from ketasim.engine.jax_setup import configure
-from ketasim.models.model import build_model
-from ketasim.population import make_patients
-from ketasim.protocol import load_protocol
-from ketasim.simulation.plan import plan_arm
-from ketasim.simulation.run import linear_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%(\S+) = (.*)$")
@@ -92,16 +85,7 @@ def kernel_times(trace_folder: Path) -> tuple[Counter[str], Counter[str]]:
 
 def main() -> None:
     """Trace one engine run and print where its kernels' time goes."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--protocol", type=Path, default=ROOT / "examples" / "kap-clinic-course.yaml")
-    parser.add_argument("--patients", type=int, default=512)
-    args = parser.parse_args()
-    configure()
-    protocol = load_protocol(args.protocol)
-    plan = plan_arm(protocol, 0, StepPolicy())
-    cohort = make_patients(protocol.population, 0, 0, args.patients, protocol.seed)
-    model = build_model(plan.composition, plan.pset, cohort)
-    problem = linear_problem(plan, plan.pset, cohort)
+    args, protocol, plan, model, problem = first_arm_batch(__doc__.splitlines()[0])
     outputs = tuple(protocol.observe.outputs)
     captured: dict[str, Any] = {}
 
