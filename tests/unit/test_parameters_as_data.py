@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jax
 import numpy as np
+import pytest
 import yaml
 
 import ketasim
+from ketasim.engine import programs
 
 SINGLE: dict[str, Any] = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "examples" / "single-infusion.yaml").read_text()
@@ -22,20 +25,31 @@ def with_overrides(**values: Any) -> ketasim.Protocol:
     return ketasim.build_protocol(data)
 
 
-COMPILES: list[str] = []  # XLA compilations (or reads from the compile cache) in this process
-jax.monitoring.register_event_duration_secs_listener(
-    lambda event, seconds, **_: COMPILES.append(event) if event.endswith("backend_compile_duration") else None
-)
+@pytest.fixture
+def compilations() -> Iterator[list[str]]:
+    """XLA compilations (or reads from the compile cache) in this process while the test runs, from empty
+    in-process caches (what earlier tests compiled is compiled or read again)."""
+    jax.clear_caches()
+    programs.forget_loaded()
+    seen: list[str] = []
+
+    def listen(event: str, seconds: float, **_: Any) -> None:
+        if event.endswith("backend_compile_duration"):
+            seen.append(event)
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    yield seen
+    jax.monitoring.unregister_event_duration_listener(listen)
 
 
-def test_ten_override_values_compile_the_engine_once() -> None:
+def test_ten_override_values_compile_the_engine_once(compilations: list[str]) -> None:
     peaks, compiles = [], []
     for k in range(10):
         protocol = with_overrides(
             glutamate_surge_max_fraction=0.30 + 0.02 * k, nmda_ki_s_ketamine_um=f"{0.25 + 0.01 * k} uM"
         )
         peaks.append(float(ketasim.simulate(protocol).glutamate_change.max()))
-        compiles.append(len(COMPILES))
+        compiles.append(len(compilations))
     assert compiles[0] > 0, "the listener saw no compilation"
     assert compiles[1:] == compiles[:-1], f"compilations after each run: {compiles}"
     assert len(set(peaks)) == 10  # the values did change the results
