@@ -213,8 +213,9 @@ def simulate_range(
 
     The last batch is filled with further patients whose results are dropped, so every patient is computed in
     the same batch shape and position whatever the range: results do not depend on how a run is split.
-    Up to `engine_threads` batches run side by side (one engine call does not keep two cores busy). With
-    ``parameter_sets`` every output has a leading axis of sets (see `simulate_chunk`).
+    Up to `engine_threads` batches run side by side (one engine call spreads its kernels over the cores but gains
+    little from them: docs/performance.md, fifth pass). With ``parameter_sets`` every output has a leading axis of
+    sets (see `simulate_chunk`).
     """
     axis = 1 if parameter_sets else 0
 
