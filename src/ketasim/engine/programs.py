@@ -56,7 +56,7 @@ def call(function: Callable[..., Any], args: tuple[Any, ...], static: Mapping[st
     path = folder / f"{_kept_key(function, structure, types, tuple(sorted(static.items())))}{SUFFIX}"
     try:
         program = _loaded(path)  # a program this process has read already costs no look at the folder
-    except FileNotFoundError:
+    except OSError:  # not stored yet (or a store that cannot hold it: see below)
         with _EXPORTING.setdefault(path, threading.Lock()):  # batches of one arm run side by side: export it once
             if not path.exists():
                 try:
