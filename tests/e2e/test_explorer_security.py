@@ -240,16 +240,16 @@ def test_a_run_over_the_time_limit_is_stopped_with_a_clear_message(server: Serve
 
 
 def test_a_run_is_stopped_when_the_browser_leaves(server: Server) -> None:
-    body = run_body(server.url, patients=3000, comparator="none", duration="7 d", schedule="0 d")
+    body = run_body(server.url, patients=5000, comparator="none", duration="7 d", schedule="0 d")
     head = (
         f"POST /_dash-update-component HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
         connection.sendall(head.encode() + body)
-        time.sleep(1.0)  # the server has the request and is running it; the browser leaves
+        time.sleep(0.5)  # the server has the request and is running it (several chunks of 512); the browser leaves
     deadline = time.monotonic() + STOP_TIMEOUT_S
-    while time.monotonic() < deadline and "of 3000 patients: the browser left" not in server.output():
+    while time.monotonic() < deadline and "of 5000 patients: the browser left" not in server.output():
         time.sleep(0.5)
-    found = re.search(r"run stopped after (\d+) of 3000 patients: the browser left", server.output())
-    assert found and int(found.group(1)) < 3000, server.output()[-2000:]
+    found = re.search(r"run stopped after (\d+) of 5000 patients: the browser left", server.output())
+    assert found and int(found.group(1)) < 5000, server.output()[-2000:]
