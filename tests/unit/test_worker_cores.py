@@ -39,5 +39,12 @@ def test_a_worker_runs_on_its_share_with_one_batch_per_core() -> None:
     shares = context.SimpleQueue()
     share = core_shares(1)[0][:1]
     shares.put(share)
-    with ProcessPoolExecutor(1, mp_context=context, initializer=use_cores, initargs=(shares,)) as pool:
+    with ProcessPoolExecutor(1, mp_context=context, initializer=use_cores, initargs=(shares, 1)) as pool:
         assert pool.submit(_cores_and_batches).result() == (share, "1")
+
+
+def test_a_worker_that_cannot_be_pinned_runs_two_batches_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENGINE_THREADS_VARIABLE, "")
+    shares = get_context("spawn").SimpleQueue()
+    use_cores(shares, workers=os.cpu_count() or 1)
+    assert os.environ[ENGINE_THREADS_VARIABLE] == "2"

@@ -200,7 +200,7 @@ def _local_results(source_json: str, tasks: list[ChunkTask], workers: int, keep_
     for share in core_shares(workers):
         shares.put(share)
     executor: Executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=use_cores, initargs=(shares,)
+        max_workers=workers, mp_context=context, initializer=use_cores, initargs=(shares, workers)
     )
     with executor:
         futures = [executor.submit(run_chunk, source_json, task, keep_all) for task in tasks]
@@ -217,15 +217,17 @@ def core_shares(workers: int) -> list[list[int]]:
     return [cores[i::workers] or [cores[i % len(cores)]] for i in range(workers)]
 
 
-def use_cores(shares: SimpleQueue[list[int]]) -> None:
+def use_cores(shares: SimpleQueue[list[int]], workers: int) -> None:
     """In a worker process, before JAX starts: run on this worker's share of the cores only, one engine batch per
     core. XLA spreads each kernel of an engine call over every core the process may use, and on two cores that
     costs more than it gains: one engine call on two cores 330 ns per patient-step of wall time (1.75 cores busy),
-    two calls on a core each 460 ns, together 230 (the KAP arm, 2,048 patients; docs/performance.md)."""
+    two calls on a core each 460 ns, together 230 (the KAP arm, 2,048 patients; docs/performance.md). Where the
+    system cannot pin (no share), at least two batches at once, which measured faster than one unpinned."""
     share = shares.get() if not shares.empty() else []
     if share:
         os.sched_setaffinity(0, share)
-    os.environ[ENGINE_THREADS_VARIABLE] = str(max(1, len(share)))
+    batches = len(share) if share else max(2, (os.cpu_count() or 1) // workers)
+    os.environ[ENGINE_THREADS_VARIABLE] = str(batches)
 
 
 def _dask_results(source_json: str, tasks: list[ChunkTask], address: str, keep_all: bool) -> Iterator[ChunkResult]:
