@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import jax
 from engine_profile import first_arm_batch
@@ -73,14 +74,17 @@ def kernel_times(trace_folder: Path) -> tuple[Counter[str], Counter[str]]:
         for event in sorted((e for e in events if e["tid"] == thread), key=lambda e: (e["ts"], -e["dur"])):
             while open_events and open_events[-1]["ts"] + open_events[-1]["dur"] <= event["ts"]:
                 open_events.pop()
-            name = event.get("args", {}).get("hlo_op", event["name"])
-            own[name] += event["dur"]
-            count[name] += 1
+            own[kernel(event)] += event["dur"]
+            count[kernel(event)] += 1
             if open_events:
-                parent = open_events[-1]
-                own[parent.get("args", {}).get("hlo_op", parent["name"])] -= event["dur"]
+                own[kernel(open_events[-1])] -= event["dur"]
             open_events.append(event)
     return own, count
+
+
+def kernel(event: dict[str, Any]) -> str:
+    """The compiled program's name for the kernel a trace event ran (the event's own name where it has none)."""
+    return str(event.get("args", {}).get("hlo_op", event["name"]))
 
 
 def main() -> None:
@@ -93,14 +97,8 @@ def main() -> None:
         captured.update(function=function, arrays=arrays, static=static)
         return function(*arrays, **static)
 
-    programs.call, original = (
-        capture,
-        programs.call,
-    )  # run the jitted program itself: its compiled text names its kernels
-    try:
+    with mock.patch.object(programs, "call", capture):  # the jitted program itself: its compiled text names its kernels
         engine.run(problem, plan.schedule, plan.grid, model, outputs, plan.derivative_dtype)
-    finally:
-        programs.call = original
     function, arrays, static = captured["function"], captured["arrays"], captured["static"]
     by_name = kinds(function.lower(*arrays, **static).compile().as_text())
     start = time.perf_counter()
