@@ -165,3 +165,10 @@ def test_forecast_reads_an_event_table_with_its_compartments(tmp_path: Path) -> 
         "(add e.g. --cmt 3=ketamine:iv or --cmt 3=madrs)"
     )
     assert not (tmp_path / "f.json").exists()
+
+
+def test_a_csv_that_is_not_utf8_is_a_history_error_before_its_format_is_told(tmp_path: Path) -> None:
+    path = tmp_path / "p001.csv"
+    path.write_bytes(b"time,event,scale,value\n\xed\xa0\x80\n2 h,score,madrs,0\n")
+    with pytest.raises(HistoryError, match="is not UTF-8 text"):
+        read_patient_history(path)

@@ -309,8 +309,7 @@ def read_patient_history(
     path = Path(path)
     header: list[str] = []
     if path.suffix.lower() == ".csv" and path.is_file():
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            header = next(csv.reader(stream), [])
+        header = next(csv.reader(read_text(path).splitlines()), [])
     if is_event_table(header):
         return read_event_table(path, compartments or {}, patient)
     if compartments or patient is not None:
